@@ -1,0 +1,141 @@
+/**
+ * The runtime's error hierarchy.
+ *
+ * Every error thrown or reported by xstate-otp is an `OtpError` with a stable
+ * string `code`, so callers branch on `error.code` rather than on messages:
+ *
+ * ```ts
+ * try {
+ *   startChild(sup, spec);
+ * } catch (error) {
+ *   if (error instanceof SupervisorError && error.code === 'already_started') { ... }
+ * }
+ * ```
+ *
+ * Bad input is always reported synchronously with one of these, before any
+ * state changes: nothing is half-applied.
+ */
+export class OtpError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export type SupervisorErrorCode =
+  | 'invalid_spec'
+  | 'already_started'
+  | 'already_present'
+  | 'not_found'
+  | 'running'
+  | 'restarting'
+  | 'max_children'
+  | 'max_restart_intensity'
+  | 'start_failed'
+  | 'not_running';
+
+export class SupervisorError extends OtpError {
+  declare readonly code: SupervisorErrorCode;
+  /** The child the error is about, when there is one. */
+  readonly childId: string | undefined;
+
+  constructor(
+    code: SupervisorErrorCode,
+    message: string,
+    options?: { cause?: unknown; childId?: string },
+  ) {
+    super(code, message, options);
+    this.childId = options?.childId;
+  }
+}
+
+export type RegistryErrorCode = 'already_registered' | 'invalid_key';
+
+export class RegistryError extends OtpError {
+  declare readonly code: RegistryErrorCode;
+  readonly key: string;
+
+  constructor(code: RegistryErrorCode, key: string, message: string) {
+    super(code, message);
+    this.key = key;
+  }
+}
+
+export type SessionErrorCode = 'invalid_id' | 'duplicate_id' | 'not_found' | 'stopped';
+
+export class SessionError extends OtpError {
+  declare readonly code: SessionErrorCode;
+  readonly sessionId: string | undefined;
+
+  constructor(code: SessionErrorCode, message: string, options?: { sessionId?: string }) {
+    super(code, message);
+    this.sessionId = options?.sessionId;
+  }
+}
+
+export type JournalErrorCode = 'corrupt' | 'io' | 'locked';
+
+export class JournalError extends OtpError {
+  declare readonly code: JournalErrorCode;
+  /** 1-based line number of a corrupt record. */
+  readonly line: number | undefined;
+  readonly path: string | undefined;
+
+  constructor(
+    code: JournalErrorCode,
+    message: string,
+    options?: { line?: number; path?: string; cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.line = options?.line;
+    this.path = options?.path;
+  }
+}
+
+export type ProcessErrorCode = 'process_exit' | 'spawn_failed';
+
+/**
+ * A process child that did not exit 0: a non-zero exit, a signal, a timeout,
+ * or a command that could not start at all (`spawn_failed`).
+ */
+export class ProcessExitError extends OtpError {
+  declare readonly code: ProcessErrorCode;
+  readonly command: string;
+  readonly exitCode: number | undefined;
+  readonly signal: string | undefined;
+  readonly timedOut: boolean;
+  readonly stdoutTail: string;
+  readonly stderrTail: string;
+
+  constructor(
+    code: ProcessErrorCode,
+    message: string,
+    details: {
+      command: string;
+      exitCode?: number | undefined;
+      signal?: string | undefined;
+      timedOut?: boolean;
+      stdoutTail?: string;
+      stderrTail?: string;
+      cause?: unknown;
+    },
+  ) {
+    super(code, message, { cause: details.cause });
+    this.command = details.command;
+    this.exitCode = details.exitCode;
+    this.signal = details.signal;
+    this.timedOut = details.timedOut ?? false;
+    this.stdoutTail = details.stdoutTail ?? '';
+    this.stderrTail = details.stderrTail ?? '';
+  }
+}
+
+export type WorkspaceErrorCode = 'workspace_failed';
+
+/** A session's workspace could not be created or removed; `message` names the cause. */
+export class WorkspaceError extends OtpError {
+  declare readonly code: WorkspaceErrorCode;
+}
