@@ -1,0 +1,16 @@
+/**
+ * The restart intensity window: OTP's `add_restart/3` in milliseconds.
+ * With intensity N and period T, N restarts within any window of T ms are
+ * allowed; the (N+1)-th is refused. The window is inclusive, as in OTP: a
+ * restart exactly T ms ago still counts.
+ */
+export function admitRestart(
+  log: number[],
+  now: number,
+  intensity: number,
+  period: number,
+): { log: number[]; allowed: boolean } {
+  const recent = log.filter((at) => now - at <= period);
+  recent.push(now);
+  return { log: recent, allowed: recent.length <= intensity };
+}

@@ -1,0 +1,20 @@
+/**
+ * The one place that reaches into XState internals.
+ *
+ * Supervised children are created with `createActor(logic, { parent })`
+ * rather than `spawnChild`, because XState copies a machine's whole
+ * `children` object on every spawn and stop: O(n) per operation, which a
+ * session manager with 100k sessions cannot afford. Such children report
+ * `xstate.done.actor.*` / `xstate.error.actor.*` to their parent like any
+ * other, but only their parent may stop them, and XState's public `stop()`
+ * refuses non-root actors. `_stop()` is what XState's own `stopChild` runs.
+ */
+import type { AnyActorRef } from 'xstate';
+
+export function forceStop(ref: AnyActorRef): void {
+  (ref as unknown as { _stop(): void })._stop();
+}
+
+export function isAlive(ref: AnyActorRef | undefined): ref is AnyActorRef {
+  return ref !== undefined && ref.getSnapshot()?.status === 'active';
+}

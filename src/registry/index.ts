@@ -1,0 +1,7 @@
+export { sessionSupervisorKey } from './keys.js';
+export {
+  createRegistry,
+  type Registry,
+  type RegistryChange,
+  type RegistryListener,
+} from './registry.js';
