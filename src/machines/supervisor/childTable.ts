@@ -33,7 +33,7 @@ export type Continuation = { type: 'restart'; ids: string[] } | { type: 'none' }
 /** Children to stop one at a time, in order, then what to do next. */
 export interface StopJob {
   ids: string[];
-  then: Continuation;
+  afterwards: Continuation;
 }
 
 export type Ending =
@@ -139,5 +139,7 @@ export function startOrder(context: SupervisorContext): string[] {
 
 /** Whether a pending restart continuation will start this child again. */
 export function awaitsRestart(context: SupervisorContext, id: string): boolean {
-  return context.jobs.some((job) => job.then.type === 'restart' && job.then.ids.includes(id));
+  return context.jobs.some(
+    (job) => job.afterwards.type === 'restart' && job.afterwards.ids.includes(id),
+  );
 }

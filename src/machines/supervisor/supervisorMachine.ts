@@ -82,7 +82,7 @@ function beginEnding(context: SupervisorContext, ending: NonNullable<SupervisorC
     .filter((id) => id !== inFlight && isAlive(context.children.get(id)?.ref));
   if (inFlight !== undefined) ids.unshift(inFlight);
   for (const id of ids) context.children.get(id)!.stopping = true;
-  context.jobs = [{ ids, then: { type: 'end' } }];
+  context.jobs = [{ ids, afterwards: { type: 'end' } }];
 }
 
 function intensityError(context: SupervisorContext, id: string, cause: unknown): SupervisorError {
@@ -158,7 +158,7 @@ function restartFor(scope: TableScope, id: string, retry: (id: string, error: un
   const restartIds = affected.filter(
     (other) => other === id || context.children.get(other)!.spec.restart !== 'temporary',
   );
-  context.jobs.push({ ids: toStop, then: { type: 'restart', ids: restartIds } });
+  context.jobs.push({ ids: toStop, afterwards: { type: 'restart', ids: restartIds } });
 }
 
 /** A significant child ended for good: does that end the supervisor? */
@@ -289,7 +289,7 @@ export const supervisorMachine = setup({
     retryChildStart: enqueueActions(({ context, event, self, enqueue }) => {
       if (event.type !== 'otp.retry' || context.ending) return;
       const record = context.children.get(event.id);
-      if (!record || record.status !== 'restarting' || record.ref !== undefined) return;
+      if (record?.status !== 'restarting' || record.ref !== undefined) return;
       const scope: TableScope = { context, self, emit: (e) => enqueue.emit(e) };
       // OTP: every failed restart attempt counts toward intensity.
       if (!countRestart(scope, event.id, event.error)) return;
@@ -359,8 +359,8 @@ export const supervisorMachine = setup({
         // A child waiting to be restarted is given up on (OTP: terminate_child works while restarting).
         if (record && record.status === 'restarting') {
           for (const job of context.jobs) {
-            if (job.then.type === 'restart')
-              job.then.ids = job.then.ids.filter((id) => id !== event.id);
+            if (job.afterwards.type === 'restart')
+              job.afterwards.ids = job.afterwards.ids.filter((id) => id !== event.id);
           }
           settleStopped({ context, self, emit: (e) => enqueue.emit(e) }, record, 'stopped');
         }
@@ -370,7 +370,7 @@ export const supervisorMachine = setup({
       record.waiters.push(event.onGone);
       if (record.stopping) return;
       record.stopping = true;
-      context.jobs.push({ ids: [event.id], then: { type: 'none' } });
+      context.jobs.push({ ids: [event.id], afterwards: { type: 'none' } });
     }),
     beginShutdown: ({ context }) => beginEnding(context, { kind: 'shutdown' }),
     askCurrentChildToShutDown: ({ context }) => {
@@ -399,9 +399,9 @@ export const supervisorMachine = setup({
     }),
     completeStopJob: enqueueActions(({ context, self, enqueue }) => {
       const job = context.jobs.shift()!;
-      if (job.then.type !== 'restart' || context.ending) return;
+      if (job.afterwards.type !== 'restart' || context.ending) return;
       const scope: TableScope = { context, self, emit: (e) => enqueue.emit(e) };
-      for (const id of job.then.ids) {
+      for (const id of job.afterwards.ids) {
         const record = context.children.get(id);
         if (!record || isAlive(record.ref)) continue;
         restartOne(scope, record, (error) =>
