@@ -72,15 +72,19 @@ function resolveInput(spec: ResolvedChildSpec, environment: ChildEnvironment | u
 }
 
 /**
- * Creates and starts the child's actor. Throws when the start itself throws
- * (its input function, its logic's construction, its registry key); a child
- * that fails *while* starting reports an error event like any crash.
+ * Creates and starts the child's actor. Throws when the start fails: its
+ * input function, its logic's initial state or actions, its registry key.
  */
 export function spawn(scope: TableScope, spec: ResolvedChildSpec): AnyActorRef {
   const { options } = scope.context;
   const input = resolveInput(spec, options.environment);
   const ref = createActor(spec.logic, { parent: scope.self, id: spec.id, input });
   ref.start();
+  const started = ref.getSnapshot() as { status: string; error?: unknown };
+  // Failing while starting (its context or initial actions threw) is a
+  // failed start, as an `init` returning an error is in OTP. The error event
+  // it also sent us is ignored: no record holds this ref.
+  if (started.status === 'error') throw started.error;
   if (spec.registerAs !== undefined && isAlive(ref)) {
     try {
       options.registry!.register(spec.registerAs, ref);

@@ -11,7 +11,14 @@
  * auto-shutdown) or `failed`, where it escalates by erroring with the
  * `SupervisorError`.
  */
-import { type AnyActorRef, type EventObject, enqueueActions, fromCallback, setup } from 'xstate';
+import {
+  type AnyActorRef,
+  type EventObject,
+  enqueueActions,
+  fromCallback,
+  type StateMachine,
+  setup,
+} from 'xstate';
 import { systemNow } from '../../clock.js';
 import { SupervisorError } from '../../errors.js';
 import { acceptsShutdown, SHUTDOWN_EVENT } from '../../shutdown.js';
@@ -28,8 +35,14 @@ import {
   type TableScope,
 } from './childTable.js';
 import { admitRestart } from './intensity.js';
-import type { ChildChangedEvent, ResolvedChildSpec, ResolvedSupervisorOptions } from './types.js';
-import { forceStop, isAlive } from './xstateInternals.js';
+import type {
+  ChildChangedEvent,
+  ResolvedChildSpec,
+  ResolvedSupervisorOptions,
+  SupervisorOptions,
+} from './types.js';
+import { resolveSupervisorOptions } from './validate.js';
+import { forceStop, isAlive, reapOrphans } from './xstateInternals.js';
 
 /** A slot the machine fills in while handling an admin request. */
 export interface Reply<T> {
@@ -179,6 +192,7 @@ function handleExit(scope: TableScope, event: ExitEvent, retry: (id: string, e: 
   const record = context.children.get(id);
   // Not ours, or an earlier incarnation whose replacement is already running.
   if (!record || record.ref === undefined || isAlive(record.ref)) return;
+  reapOrphans(record.ref);
   const kind = exitKind(event);
   if (record.stopping || context.ending) {
     // Asked to stop and left on its own: not a failure (OTP unlinks first).
@@ -210,10 +224,10 @@ export function initialContext(options: ResolvedSupervisorOptions): SupervisorCo
   };
 }
 
-export const supervisorMachine = setup({
+const machine = setup({
   types: {
     context: {} as SupervisorContext,
-    input: {} as ResolvedSupervisorOptions,
+    input: {} as SupervisorOptions | undefined,
     events: {} as SupervisorEvent,
     emitted: {} as ChildChangedEvent,
     output: {} as SupervisorOutput,
@@ -232,9 +246,10 @@ export const supervisorMachine = setup({
     }),
   },
   delays: {
+    // Read from the spec: once asked, the child may no longer answer SHUTDOWN_EVENT.
     shutdownGrace: ({ context }) => {
-      const grace = graceOf(currentRecord(context));
-      return typeof grace === 'number' ? grace : 0;
+      const shutdown = currentRecord(context)?.spec.shutdown;
+      return typeof shutdown === 'number' ? shutdown : 0;
     },
   },
   guards: {
@@ -246,6 +261,7 @@ export const supervisorMachine = setup({
     isShutDown: ({ context }) =>
       context.ending?.kind === 'shutdown' || context.ending?.kind === 'auto_shutdown',
     isFailing: ({ context }) => context.ending?.kind === 'fail',
+    isNotEscalation: ({ event }) => !('actorId' in event) || event.actorId !== 'otp.escalate',
   },
   actions: {
     registerSelf: ({ context, self }) => {
@@ -412,7 +428,7 @@ export const supervisorMachine = setup({
   },
 }).createMachine({
   id: 'supervisor',
-  context: ({ input }) => initialContext(input),
+  context: ({ input }) => initialContext(resolveSupervisorOptions(input)),
   initial: 'live',
   states: {
     live: {
@@ -495,7 +511,10 @@ export const supervisorMachine = setup({
     },
     done: { type: 'final' },
     failed: {
+      // Late exits of children are ignored; only the escalation goes unhandled.
+      on: { 'xstate.error.actor.*': { guard: 'isNotEscalation' } },
       invoke: {
+        id: 'otp.escalate',
         src: 'escalate',
         input: ({ context }) => (context.ending as { error: SupervisorError }).error,
       },
@@ -506,3 +525,31 @@ export const supervisorMachine = setup({
     restarts: context.totalRestarts,
   }),
 });
+
+/**
+ * XState drops `undefined` from an inferred input type, which would make
+ * `input` required; the supervisor's options are optional, as documented.
+ */
+type WithOptionalInput<M> =
+  M extends StateMachine<
+    infer C,
+    infer E,
+    infer Ch,
+    infer A,
+    infer Ac,
+    infer G,
+    infer D,
+    infer S,
+    infer T,
+    infer I,
+    infer O,
+    infer Em,
+    infer Me,
+    infer Sc,
+    infer Tm
+  >
+    ? StateMachine<C, E, Ch, A, Ac, G, D, S, T, I | undefined, O, Em, Me, Sc, Tm>
+    : never;
+
+/** The supervisor statechart; `input` is its `SupervisorOptions`. */
+export const supervisorMachine = machine as WithOptionalInput<typeof machine>;

@@ -18,3 +18,18 @@ export function forceStop(ref: AnyActorRef): void {
 export function isAlive(ref: AnyActorRef | undefined): ref is AnyActorRef {
   return ref !== undefined && ref.getSnapshot()?.status === 'active';
 }
+
+/**
+ * Stops what an ended child left running. XState stops a machine's children
+ * when it completes or a child's error goes unhandled, but not when the
+ * machine's own action, guard or context throws: those children stay active
+ * and their cleanups never run (xstate-facts §4).
+ */
+export function reapOrphans(ref: AnyActorRef): void {
+  const children = (ref.getSnapshot() as { children?: Record<string, AnyActorRef | undefined> })
+    .children;
+  if (!children) return;
+  for (const child of Object.values(children)) {
+    if (isAlive(child)) forceStop(child);
+  }
+}
