@@ -1,4 +1,22 @@
+export {
+  createDashboard,
+  type Dashboard,
+  type DashboardContext,
+  listRows,
+  type SessionChildView,
+  type SessionView,
+} from './dashboard/dashboard.js';
 export * from './errors.js';
+export * from './journal/index.js';
+export { sessionMachine } from './machines/session/sessionMachine.js';
+export type { SessionInput, SessionOutput, SessionState } from './machines/session/types.js';
 export * from './machines/supervisor/index.js';
+export {
+  createSessionManager,
+  type Session,
+  type SessionManager,
+  type SessionManagerOptions,
+} from './manager/sessionManager.js';
+export { SESSION_ID_PATTERN, type SessionSpec } from './manager/sessionSpec.js';
 export * from './registry/index.js';
 export { acceptsShutdown, SHUTDOWN_EVENT, type ShutdownEvent } from './shutdown.js';

@@ -13,6 +13,7 @@ export {
   markSupervisorLogic,
   type SupervisorLogic,
 } from './createSupervisor.js';
+export { findChildEnvironment } from './environment.js';
 export {
   type SupervisorEvent,
   type SupervisorOutput,

@@ -1,0 +1,102 @@
+/**
+ * The dashboard: an `@xstate/store` projection with one row per session,
+ * live and ended, in created order.
+ *
+ * ```ts
+ * manager.dashboard.subscribe(({ context }) => render(listRows(context)));
+ * const row = manager.dashboard.select((ctx) => ctx.rows.get('a1'));
+ * row.subscribe((view) => console.log(view?.state));
+ * ```
+ *
+ * Rows never reorder: a session keeps its place from creation to the end.
+ * Every change replaces that session's row object (so `select` on one row
+ * fires only when it changes) and bumps `version`; the row map itself is
+ * updated in place, so a change costs O(1) however many sessions there are.
+ */
+import { createStore } from '@xstate/store';
+import type { Outcome } from '../journal/index.js';
+import type { SessionState } from '../machines/session/types.js';
+import type { ChildStatus } from '../machines/supervisor/types.js';
+
+export interface SessionChildView {
+  id: string;
+  status: ChildStatus;
+}
+
+export interface SessionView {
+  id: string;
+  state: SessionState;
+  outcome?: Outcome;
+  reason?: string;
+  createdAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  restarts: number;
+  metadata?: Record<string, unknown>;
+  children: SessionChildView[];
+  workspace?: { path: string; branch?: string; kept?: boolean };
+}
+
+export interface DashboardContext {
+  rows: Map<string, SessionView>;
+  /** Session ids in created order (createdAt, then id). */
+  order: string[];
+  version: number;
+}
+
+/** Where a row created at `createdAt` goes: after every row created earlier or at the same time with a smaller id. */
+function insertionIndex(context: DashboardContext, view: SessionView): number {
+  const { order, rows } = context;
+  let low = 0;
+  let high = order.length;
+  // Sessions are almost always created in clock order: check the end first.
+  const last = order.length > 0 ? rows.get(order[order.length - 1]!)! : undefined;
+  if (
+    !last ||
+    last.createdAt < view.createdAt ||
+    (last.createdAt === view.createdAt && last.id < view.id)
+  ) {
+    return order.length;
+  }
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    const other = rows.get(order[mid]!)!;
+    if (
+      other.createdAt < view.createdAt ||
+      (other.createdAt === view.createdAt && other.id < view.id)
+    ) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  return low;
+}
+
+export function createDashboard() {
+  return createStore({
+    context: { rows: new Map(), order: [], version: 0 } as DashboardContext,
+    on: {
+      sessionAdded: (context, event: { view: SessionView }) => {
+        const index = insertionIndex(context, event.view);
+        if (index === context.order.length) context.order.push(event.view.id);
+        else context.order.splice(index, 0, event.view.id);
+        context.rows.set(event.view.id, event.view);
+        return { ...context, version: context.version + 1 };
+      },
+      sessionChanged: (context, event: { id: string; patch: Partial<Omit<SessionView, 'id'>> }) => {
+        const row = context.rows.get(event.id);
+        if (!row) return context;
+        context.rows.set(event.id, { ...row, ...event.patch });
+        return { ...context, version: context.version + 1 };
+      },
+    },
+  });
+}
+
+export type Dashboard = ReturnType<typeof createDashboard>;
+
+/** Every row in created order. */
+export function listRows(context: DashboardContext): SessionView[] {
+  return context.order.map((id) => context.rows.get(id)!);
+}

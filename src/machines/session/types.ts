@@ -1,0 +1,30 @@
+import type { Outcome } from '../../journal/index.js';
+import type { ChildSpec, SupervisorOptions } from '../supervisor/types.js';
+
+/** A session's lifecycle state as the dashboard shows it. */
+export type SessionState = 'starting' | 'running' | 'stopping' | Outcome;
+
+/** What the session manager hands a session actor. */
+export interface SessionInput {
+  id: string;
+  /** The session's own supervisor: strategy, intensity, period, autoShutdown, children. */
+  supervisor: SupervisorOptions & { children: ChildSpec[] };
+  /** Terminal `timed_out` this many ms after the session was created. */
+  timeoutMs?: number | undefined;
+  /** Creation time on the system clock; the deadline counts from it. */
+  createdAt: number;
+}
+
+/** The session actor's output: how it ended. The manager turns it into a terminal record. */
+export interface SessionOutput {
+  outcome: Exclude<Outcome, 'interrupted'>;
+  reason?: string;
+  restarts: number;
+  endedAt: number;
+}
+
+export type SessionEvent =
+  | { type: 'session.cancel'; reason?: string }
+  | { type: 'otp.shutdown'; reason?: string }
+  | { type: `xstate.done.actor.${string}`; output?: unknown }
+  | { type: `xstate.error.actor.${string}`; error?: unknown };

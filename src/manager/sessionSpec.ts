@@ -1,0 +1,97 @@
+/**
+ * Checking a `SessionSpec` before anything is written or started.
+ */
+import { nanoid } from 'nanoid';
+import { SessionError, SupervisorError } from '../errors.js';
+import type { ChildSpec, SupervisorOptions } from '../machines/supervisor/types.js';
+import { resolveSupervisorOptions } from '../machines/supervisor/validate.js';
+
+export interface SessionSpec {
+  /** Default `nanoid()`; must match /^[A-Za-z0-9_-]{1,64}$/. */
+  id?: string;
+  children: ChildSpec[];
+  strategy?: SupervisorOptions['strategy'];
+  intensity?: number;
+  period?: number;
+  autoShutdown?: SupervisorOptions['autoShutdown'];
+  /** Terminal `timed_out` this many ms after creation. */
+  timeoutMs?: number;
+  metadata?: Record<string, unknown>;
+}
+
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function checkSessionId(id: unknown): string {
+  if (typeof id !== 'string' || !SESSION_ID_PATTERN.test(id)) {
+    throw new SessionError(
+      'invalid_id',
+      `Invalid session id ${JSON.stringify(id)}: use 1 to 64 letters, digits, '_' or '-'.`,
+      typeof id === 'string' ? { sessionId: id } : {},
+    );
+  }
+  return id;
+}
+
+function invalid(message: string): SupervisorError {
+  return new SupervisorError('invalid_spec', message);
+}
+
+export interface CheckedSessionSpec {
+  id: string;
+  supervisor: SupervisorOptions & { children: ChildSpec[] };
+  timeoutMs: number | undefined;
+  metadata: Record<string, unknown> | undefined;
+}
+
+/** Validates everything a session needs; throws `SessionError` / `SupervisorError('invalid_spec')`. */
+export function checkSessionSpec(
+  spec: SessionSpec,
+  defaultTimeoutMs: number | undefined,
+): CheckedSessionSpec {
+  if (typeof spec !== 'object' || spec === null) throw invalid('A session spec must be an object.');
+  const id = spec.id === undefined ? nanoid() : checkSessionId(spec.id);
+  if (!Array.isArray(spec.children)) {
+    throw invalid(`Session "${id}": children must be an array of child specs.`);
+  }
+  const supervisor = {
+    children: spec.children,
+    ...(spec.strategy === undefined ? {} : { strategy: spec.strategy }),
+    ...(spec.intensity === undefined ? {} : { intensity: spec.intensity }),
+    ...(spec.period === undefined ? {} : { period: spec.period }),
+    ...(spec.autoShutdown === undefined ? {} : { autoShutdown: spec.autoShutdown }),
+  };
+  try {
+    resolveSupervisorOptions(supervisor);
+  } catch (error) {
+    if (error instanceof SupervisorError) {
+      throw new SupervisorError('invalid_spec', `Session "${id}": ${error.message}`, {
+        cause: error,
+        ...(error.childId === undefined ? {} : { childId: error.childId }),
+      });
+    }
+    throw error;
+  }
+  const timeoutMs = spec.timeoutMs ?? defaultTimeoutMs;
+  if (
+    timeoutMs !== undefined &&
+    (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs))
+  ) {
+    throw invalid(
+      `Session "${id}": timeoutMs must be a finite number of ms > 0; got ${JSON.stringify(timeoutMs)}.`,
+    );
+  }
+  const { metadata } = spec;
+  if (metadata !== undefined) {
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+      throw invalid(`Session "${id}": metadata must be a plain object.`);
+    }
+    try {
+      JSON.stringify(metadata);
+    } catch (error) {
+      throw invalid(
+        `Session "${id}": metadata must be JSON-serialisable (${(error as Error).message}).`,
+      );
+    }
+  }
+  return { id, supervisor, timeoutMs, metadata };
+}

@@ -1,0 +1,64 @@
+/**
+ * Reading a session actor's snapshots: its lifecycle state for the
+ * dashboard, and its outcome once it ends.
+ */
+import type { AnyActorRef } from 'xstate';
+import type { SessionOutput, SessionState } from '../machines/session/types.js';
+
+interface SessionSnapshot {
+  status: string;
+  output?: SessionOutput;
+  error?: unknown;
+  matches(value: unknown): boolean;
+}
+
+export function lifecycleState(snapshot: SessionSnapshot): SessionState {
+  if (snapshot.status === 'done' && snapshot.output) return snapshot.output.outcome;
+  if (snapshot.matches('starting')) return 'starting';
+  if (snapshot.matches({ live: 'stopping' })) return 'stopping';
+  return 'running';
+}
+
+export interface SessionWatcher {
+  state(state: SessionState): void;
+  ended(output: SessionOutput): void;
+}
+
+/**
+ * Follows a session actor until it ends, including one that ended while it
+ * was being started (a subscriber added then would only see `complete`).
+ * An unexpected error of the session actor itself is reported as `failed`.
+ */
+export function watchSession(ref: AnyActorRef, watcher: SessionWatcher, now: () => number): void {
+  let last: SessionState | undefined;
+  const observe = (snapshot: SessionSnapshot) => {
+    if (snapshot.status === 'done' && snapshot.output) {
+      watcher.ended(snapshot.output);
+      return;
+    }
+    if (snapshot.status === 'error') {
+      const reason =
+        snapshot.error instanceof Error ? snapshot.error.message : String(snapshot.error);
+      watcher.ended({ outcome: 'failed', reason, restarts: 0, endedAt: now() });
+      return;
+    }
+    const state = lifecycleState(snapshot);
+    if (state !== last) {
+      last = state;
+      watcher.state(state);
+    }
+  };
+  const current = ref.getSnapshot() as SessionSnapshot;
+  observe(current);
+  if (current.status !== 'active') return;
+  ref.subscribe({
+    next: (snapshot) => observe(snapshot as SessionSnapshot),
+    error: (error) =>
+      watcher.ended({
+        outcome: 'failed',
+        reason: error instanceof Error ? error.message : String(error),
+        restarts: 0,
+        endedAt: now(),
+      }),
+  });
+}
