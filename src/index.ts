@@ -7,6 +7,7 @@ export {
   type SessionView,
 } from './dashboard/dashboard.js';
 export * from './errors.js';
+export * from './inspect/index.js';
 export * from './journal/index.js';
 export { sessionMachine } from './machines/session/sessionMachine.js';
 export type { SessionInput, SessionOutput, SessionState } from './machines/session/types.js';
