@@ -1,0 +1,152 @@
+import { describe, expect, test } from 'vitest';
+import {
+  createMemoryJournal,
+  createSessionManager,
+  OtpError,
+  SessionError,
+  SupervisorError,
+} from '../src/index.js';
+import { worker, workerSpecs } from './helpers/workers.js';
+
+async function codeOf(fn: () => unknown): Promise<string | undefined> {
+  try {
+    await fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(OtpError);
+    return (error as OtpError).code;
+  }
+  return undefined;
+}
+
+describe('bad input to the session manager: typed errors, nothing written', () => {
+  test.each([
+    ['path traversal', '../x'],
+    ['empty', ''],
+    ['too long', 'x'.repeat(65)],
+    ['a slash', 'a/b'],
+    ['a space', 'a b'],
+    ['not a string', 42],
+  ])('invalid id: %s', async (_, id) => {
+    const journal = createMemoryJournal();
+    const manager = await createSessionManager({ journal });
+    expect(await codeOf(() => manager.createSession({ id: id as string, children: [] }))).toBe(
+      'invalid_id',
+    );
+    expect(await codeOf(() => manager.terminateSession(id as string))).toBe('invalid_id');
+    expect(journal.records()).toEqual([]);
+    expect(manager.listSessions()).toEqual([]);
+    await manager.stop();
+  });
+
+  test('a 64-character id is fine', async () => {
+    const manager = await createSessionManager();
+    const id = 'a'.repeat(64);
+    expect(manager.createSession({ id, children: [] }).id).toBe(id);
+    await manager.stop();
+  });
+
+  test('duplicate ids: live, ended, and already in the journal from an earlier run', async () => {
+    const journal = createMemoryJournal([
+      { type: 'created', sessionId: 'old', at: 1 },
+      {
+        type: 'terminal',
+        sessionId: 'old',
+        at: 2,
+        outcome: 'completed',
+        createdAt: 1,
+        endedAt: 2,
+        restarts: 0,
+      },
+    ]);
+    const manager = await createSessionManager({ journal });
+    manager.createSession({ id: 'live', children: workerSpecs(['w'], []) });
+    const before = journal.records().length;
+    expect(await codeOf(() => manager.createSession({ id: 'live', children: [] }))).toBe(
+      'duplicate_id',
+    );
+    expect(await codeOf(() => manager.createSession({ id: 'old', children: [] }))).toBe(
+      'duplicate_id',
+    );
+    await manager.terminateSession('live');
+    expect(await codeOf(() => manager.createSession({ id: 'live', children: [] }))).toBe(
+      'duplicate_id',
+    );
+    expect(
+      journal.records().filter((r) => r.sessionId === 'live' && r.type === 'created'),
+    ).toHaveLength(1);
+    expect(journal.records().length).toBeGreaterThanOrEqual(before);
+    await manager.stop();
+  });
+
+  test('unknown ids: terminateSession rejects not_found; lookups are undefined', async () => {
+    const manager = await createSessionManager();
+    expect(await codeOf(() => manager.terminateSession('nope'))).toBe('not_found');
+    expect(manager.getSession('nope')).toBeUndefined();
+    expect(manager.findSupervisor('nope')).toBeUndefined();
+    expect(manager.getChild('nope', 'x')).toBeUndefined();
+    await manager.stop();
+  });
+
+  test('calls after stop(): createSession throws stopped; ended sessions still answer', async () => {
+    const manager = await createSessionManager();
+    const session = manager.createSession({ id: 'a', children: workerSpecs(['w'], []) });
+    await manager.stop();
+    expect((await session.done).outcome).toBe('cancelled');
+    try {
+      manager.createSession({ id: 'b', children: [] });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(SessionError);
+      expect((error as SessionError).code).toBe('stopped');
+    }
+    expect((await manager.terminateSession('a')).outcome).toBe('cancelled');
+    await manager.stop();
+  });
+
+  test.each([
+    ['duplicate child ids', { children: [...workerSpecs(['a'], []), ...workerSpecs(['a'], [])] }],
+    ['child without logic', { children: [{ id: 'a' }] }],
+    ['children not an array', { children: 'a' }],
+    ['negative intensity', { intensity: -1, children: [] }],
+    ['zero period', { period: 0, children: [] }],
+    [
+      'significant permanent',
+      { autoShutdown: 'any_significant', children: workerSpecs(['a'], [], { significant: true }) },
+    ],
+    ['negative timeout', { timeoutMs: -5, children: [] }],
+    ['metadata not an object', { metadata: 'x', children: [] }],
+    ['metadata not serialisable', { metadata: { n: 10n }, children: [] }],
+  ])('invalid spec: %s', async (_, spec) => {
+    const journal = createMemoryJournal();
+    const manager = await createSessionManager({ journal });
+    try {
+      manager.createSession({ id: 's', ...(spec as object) } as never);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(SupervisorError);
+      expect((error as SupervisorError).code).toBe('invalid_spec');
+      expect((error as Error).message).toContain('Session "s"');
+    }
+    expect(journal.records()).toEqual([]);
+    expect(manager.listSessions()).toEqual([]);
+    expect(manager.registry.keys()).toEqual([]);
+    await manager.stop();
+  });
+
+  test('maxSessions: past it, max_children and nothing written', async () => {
+    const journal = createMemoryJournal();
+    const manager = await createSessionManager({ journal, maxSessions: 1 });
+    manager.createSession({
+      id: 'a',
+      children: [{ id: 'w', logic: worker, input: { name: 'w', log: [] } }],
+    });
+    const before = journal.records().length;
+    expect(await codeOf(() => manager.createSession({ id: 'b', children: [] }))).toBe(
+      'max_children',
+    );
+    expect(journal.records().length).toBe(before);
+    await manager.terminateSession('a');
+    expect(manager.createSession({ id: 'c', children: [] }).id).toBe('c');
+    await manager.stop();
+  });
+});
