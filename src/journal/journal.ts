@@ -1,0 +1,137 @@
+/**
+ * The journal: the session manager's durable, append-only record of what
+ * happened to every session, and the contract its two implementations share.
+ *
+ * ```ts
+ * const journal = createFileJournal('.xstate-otp/journal.jsonl');
+ * const records = await journal.open(); // takes the lock, returns history
+ * const { unterminated } = replayJournal(records);
+ * for (const s of unterminated) {
+ *   await journal.append({ type: 'terminal', sessionId: s.sessionId, at: Date.now(),
+ *     outcome: 'interrupted', createdAt: s.createdAt, endedAt: Date.now(), restarts: 0 });
+ * }
+ * await journal.append({ type: 'created', sessionId: 'a1', at: Date.now() }); // durable once resolved
+ * await journal.close();
+ * ```
+ *
+ * Semantics shared by every `Journal`:
+ * - One JSON object per record with at least `type`, `sessionId` and `at`
+ *   (epoch ms). Record types are open: any `{ type, sessionId, at, ... }`
+ *   round-trips, so later features add record types without a format change.
+ *   The four known types are validated more strictly (see `records.ts`).
+ * - Records are stored as their JSON form: what `open()` returns later is what
+ *   `JSON.parse(JSON.stringify(record))` gives now (`undefined` fields vanish).
+ * - `append` resolves once the record is durable and rejects with a
+ *   `JournalError` otherwise; records land in the order `append` was called.
+ * - One holder at a time: `open()` on a journal that is already open (by this
+ *   or any live process) fails with `JournalError` 'locked'. `close()` flushes
+ *   and releases it; the same object may then be opened again, which replays
+ *   everything including what was appended before the close.
+ */
+
+export type Outcome = 'completed' | 'failed' | 'cancelled' | 'timed_out' | 'interrupted';
+
+export const OUTCOMES: readonly Outcome[] = [
+  'completed',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'interrupted',
+];
+
+/** How a session ended; written exactly once per session. Times are epoch ms. */
+export interface TerminalRecord {
+  sessionId: string;
+  outcome: Outcome;
+  reason?: string;
+  createdAt: number;
+  endedAt: number;
+  restarts: number;
+  metadata?: Record<string, unknown>;
+}
+
+export interface JournalCreatedRecord {
+  type: 'created';
+  sessionId: string;
+  at: number;
+  metadata?: Record<string, unknown>;
+  /** A small JSON summary of the session spec (child ids, strategy...), for display. */
+  spec?: Record<string, unknown>;
+}
+
+export interface JournalStartedRecord {
+  type: 'started';
+  sessionId: string;
+  at: number;
+}
+
+/** A terminal line carries every `TerminalRecord` field, so it is one. */
+export interface JournalTerminalRecord extends TerminalRecord {
+  type: 'terminal';
+  at: number;
+}
+
+/** A workspace created for a session; only `path` is required by the journal. */
+export interface JournalWorkspaceRecord {
+  type: 'workspace';
+  sessionId: string;
+  at: number;
+  path: string;
+  kind?: string;
+  branch?: string;
+  repo?: string;
+  keep?: 'never' | 'on_failure' | 'always';
+  [key: string]: unknown;
+}
+
+/** Any other record type: stored and replayed as is, ignored by `replayJournal`. */
+export interface JournalExtensionRecord {
+  type: string;
+  sessionId: string;
+  at: number;
+  [key: string]: unknown;
+}
+
+export type JournalRecord =
+  | JournalCreatedRecord
+  | JournalStartedRecord
+  | JournalTerminalRecord
+  | JournalWorkspaceRecord
+  | JournalExtensionRecord;
+
+export interface KnownJournalRecords {
+  created: JournalCreatedRecord;
+  started: JournalStartedRecord;
+  terminal: JournalTerminalRecord;
+  workspace: JournalWorkspaceRecord;
+}
+
+/**
+ * Narrows a record to a known type. Needed because the open extension member
+ * (`type: string`) stops `record.type === 'terminal'` from narrowing alone.
+ */
+export function isRecordOfType<T extends keyof KnownJournalRecords>(
+  record: JournalRecord,
+  type: T,
+): record is KnownJournalRecords[T] {
+  return record.type === type;
+}
+
+export interface Journal {
+  /**
+   * Take the single-holder lock and return every record so far, in append
+   * order. Rejects with `JournalError` 'locked' while another holder has it,
+   * 'corrupt' (with `line`) for a damaged journal, 'io' when storage fails.
+   */
+  open(): Promise<JournalRecord[]>;
+  /**
+   * Append one record; resolves once it is durable (written and fsynced for
+   * the file journal). Rejects with `JournalError`: 'io' when not open or on a
+   * storage failure, 'corrupt' for a value that is not a valid record.
+   */
+  append(record: JournalRecord): Promise<void>;
+  /** Wait for pending appends, then release the lock. Idempotent. */
+  close(): Promise<void>;
+  /** The journal file, for file journals. */
+  readonly path?: string;
+}

@@ -1,0 +1,97 @@
+/**
+ * The in-memory journal: the default for a session manager without a path,
+ * and the one tests use. Same contract as the file journal, minus the disk.
+ *
+ * ```ts
+ * const journal = createMemoryJournal();
+ * const first = await createSessionManager({ journal });
+ * await first.stop();                                     // closes the journal
+ * const second = await createSessionManager({ journal }); // replays first's records
+ * journal.records();                                      // copies, in append order
+ *
+ * // A host that died without closing: seed a fresh journal with what it wrote.
+ * const revived = createMemoryJournal(journal.records());
+ * ```
+ *
+ * - Records are stored as their JSON form (validated exactly like the file
+ *   journal's), so a test sees what a file round trip would give.
+ * - `open()` while open is refused with 'locked', like a second opener of a
+ *   file journal, so a test that shares one journal between two live
+ *   managers fails the same way production would. After `close()` it can be
+ *   opened again and replays everything.
+ * - `initial` records are validated at `open()`: a bad one fails it with
+ *   'corrupt' and `line` = its 1-based index, as a bad file line would.
+ * - `append` is durable at once; it resolves in a microtask.
+ */
+import { JournalError } from '../errors.js';
+import type { Journal, JournalRecord } from './journal.js';
+import { encodeRecord, recordProblem } from './records.js';
+
+export interface MemoryJournal extends Journal {
+  /** Deep copies of every record, in append order (including the initial ones). */
+  records(): JournalRecord[];
+  readonly isOpen: boolean;
+}
+
+const copy = (record: JournalRecord): JournalRecord => structuredClone(record);
+
+/** The record as a file round trip would give it back, or why it is not one. */
+function normalise(value: unknown): { record: JournalRecord } | { problem: string } {
+  let parsed: unknown;
+  try {
+    const json = JSON.stringify(value);
+    parsed = json === undefined ? undefined : JSON.parse(json);
+  } catch (error) {
+    return { problem: `it cannot be serialised to JSON (${(error as Error).message})` };
+  }
+  const problem = recordProblem(parsed);
+  return problem === undefined ? { record: parsed as JournalRecord } : { problem };
+}
+
+export function createMemoryJournal(initial: readonly JournalRecord[] = []): MemoryJournal {
+  let unchecked: readonly unknown[] | undefined = [...initial];
+  const stored: JournalRecord[] = [];
+  let open = false;
+
+  return {
+    get isOpen() {
+      return open;
+    },
+    records: () =>
+      (unchecked ? structuredClone([...unchecked]) : stored.map(copy)) as JournalRecord[],
+    async open() {
+      if (open) {
+        throw new JournalError(
+          'locked',
+          'The memory journal is already open; close() it before opening it again.',
+        );
+      }
+      // Initial records are checked on the first open, as a file is read on open.
+      const checked: JournalRecord[] = [];
+      for (const [index, value] of (unchecked ?? []).entries()) {
+        const result = normalise(value);
+        if ('problem' in result) {
+          throw new JournalError(
+            'corrupt',
+            `The memory journal's initial record ${index + 1} is invalid: ${result.problem}.`,
+            { line: index + 1 },
+          );
+        }
+        checked.push(result.record);
+      }
+      if (unchecked) stored.push(...checked);
+      unchecked = undefined;
+      open = true;
+      return stored.map(copy);
+    },
+    async append(record) {
+      if (!open) {
+        throw new JournalError('io', 'Cannot append to the memory journal: it is closed.');
+      }
+      stored.push(encodeRecord(record, undefined).record);
+    },
+    async close() {
+      open = false;
+    },
+  };
+}

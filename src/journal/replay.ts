@@ -1,0 +1,78 @@
+/**
+ * Folding journal records into one summary per session: what a restarted
+ * manager rebuilds its dashboard from and reconciles.
+ *
+ * ```ts
+ * const { sessions, unterminated } = replayJournal(await journal.open());
+ * for (const s of unterminated) await journal.append(interruptedRecordFor(s)); // then a second open appends nothing
+ * ```
+ *
+ * Pure, and trusts its input (`open()` has validated it). Rules:
+ * - Sessions appear in first-seen order: normally the order of their
+ *   `created` records. Any known record type (`created`, `started`,
+ *   `terminal`, `workspace`) introduces its session; other types are ignored,
+ *   so a newer journal still replays on an older reader.
+ * - `createdAt`: the `created` record's `at`; for a session whose `created`
+ *   record is missing, the terminal's `createdAt`, else the first record's `at`.
+ * - First wins for `created` (with its `metadata` and `spec`), `started` and
+ *   `terminal`: terminal outcomes are written once, so a second one is a bug
+ *   and the first is what callers were told. Last wins for `workspace`.
+ * - `unterminated`: the sessions without a terminal record, same order.
+ */
+import {
+  isRecordOfType,
+  type JournalRecord,
+  type JournalTerminalRecord,
+  type JournalWorkspaceRecord,
+} from './journal.js';
+
+export interface SessionSummary {
+  sessionId: string;
+  createdAt: number;
+  startedAt?: number;
+  metadata?: Record<string, unknown>;
+  spec?: Record<string, unknown>;
+  /** The session's terminal record, as written (it is also a `TerminalRecord`). */
+  terminal?: JournalTerminalRecord;
+  /** The last workspace record, raw. */
+  workspace?: JournalWorkspaceRecord;
+}
+
+export interface JournalReplay {
+  sessions: SessionSummary[];
+  unterminated: SessionSummary[];
+}
+
+const KNOWN = new Set(['created', 'started', 'terminal', 'workspace']);
+
+export function replayJournal(records: readonly JournalRecord[]): JournalReplay {
+  const byId = new Map<string, SessionSummary & { seenCreated?: boolean }>();
+  for (const record of records) {
+    if (!KNOWN.has(record.type)) continue;
+    let session = byId.get(record.sessionId);
+    if (!session) {
+      session = { sessionId: record.sessionId, createdAt: record.at };
+      byId.set(record.sessionId, session);
+    }
+    if (isRecordOfType(record, 'created')) {
+      if (session.seenCreated) continue;
+      session.seenCreated = true;
+      session.createdAt = record.at;
+      if (record.metadata !== undefined) session.metadata = record.metadata;
+      if (record.spec !== undefined) session.spec = record.spec;
+    } else if (isRecordOfType(record, 'started')) {
+      session.startedAt ??= record.at;
+    } else if (isRecordOfType(record, 'terminal')) {
+      if (session.terminal) continue;
+      session.terminal = record;
+      if (!session.seenCreated) session.createdAt = record.createdAt;
+      if (session.metadata === undefined && record.metadata !== undefined) {
+        session.metadata = record.metadata;
+      }
+    } else if (isRecordOfType(record, 'workspace')) {
+      session.workspace = record;
+    }
+  }
+  const sessions = [...byId.values()].map(({ seenCreated: _, ...summary }) => summary);
+  return { sessions, unterminated: sessions.filter((session) => !session.terminal) };
+}
