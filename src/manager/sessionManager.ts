@@ -43,7 +43,6 @@ import {
   createFileJournal,
   createMemoryJournal,
   type Journal,
-  replayJournal,
   type TerminalRecord,
 } from '../journal/index.js';
 import { sessionMachine } from '../machines/session/sessionMachine.js';
@@ -57,6 +56,7 @@ import {
 } from '../machines/supervisor/index.js';
 import { createRegistry, type Registry, sessionSupervisorKey } from '../registry/index.js';
 import { SHUTDOWN_EVENT } from '../shutdown.js';
+import { reconcile } from './reconcile.js';
 import { checkSessionId, checkSessionSpec, type SessionSpec } from './sessionSpec.js';
 import { watchSession } from './sessionWatch.js';
 
@@ -105,8 +105,6 @@ interface LiveSession {
   settle: (outcome: SessionOutput) => void;
 }
 
-const INTERRUPTED_REASON = 'the host stopped before the session ended';
-
 function openJournal(journal: SessionManagerOptions['journal']): Journal {
   if (typeof journal === 'string') return createFileJournal(journal);
   return journal ?? createMemoryJournal();
@@ -147,43 +145,12 @@ export async function createSessionManager(
     return promise;
   };
 
-  // Replay: every session the journal knows, as it was; the unfinished ones are interrupted.
-  for (const summary of replayJournal(records).sessions) {
-    const view: SessionView = {
-      id: summary.sessionId,
-      state: summary.terminal?.outcome ?? 'interrupted',
-      createdAt: summary.createdAt,
-      restarts: summary.terminal?.restarts ?? 0,
-      children: [],
-      ...(summary.startedAt === undefined ? {} : { startedAt: summary.startedAt }),
-      ...(summary.metadata === undefined ? {} : { metadata: summary.metadata }),
-    };
-    let terminal: TerminalRecord;
-    if (summary.terminal) {
-      const { type: _, at: __, ...record } = summary.terminal;
-      terminal = record;
-    } else {
-      const endedAt = now();
-      terminal = {
-        sessionId: summary.sessionId,
-        outcome: 'interrupted',
-        reason: INTERRUPTED_REASON,
-        createdAt: summary.createdAt,
-        endedAt,
-        restarts: 0,
-        ...(summary.metadata === undefined ? {} : { metadata: summary.metadata }),
-      };
-      await journal.append({ type: 'terminal', at: endedAt, ...terminal });
-    }
-    ended.set(summary.sessionId, terminal);
-    dashboard.trigger.sessionAdded({
-      view: {
-        ...view,
-        outcome: terminal.outcome,
-        endedAt: terminal.endedAt,
-        ...(terminal.reason === undefined ? {} : { reason: terminal.reason }),
-      },
-    });
+  try {
+    await reconcile(records, journal, dashboard, ended, now);
+  } catch (error) {
+    root.stop();
+    await journal.close();
+    throw error;
   }
 
   // Each session's supervisor registers itself before it starts its

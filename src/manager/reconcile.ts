@@ -1,0 +1,73 @@
+/**
+ * Start-up reconciliation: rebuild the dashboard from the journal and close
+ * the books on every session the previous host left running.
+ *
+ * A session with a `created` record but no `terminal` one was live when its
+ * host died. It gets a terminal record with outcome `interrupted`, appended
+ * once: the next open finds that record and appends nothing. The appends go
+ * out together, so the journal writes them in one group commit.
+ */
+import type { Dashboard, SessionView } from '../dashboard/dashboard.js';
+import {
+  type Journal,
+  type JournalRecord,
+  replayJournal,
+  type SessionSummary,
+  type TerminalRecord,
+} from '../journal/index.js';
+
+export const INTERRUPTED_REASON = 'the host stopped before the session ended';
+
+function interrupted(summary: SessionSummary, endedAt: number): TerminalRecord {
+  return {
+    sessionId: summary.sessionId,
+    outcome: 'interrupted',
+    reason: INTERRUPTED_REASON,
+    createdAt: summary.createdAt,
+    endedAt,
+    restarts: 0,
+    ...(summary.metadata === undefined ? {} : { metadata: summary.metadata }),
+  };
+}
+
+function endedView(summary: SessionSummary, terminal: TerminalRecord): SessionView {
+  return {
+    id: summary.sessionId,
+    state: terminal.outcome,
+    outcome: terminal.outcome,
+    createdAt: summary.createdAt,
+    endedAt: terminal.endedAt,
+    restarts: terminal.restarts,
+    children: [],
+    ...(summary.startedAt === undefined ? {} : { startedAt: summary.startedAt }),
+    ...(summary.metadata === undefined ? {} : { metadata: summary.metadata }),
+    ...(terminal.reason === undefined ? {} : { reason: terminal.reason }),
+  };
+}
+
+/** Returns the summaries of the sessions it marked interrupted. */
+export async function reconcile(
+  records: readonly JournalRecord[],
+  journal: Journal,
+  dashboard: Dashboard,
+  ended: Map<string, TerminalRecord>,
+  now: () => number,
+): Promise<SessionSummary[]> {
+  const { sessions, unterminated } = replayJournal(records);
+  const endedAt = now();
+  const appends: Promise<void>[] = [];
+  for (const summary of sessions) {
+    let terminal: TerminalRecord;
+    if (summary.terminal) {
+      const { type: _type, at: _at, ...record } = summary.terminal;
+      terminal = record;
+    } else {
+      terminal = interrupted(summary, endedAt);
+      appends.push(journal.append({ type: 'terminal', at: endedAt, ...terminal }));
+    }
+    ended.set(summary.sessionId, terminal);
+    dashboard.trigger.sessionAdded({ view: endedView(summary, terminal) });
+  }
+  await Promise.all(appends);
+  return unterminated;
+}
