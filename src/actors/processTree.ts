@@ -1,0 +1,382 @@
+/**
+ * Killing a whole process tree, including the parts that tried to get away.
+ *
+ * Every process `fromProcess` spawns carries marker environment variables
+ * (`XSTATE_OTP_PROCESS=<unique id>`, and `XSTATE_OTP_SESSION=<session id>`
+ * when it runs for a session). The environment is inherited, so every
+ * descendant carries them too, even one that called `setsid` and was
+ * re-parented to init. A tree is therefore found three ways, and all three are
+ * signalled:
+ *
+ * 1. its process group (the root is spawned as a group leader by execa's
+ *    `killDescendants`), which also works where there is no `/proc`;
+ * 2. on Linux, every process whose `/proc/<pid>/environ` carries the marker;
+ * 3. on Linux, the descendants of the root and of every marked process, by
+ *    parent pid (catches a descendant that scrubbed its environment).
+ *
+ * ```ts
+ * const tree = new ProcessTree({ pid, marker, killSignal: 'SIGTERM', forceKillAfterMs: 5000 });
+ * tree.terminate();          // SIGTERM to all of it now, SIGKILL to what is left after 5 s
+ * await tree.gone;           // resolves once the root has exited and nothing marked is left
+ *
+ * // A session's leftovers, e.g. after the previous host was SIGKILLed:
+ * await sweepMarkedProcesses({ name: SESSION_MARKER_ENV, value: sessionId });
+ * ```
+ *
+ * The escalation timers are module-level, not the actor's: XState's `stop()`
+ * is synchronous and cancels the actor's own timers, and the SIGKILL must
+ * still come after it. They keep the host alive for at most the grace, and
+ * are cleared as soon as the tree is gone.
+ */
+import { runAfter } from './batchedTimers.js';
+import {
+  hasProcfs,
+  isProcessAlive,
+  type ProcRecord,
+  readProcessTable,
+  scanSoon,
+} from './procfs.js';
+
+/** Carries the unique id of the `fromProcess` actor that spawned the process. */
+export const PROCESS_MARKER_ENV = 'XSTATE_OTP_PROCESS';
+/** Carries the session id a process was spawned for (when it was). */
+export const SESSION_MARKER_ENV = 'XSTATE_OTP_SESSION';
+
+/** An environment variable that marks the processes of one tree or one session. */
+export interface EnvMarker {
+  name: string;
+  value: string;
+}
+
+export interface ProcessTreeOptions {
+  /** Root pid; the root leads its own process group. */
+  pid: number;
+  marker: EnvMarker;
+  killSignal: NodeJS.Signals;
+  forceKillAfterMs: number;
+  /**
+   * Signals the root's process group. Defaults to `process.kill(-pid)`;
+   * `fromProcess` passes execa's `subprocess.kill`, which also knows Windows.
+   */
+  signalGroup?: (signal: NodeJS.Signals) => void;
+}
+
+// Polls for the tree's end while it is being killed: quick at first (most
+// processes die right away on SIGTERM), then backing off. (Timers run in
+// 10 ms slots, see batchedTimers.)
+const FIRST_POLL_MS = 10;
+const MAX_POLL_MS = 100;
+
+/** Pids in `table` that belong to the tree: marked ones, and descendants of `roots` and of those. */
+export function treeMembers(
+  table: readonly ProcRecord[],
+  marker: EnvMarker,
+  roots: readonly number[] = [],
+): number[] {
+  const members = new Set<number>();
+  for (const record of table) {
+    if (record.markers.get(marker.name) === marker.value) members.add(record.pid);
+  }
+  // Never ourselves, nor (through us) our other children: a host that was itself
+  // spawned by xstate-otp inherited a session marker.
+  members.delete(process.pid);
+  const hasParents = table.some((record) => record.ppid !== undefined);
+  if (hasParents) {
+    const children = new Map<number, number[]>();
+    for (const record of table) {
+      if (record.ppid === undefined) continue;
+      const siblings = children.get(record.ppid);
+      if (siblings) siblings.push(record.pid);
+      else children.set(record.ppid, [record.pid]);
+    }
+    const queue = [...roots, ...members];
+    for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
+      for (const child of children.get(pid) ?? []) {
+        if (!members.has(child)) {
+          members.add(child);
+          queue.push(child);
+        }
+      }
+    }
+  }
+  // Roots are signalled through their process group by the caller.
+  for (const root of roots) members.delete(root);
+  return [...members];
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  if (pid <= 1) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone, or not ours to signal.
+  }
+}
+
+function signalGroupOf(pid: number, signal: NodeJS.Signals): void {
+  if (pid <= 1) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is empty.
+  }
+}
+
+/** One spawned process and everything it started: how to kill it and when it is gone. */
+export class ProcessTree {
+  readonly pid: number;
+  readonly marker: EnvMarker;
+  /** Resolves once the root has exited and no process of the tree is left. Never rejects. */
+  readonly gone: Promise<void>;
+  /** Every pid seen as part of the tree, root included (for diagnostics and tests). */
+  readonly seen = new Set<number>();
+
+  readonly #killSignal: NodeJS.Signals;
+  readonly #forceKillAfterMs: number;
+  readonly #signalGroup: (signal: NodeJS.Signals) => void;
+  #resolveGone!: () => void;
+  #rootExited = false;
+  #terminating = false;
+  #finished = false;
+  #checking = false;
+  #recheck = false;
+  #cancelForceKill: (() => void) | undefined;
+  #cancelPoll: (() => void) | undefined;
+  #pollMs = FIRST_POLL_MS;
+
+  constructor(options: ProcessTreeOptions) {
+    this.pid = options.pid;
+    this.marker = options.marker;
+    this.#killSignal = options.killSignal;
+    this.#forceKillAfterMs = options.forceKillAfterMs;
+    this.#signalGroup = options.signalGroup ?? ((signal) => signalGroupOf(this.pid, signal));
+    this.seen.add(this.pid);
+    this.gone = new Promise((resolve) => {
+      this.#resolveGone = resolve;
+    });
+  }
+
+  get terminating(): boolean {
+    return this.#terminating;
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  get rootHasExited(): boolean {
+    return this.#rootExited;
+  }
+
+  /**
+   * Sends the kill signal to every process of the tree now, and SIGKILL to
+   * whatever is left after `forceKillAfterMs`. Idempotent; synchronous for
+   * the process group, the `/proc` part follows on the next scan.
+   */
+  terminate(): void {
+    if (this.#terminating || this.#finished) return;
+    this.#terminating = true;
+    this.#signalAll(this.#killSignal);
+    this.#cancelForceKill = runAfter(this.#forceKillAfterMs, () => {
+      this.#cancelForceKill = undefined;
+      this.#signalAll('SIGKILL');
+      // SIGKILL works at once: look again soon rather than at the backed-off pace.
+      this.#cancelPoll?.();
+      this.#cancelPoll = undefined;
+      this.#pollMs = FIRST_POLL_MS;
+      this.#schedulePoll();
+    });
+    this.#schedulePoll();
+  }
+
+  /** The root has exited: finish when nothing else is left, kill what is. */
+  rootExited(): void {
+    this.#rootExited = true;
+    void this.#check();
+  }
+
+  /** Signals the root's process group only (synchronous). */
+  signalGroup(signal: NodeJS.Signals): void {
+    try {
+      this.#signalGroup(signal);
+    } catch {
+      // The group is gone.
+    }
+  }
+
+  #signalAll(signal: NodeJS.Signals): void {
+    this.signalGroup(signal);
+    if (!hasProcfs) return;
+    const roots = this.#rootExited ? [] : [this.pid];
+    void scanSoon([this.marker.name], { parents: true }).then((table) => {
+      if (!table) return;
+      for (const pid of treeMembers(table, this.marker, roots)) {
+        this.seen.add(pid);
+        signalPid(pid, signal);
+      }
+    });
+  }
+
+  async #check(): Promise<void> {
+    if (this.#finished) return;
+    if (this.#checking) {
+      // A scan in flight may predate what just happened (the root's exit): look once more after it.
+      this.#recheck = true;
+      return;
+    }
+    this.#checking = true;
+    try {
+      do {
+        this.#recheck = false;
+        // Until the root exits there is nothing to finish: its exit event brings us back.
+        if (!this.#rootExited) return;
+        const left = await this.#leftovers();
+        if (this.#finished) return;
+        if (this.#rootExited && left === 0) {
+          this.#finish();
+        } else if (this.#rootExited && !this.#terminating) {
+          // The root is done but left processes behind: they do not outlive it.
+          this.terminate();
+        }
+      } while (this.#recheck && !this.#finished);
+    } finally {
+      this.#checking = false;
+    }
+  }
+
+  async #leftovers(): Promise<number> {
+    if (!hasProcfs) {
+      // Best effort without /proc: the group is alive while any member is.
+      try {
+        process.kill(-this.pid, 0);
+        return 1;
+      } catch {
+        return 0;
+      }
+    }
+    const table = await scanSoon([this.marker.name]);
+    if (!table) return 0;
+    const members = treeMembers(table, this.marker);
+    for (const pid of members) this.seen.add(pid);
+    return members.length;
+  }
+
+  #schedulePoll(): void {
+    if (this.#finished || this.#cancelPoll) return;
+    this.#cancelPoll = runAfter(this.#pollMs, () => {
+      this.#cancelPoll = undefined;
+      void this.#check().then(() => {
+        this.#pollMs = Math.min(this.#pollMs * 2, MAX_POLL_MS);
+        this.#schedulePoll();
+      });
+    });
+  }
+
+  #finish(): void {
+    this.#finished = true;
+    this.#cancelForceKill?.();
+    this.#cancelPoll?.();
+    this.#cancelForceKill = undefined;
+    this.#cancelPoll = undefined;
+    this.#resolveGone();
+  }
+}
+
+/**
+ * SIGKILLs every process of the given trees, synchronously and with one
+ * `/proc` scan for all of them. For the host's last moments (`exit`, a fatal
+ * signal), where no timer will ever run again.
+ */
+export function killTreesSync(trees: Iterable<ProcessTree>): void {
+  const list = [...trees].filter((tree) => !tree.finished);
+  if (list.length === 0) return;
+  for (const tree of list) tree.signalGroup('SIGKILL');
+  let table: ProcRecord[] | undefined;
+  try {
+    table = readProcessTable([...new Set(list.map((tree) => tree.marker.name))], {
+      parents: true,
+    });
+  } catch {
+    table = undefined;
+  }
+  if (!table) return;
+  for (const tree of list) {
+    // An exited root's pid may already belong to someone else: no walk from it.
+    const roots = tree.rootHasExited ? [] : [tree.pid];
+    for (const pid of treeMembers(table, tree.marker, roots)) signalPid(pid, 'SIGKILL');
+    // The root was only reached through its group; make sure it is not spared.
+    if (!tree.rootHasExited && isProcessAlive(tree.pid)) signalPid(tree.pid, 'SIGKILL');
+  }
+}
+
+/** Pids of the live processes carrying `marker` (empty without `/proc`). */
+export function findMarkedProcesses(marker: EnvMarker): number[] {
+  const table = readProcessTable([marker.name]);
+  return table ? treeMembers(table, marker) : [];
+}
+
+export interface SweepOptions {
+  /** First signal sent. Default `'SIGTERM'`. */
+  signal?: NodeJS.Signals;
+  /** SIGKILL what is left after this many ms. Default 5000; 0 sends SIGKILL at once. */
+  forceKillAfterMs?: number;
+}
+
+export interface SweepResult {
+  /** Every pid found carrying the marker (and their descendants). */
+  pids: number[];
+  /** Those still alive when the sweep gave up (SIGKILL ignored for 2 s: stuck in the kernel). */
+  survivors: number[];
+}
+
+// After SIGKILL, a process can only survive while stuck in an uninterruptible
+// kernel call: stop waiting for it at some point rather than hang the caller.
+const SIGKILL_PATIENCE_MS = 2000;
+
+/**
+ * Kills every process carrying `marker` and its descendants: `signal`
+ * first, SIGKILL after `forceKillAfterMs`, and resolves once none is left
+ * (or, for a process that survives SIGKILL for 2 s, with it in `survivors`).
+ * The session layer calls it with `SESSION_MARKER_ENV` when a session ends,
+ * and at startup for sessions of a host that died (their processes
+ * survived it). Linux only; elsewhere it finds nothing and resolves at once.
+ *
+ * Marker values must be unique to what you mean to kill: a session id reused
+ * by another live host on the same machine would match its processes too.
+ */
+export async function sweepMarkedProcesses(
+  marker: EnvMarker,
+  options: SweepOptions = {},
+): Promise<SweepResult> {
+  const signal = options.signal ?? 'SIGTERM';
+  const forceKillAfterMs = options.forceKillAfterMs ?? 5000;
+  const found = new Set<number>();
+  const deadline = Date.now() + forceKillAfterMs;
+  const giveUpAt = deadline + SIGKILL_PATIENCE_MS;
+  let current: NodeJS.Signals = forceKillAfterMs <= 0 ? 'SIGKILL' : signal;
+  let pollMs = FIRST_POLL_MS;
+  for (;;) {
+    const table = await scanSoon([marker.name], { parents: true });
+    if (!table) break;
+    const members = treeMembers(table, marker);
+    if (members.length === 0) break;
+    if (Date.now() >= giveUpAt) return { pids: [...found], survivors: members };
+    if (current !== 'SIGKILL' && Date.now() >= deadline) current = 'SIGKILL';
+    for (const pid of members) {
+      // Signal each process once per signal kind; SIGKILL again is harmless.
+      if (!found.has(pid) || current === 'SIGKILL') signalPid(pid, current);
+      found.add(pid);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
+  }
+  return { pids: [...found], survivors: [] };
+}
+
+/** `sweepMarkedProcesses` for the processes of one session (`ProcessInput.sessionId`). */
+export function sweepSessionProcesses(
+  sessionId: string,
+  options: SweepOptions = {},
+): Promise<SweepResult> {
+  return sweepMarkedProcesses({ name: SESSION_MARKER_ENV, value: sessionId }, options);
+}

@@ -1,0 +1,146 @@
+import { spawn } from 'node:child_process';
+import { nanoid } from 'nanoid';
+import { describe, expect, it } from 'vitest';
+import { liveProcessTreeCount } from '../src/actors/hostExit.js';
+import {
+  findMarkedProcesses,
+  SESSION_MARKER_ENV,
+  sweepMarkedProcesses,
+} from '../src/actors/processTree.js';
+import { hasProcfs } from '../src/actors/procfs.js';
+import { SHUTDOWN_EVENT } from '../src/shutdown.js';
+import {
+  countDescendants,
+  type FixtureDescendant,
+  fixtureCommand,
+} from '../src/testing/fixtureCommand.js';
+import { isPidAlive, waitForPidsGone } from '../src/testing/processes.js';
+import {
+  checkPidsAfterEach,
+  expectError,
+  expectOutput,
+  startProcess,
+  trackPids,
+} from './process-helpers.js';
+
+checkPidsAfterEach();
+
+// root -> child -> grandchild; a daemon that called setsid; a setsid daemon
+// ignoring SIGTERM whose own child ignores it too.
+const TREE: FixtureDescendant[] = [
+  { spawn: [{}] },
+  { setsid: true },
+  { setsid: true, ignoreSigterm: true, spawn: [{ ignoreSigterm: true }] },
+];
+const TREE_SIZE = 1 + countDescendants(TREE);
+
+const alive = (pids: number[]) => pids.filter(isPidAlive);
+
+describe.runIf(hasProcfs)('process tree kill (Linux /proc)', () => {
+  it('SHUTDOWN_EVENT kills every process of the tree, setsid escapees included', async () => {
+    const { actor, watch, ended } = startProcess({
+      ...fixtureCommand({ mode: 'hang', announce: true, spawn: TREE }),
+      forceKillAfterMs: 300,
+    });
+    const pids = await watch.waitForAnnounced(TREE_SIZE);
+    expect(new Set(pids).size).toBe(TREE_SIZE);
+    expect(alive(pids)).toEqual(pids);
+    actor.send({ type: SHUTDOWN_EVENT });
+    expect(expectOutput(await ended).stopped).toBe(true);
+    // The actor ends only once the whole tree is gone.
+    expect(alive(pids)).toEqual([]);
+  });
+
+  it('abrupt stop() kills every process of the tree, setsid escapees included', async () => {
+    const { actor, watch } = startProcess({
+      ...fixtureCommand({ mode: 'hang', announce: true, spawn: TREE }),
+      forceKillAfterMs: 300,
+    });
+    const pids = await watch.waitForAnnounced(TREE_SIZE);
+    actor.stop();
+    await waitForPidsGone(pids, { timeoutMs: 3000 });
+  });
+
+  it('a root that exits 0 leaving descendants behind: they are killed before the actor completes', async () => {
+    const spawnSpec: FixtureDescendant[] = [{}, { setsid: true, ignoreSigterm: true }];
+    const { watch, ended } = startProcess({
+      ...fixtureCommand({ mode: 'succeed', delayMs: 50, announce: true, spawn: spawnSpec }),
+      forceKillAfterMs: 200,
+    });
+    const result = await ended;
+    const pids = watch.announced as number[];
+    expect(pids).toHaveLength(1 + countDescendants(spawnSpec));
+    expect(expectOutput(result)).toMatchObject({ exitCode: 0, stopped: false });
+    expect(alive(pids)).toEqual([]);
+  });
+
+  it('a root that fails leaving descendants behind: they are killed before the actor errors', async () => {
+    const { watch, ended } = startProcess(
+      fixtureCommand({
+        mode: 'exit',
+        code: 2,
+        delayMs: 50,
+        announce: true,
+        spawn: [{ setsid: true }],
+      }),
+    );
+    const error = expectError(await ended);
+    expect(error.exitCode).toBe(2);
+    expect(watch.announced).toHaveLength(2);
+    expect(alive(watch.announced as number[])).toEqual([]);
+  });
+
+  it('host signal listeners exist only while process trees are alive', async () => {
+    const before = process.listenerCount('SIGTERM');
+    const { actor, watch, ended } = startProcess(fixtureCommand({ mode: 'hang', announce: true }));
+    await watch.waitForAnnounced(1);
+    expect(liveProcessTreeCount()).toBeGreaterThan(0);
+    expect(process.listenerCount('SIGTERM')).toBe(before + 1);
+    actor.send({ type: SHUTDOWN_EVENT });
+    await ended;
+    expect(liveProcessTreeCount()).toBe(0);
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
+
+  it('sweepMarkedProcesses kills processes by session marker, wherever they are', async () => {
+    // As if left behind by a host that was SIGKILLed: nobody tracks them but the marker.
+    const session = `sweep-${nanoid(8)}`;
+    const { command, args } = fixtureCommand({
+      mode: 'hang',
+      announce: true,
+      ignoreSigterm: true,
+      spawn: [{ setsid: true }, { spawn: [{}] }],
+    });
+    const root = spawn(command, args, {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, [SESSION_MARKER_ENV]: session },
+    });
+    const pids = await new Promise<number[]>((resolve) => {
+      const seen: number[] = [];
+      let buffered = '';
+      root.stdout.setEncoding('utf8');
+      root.stdout.on('data', (chunk: string) => {
+        buffered += chunk;
+        for (const match of buffered.matchAll(/pid:(\d+)\n/g)) {
+          const pid = Number(match[1]);
+          if (!seen.includes(pid)) seen.push(pid);
+        }
+        if (seen.includes(root.pid!)) resolve(seen);
+      });
+    });
+    trackPids(pids);
+    expect(pids).toHaveLength(4);
+    expect(findMarkedProcesses({ name: SESSION_MARKER_ENV, value: session }).sort()).toEqual(
+      [...pids].sort(),
+    );
+    const result = await sweepMarkedProcesses(
+      { name: SESSION_MARKER_ENV, value: session },
+      { forceKillAfterMs: 200 },
+    );
+    expect(result.pids.sort()).toEqual([...pids].sort());
+    expect(result.survivors).toEqual([]);
+    expect(alive(pids)).toEqual([]);
+    expect(findMarkedProcesses({ name: SESSION_MARKER_ENV, value: session })).toEqual([]);
+  });
+});
