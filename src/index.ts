@@ -1,4 +1,27 @@
 export {
+  fromProcess,
+  type ProcessContext,
+  type ProcessEvent,
+  processMachine,
+} from './actors/fromProcess.js';
+export { liveProcessTreeCount, processTreesGone } from './actors/hostExit.js';
+export {
+  type EnvMarker,
+  findMarkedProcesses,
+  PROCESS_MARKER_ENV,
+  SESSION_MARKER_ENV,
+  type SweepOptions,
+  type SweepResult,
+  sweepMarkedProcesses,
+  sweepSessionProcesses,
+} from './actors/processTree.js';
+export type {
+  ProcessEmitted,
+  ProcessInput,
+  ProcessOutput,
+  ProcessResult,
+} from './actors/processTypes.js';
+export {
   createDashboard,
   type Dashboard,
   type DashboardContext,

@@ -23,7 +23,7 @@
  * shutdown), so a parent that sees `process.exited` knows nothing is running.
  */
 import { execa } from 'execa';
-import { type AnyActorRef, type AnyEventObject, fromCallback } from 'xstate';
+import { type AnyEventObject, fromCallback } from 'xstate';
 import type { ProcessExitError } from '../errors.js';
 import { findChildEnvironment } from '../machines/supervisor/environment.js';
 import type { ChildEnvironment } from '../machines/supervisor/types.js';
@@ -56,39 +56,16 @@ type Report = (event: RunnerEvent) => void;
 export const processRunner = fromCallback<RunnerCommand, RunnerInput>(
   ({ input, sendBack, receive, self }) => {
     const report: Report = (event) => sendBack(event as AnyEventObject);
-    let run: Run | undefined;
-    let cancelled: 'terminate' | 'abandon' | undefined;
-    // Spawn on a microtask: a supervisor starts its first children while it is
-    // still initialising, when its session environment cannot be read yet.
-    queueMicrotask(() => {
-      if (cancelled === 'abandon') return;
-      if (cancelled === 'terminate') {
-        report({ type: 'process.exited', result: notStarted(), error: undefined });
-        return;
-      }
-      const environment = sessionEnvironment(self);
-      run = startRun({ ...input, input: withSessionEnvironment(input.input, environment) }, report);
-    });
+    const run = startRun(
+      { ...input, input: withSessionEnvironment(input.input, findChildEnvironment(self)) },
+      report,
+    );
     receive((command) => {
-      if (command.type !== 'process.terminate') return;
-      if (run) run.terminate();
-      else cancelled ??= 'terminate';
+      if (command.type === 'process.terminate') run.terminate();
     });
-    return () => {
-      if (run) run.abandon();
-      else cancelled = 'abandon';
-    };
+    return () => run.abandon();
   },
 );
-
-/** The environment of the session this process runs in, if any (see `findChildEnvironment`). */
-function sessionEnvironment(self: AnyActorRef): ChildEnvironment | undefined {
-  try {
-    return findChildEnvironment(self);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Inside a session, a process belongs to it (its marker) and works in its
@@ -108,11 +85,6 @@ function withSessionEnvironment(
     ...(sessionId === undefined ? {} : { sessionId }),
     ...(cwd === undefined ? {} : { cwd }),
   };
-}
-
-/** Shut down before it was spawned: nothing ran. */
-function notStarted(): ProcessResult {
-  return { ...emptyResult(undefined), terminated: true };
 }
 
 function emptyResult(spawnError: unknown): ProcessResult {

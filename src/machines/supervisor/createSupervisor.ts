@@ -22,7 +22,7 @@
  * The options are checked here, so a bad spec throws
  * `SupervisorError('invalid_spec')` before any actor exists.
  */
-import { type AnyActorLogic, createMachine } from 'xstate';
+import { type AnyActorLogic, type AnyActorRef, createMachine } from 'xstate';
 import { initialContext, supervisorMachine } from './supervisorMachine.js';
 import type { SupervisorOptions } from './types.js';
 import { resolveSupervisorOptions } from './validate.js';
@@ -45,7 +45,10 @@ export function createSupervisor(options: SupervisorOptions = {}): SupervisorLog
   // The shared machine with these options as its context: same statechart,
   // same named actions, so it reads the same in a visualizer.
   const logic = createMachine(
-    { ...supervisorMachine.config, context: () => initialContext(resolved) } as never,
+    {
+      ...supervisorMachine.config,
+      context: ({ self }: { self: AnyActorRef }) => initialContext(resolved, self),
+    } as never,
     supervisorMachine.implementations as never,
   ) as unknown as SupervisorLogic;
   supervisorLogics.add(logic);

@@ -34,6 +34,7 @@ import {
   startRecord,
   type TableScope,
 } from './childTable.js';
+import { provideChildEnvironment } from './environment.js';
 import { admitRestart } from './intensity.js';
 import type {
   ChildChangedEvent,
@@ -213,7 +214,11 @@ function handleExit(scope: TableScope, event: ExitEvent, retry: (id: string, e: 
   if (countRestart(scope, id, cause)) restartFor(scope, id, retry);
 }
 
-export function initialContext(options: ResolvedSupervisorOptions): SupervisorContext {
+export function initialContext(
+  options: ResolvedSupervisorOptions,
+  self: AnyActorRef,
+): SupervisorContext {
+  if (options.environment) provideChildEnvironment(self, options.environment);
   return {
     options,
     children: new Map(),
@@ -428,7 +433,7 @@ const machine = setup({
   },
 }).createMachine({
   id: 'supervisor',
-  context: ({ input }) => initialContext(resolveSupervisorOptions(input)),
+  context: ({ input, self }) => initialContext(resolveSupervisorOptions(input), self),
   initial: 'live',
   states: {
     live: {

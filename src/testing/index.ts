@@ -1,0 +1,22 @@
+/**
+ * `xstate-otp/testing`: what a consumer's own test suite needs to script
+ * process sessions with deterministic outcomes and check that no process
+ * outlives them.
+ */
+export {
+  countDescendants,
+  type FixtureCommand,
+  type FixtureDescendant,
+  type FixtureMode,
+  type FixtureOptions,
+  fixtureCommand,
+  fixturePath,
+} from './fixtureCommand.js';
+export {
+  isPidAlive,
+  killPids,
+  type ProcessWatch,
+  type WaitOptions,
+  waitForPidsGone,
+  watchProcess,
+} from './processes.js';
