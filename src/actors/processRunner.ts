@@ -38,6 +38,7 @@ import type {
   RunnerCommand,
   RunnerEvent,
 } from './processTypes.js';
+import { noteSessionProcess } from './sessionProcesses.js';
 
 export interface RunnerInput {
   /** The actor's input, unchecked: a bad one is reported as a `spawn_failed` result. */
@@ -109,7 +110,10 @@ interface ExecaOutcome {
 
 function spawn(input: ResolvedProcessInput, processId: string) {
   const markers: Record<string, string> = { [PROCESS_MARKER_ENV]: processId };
-  if (input.sessionId !== undefined) markers[SESSION_MARKER_ENV] = input.sessionId;
+  if (input.sessionId !== undefined) {
+    markers[SESSION_MARKER_ENV] = input.sessionId;
+    noteSessionProcess(input.sessionId);
+  }
   return execa(input.command, input.args, {
     cwd: input.cwd,
     env: { ...input.env, ...markers },

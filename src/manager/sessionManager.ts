@@ -31,6 +31,8 @@ import {
 
 type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
 
+import { sweepSessionProcesses } from '../actors/processTree.js';
+import { takeSessionProcessNote } from '../actors/sessionProcesses.js';
 import { systemNow } from '../clock.js';
 import {
   createDashboard,
@@ -146,7 +148,13 @@ export async function createSessionManager(
   };
 
   try {
-    await reconcile(records, journal, dashboard, ended, now);
+    const interrupted = await reconcile(records, journal, dashboard, ended, now);
+    // Processes of sessions whose host died may have outlived it.
+    await Promise.all(
+      interrupted.map((summary) =>
+        sweepSessionProcesses(summary.sessionId, { forceKillAfterMs: 1000 }),
+      ),
+    );
   } catch (error) {
     root.stop();
     await journal.close();
@@ -228,10 +236,14 @@ export async function createSessionManager(
             ...(record.reason === undefined ? {} : { reason: record.reason }),
           },
         });
-        track(journal.append({ type: 'terminal', at: record.endedAt, ...record })).then(
-          () => resolve(record),
-          reject,
-        );
+        // Anything still carrying the session's marker escaped its process
+        // tree (a setsid daemon): it dies before the outcome is final.
+        const swept = takeSessionProcessNote(id)
+          ? sweepSessionProcesses(id, { forceKillAfterMs: 0 }).then(() => undefined)
+          : Promise.resolve();
+        track(
+          swept.then(() => journal.append({ type: 'terminal', at: record.endedAt, ...record })),
+        ).then(() => resolve(record), reject);
       };
     });
     // A journal failure is reported through `done`, never as an unhandled rejection.

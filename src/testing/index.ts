@@ -20,3 +20,11 @@ export {
   waitForPidsGone,
   watchProcess,
 } from './processes.js';
+export {
+  EXPECTED_OUTCOME,
+  runScenario,
+  type ScriptedOutcome,
+  type ScriptedSession,
+  scriptedSessionSpec,
+  startScenario,
+} from './scenario.js';
