@@ -15,7 +15,6 @@ import {
   fixtureCommand,
   runScenario,
   type ScriptedSession,
-  scriptedSessionSpec,
   waitForPidsGone,
 } from '../src/testing/index.js';
 import { checkPidsAfterEach, trackPids } from './process-helpers.js';
@@ -135,10 +134,6 @@ describe('process sessions through the session manager', () => {
 
   it('a command that does not exist is a spawn_failed error handled by the policy, not a crash', async () => {
     const manager = await createSessionManager();
-    const session = manager.createSession(
-      scriptedSessionSpec({ id: 'missing', outcome: 'success', intensity: 1 }),
-    );
-    await session.done;
     const ghost = await manager.createSession({
       id: 'ghost',
       intensity: 1,
