@@ -15,6 +15,7 @@
  * - `createInspectionFile(path)`: an `inspect` observer writing JSON lines.
  * - `inspectionRecord` / `inspectionLine`: the line format, for other sinks.
  * - `toSafeJson`: the never-throwing serialiser behind the lines.
+ * - `supervisionTree(manager)`: every live actor as a JSON tree.
  *
  * Any other XState inspector (for example `@statelyai/inspect`'s
  * `createInspector`) plugs into the same `inspect` option; to feed several,
@@ -39,5 +40,11 @@ export {
   type SafeJsonLimits,
   toSafeJson,
 } from './safeJson.js';
+export {
+  type SupervisionNode,
+  type SupervisionNodeKind,
+  type SupervisionSource,
+  supervisionTree,
+} from './supervisionTree.js';
 export { type ToMermaidOptions, toMermaid } from './toMermaid.js';
 export { guardLabel, transitionLabel } from './transitionLabel.js';

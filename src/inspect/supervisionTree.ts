@@ -1,0 +1,168 @@
+/**
+ * `supervisionTree(manager)`: every live actor of a session manager as one
+ * JSON tree — who supervises whom, under which registry key, in which state.
+ *
+ * ```ts
+ * const manager = await createSessionManager();
+ * manager.createSession({ id: 'fix-42', children: [{ id: 'agent', logic: agentMachine }] });
+ * console.log(JSON.stringify(supervisionTree(manager), null, 2));
+ * // { "id": "x:0", "kind": "manager", "status": "running", "state": "live.running", "children": [
+ * //   { "id": "fix-42", "kind": "session", "status": "running", "restart": "temporary",
+ * //     "state": "live.running.withoutDeadline", "children": [
+ * //     { "id": "supervisor", "kind": "supervisor", "key": "session_supervisor:fix-42", ...
+ * //       "children": [{ "id": "agent", "kind": "actor", "status": "running", "restarts": 0, ... }] } ] } ] }
+ * ```
+ *
+ * How the tree is walked:
+ * - A supervisor's children are its child table (`whichChildren`), in start
+ *   order, including children that are `restarting` or `stopped` (spec kept,
+ *   no actor): those have no `state` and no `children`. They are what
+ *   `whichChildren` shows, so the tree agrees with the admin API.
+ * - Any other actor's children are the ones XState itself holds (invoked or
+ *   spawned: a session's `supervisor`, a process actor's `runner`, an agent's
+ *   own invocations). The supervisors' own bookkeeping actors (ids starting
+ *   with `otp.`) are left out.
+ * - `key` is the registry key the actor is registered under, if any;
+ *   `state` is the machine's active state as dotted paths (parallel regions
+ *   joined by `, `); `pid` is the root pid of a process actor.
+ *
+ * The result is plain data (strings, numbers, arrays, objects), so
+ * `JSON.stringify` always works on it. It is a snapshot: call it again to see
+ * changes.
+ *
+ * @module
+ */
+import type { AnyActorLogic, AnyActorRef } from 'xstate';
+import { processMachine } from '../actors/fromProcess.js';
+import { sessionMachine } from '../machines/session/sessionMachine.js';
+import { whichChildren } from '../machines/supervisor/admin.js';
+import type { ChildStatus, RestartType } from '../machines/supervisor/types.js';
+import type { Registry } from '../registry/index.js';
+
+export type SupervisionNodeKind = 'manager' | 'session' | 'supervisor' | 'process' | 'actor';
+
+export interface SupervisionNode {
+  /** The actor's id in its parent: a child spec's id, an invoke id. */
+  id: string;
+  kind: SupervisionNodeKind;
+  /** XState's unique id for this actor (`ref.sessionId`), as inspection events name it. */
+  actorId?: string;
+  /** The registry key this actor is registered under. */
+  key?: string;
+  /** `running` while the actor is alive; a supervised child may be `restarting` or `stopped`. */
+  status: ChildStatus;
+  /** The machine's active state, e.g. `live.running.withoutDeadline`. */
+  state?: string;
+  /** For a supervised child: its restart type and how often it was restarted. */
+  restart?: RestartType;
+  restarts?: number;
+  /** For a process actor: the root pid, once spawned. */
+  pid?: number;
+  children: SupervisionNode[];
+}
+
+/** Anything with a root actor and, optionally, the registry its keys live in (a `SessionManager`). */
+export interface SupervisionSource {
+  readonly root: AnyActorRef;
+  readonly registry?: Registry;
+}
+
+interface Walk {
+  keys: Map<AnyActorRef, string>;
+}
+
+/** The tree of every live actor under `source.root` (see the module comment). */
+export function supervisionTree(source: SupervisionSource): SupervisionNode {
+  const keys = new Map<AnyActorRef, string>();
+  for (const key of source.registry?.keys() ?? []) {
+    const ref = source.registry?.lookup(key);
+    if (ref) keys.set(ref, key);
+  }
+  return describeActor(source.root, { keys }, 'manager');
+}
+
+interface MachineLikeSnapshot {
+  status?: string;
+  value?: unknown;
+  context?: unknown;
+  children?: Record<string, AnyActorRef | undefined>;
+}
+
+function describeActor(
+  ref: AnyActorRef,
+  walk: Walk,
+  forcedKind?: SupervisionNodeKind,
+): SupervisionNode {
+  const snapshot = (ref.getSnapshot() ?? {}) as MachineLikeSnapshot;
+  const logic = (ref as { logic?: AnyActorLogic }).logic;
+  const supervisor = isSupervisorSnapshot(snapshot);
+  const kind =
+    forcedKind ??
+    (logic === sessionMachine
+      ? 'session'
+      : logic === processMachine
+        ? 'process'
+        : supervisor
+          ? 'supervisor'
+          : 'actor');
+  const node: SupervisionNode = {
+    id: ref.id,
+    kind,
+    actorId: ref.sessionId,
+    status: snapshot.status === 'active' ? 'running' : 'stopped',
+    children: [],
+  };
+  const key = walk.keys.get(ref);
+  if (key !== undefined) node.key = key;
+  const state = stateText(snapshot.value);
+  if (state !== undefined) node.state = state;
+  if (kind === 'process') {
+    const pid = (snapshot.context as { pid?: unknown } | undefined)?.pid;
+    if (typeof pid === 'number') node.pid = pid;
+  }
+  node.children = supervisor ? supervisedChildren(ref, walk) : xstateChildren(snapshot, walk);
+  return node;
+}
+
+function supervisedChildren(supervisor: AnyActorRef, walk: Walk): SupervisionNode[] {
+  return whichChildren(supervisor).map((info) => {
+    const base: SupervisionNode = info.ref
+      ? describeActor(info.ref, walk)
+      : { id: info.id, kind: 'actor', status: info.status, children: [] };
+    // The table knows better than the snapshot whether a child is restarting.
+    return { ...base, status: info.status, restart: info.restart, restarts: info.restarts };
+  });
+}
+
+function xstateChildren(snapshot: MachineLikeSnapshot, walk: Walk): SupervisionNode[] {
+  const nodes: SupervisionNode[] = [];
+  for (const [id, child] of Object.entries(snapshot.children ?? {})) {
+    if (!child || id.startsWith('otp.')) continue;
+    if (child.getSnapshot()?.status !== 'active') continue;
+    nodes.push(describeActor(child, walk));
+  }
+  return nodes;
+}
+
+function isSupervisorSnapshot(snapshot: MachineLikeSnapshot): boolean {
+  const context = snapshot.context as { children?: unknown; options?: unknown } | undefined;
+  return context?.children instanceof Map && typeof context.options === 'object';
+}
+
+/** `{ live: { running: 'idle' } }` → `live.running.idle`; parallel regions joined by `, `. */
+function stateText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (!value || typeof value !== 'object') return undefined;
+  const paths: string[] = [];
+  const visit = (node: unknown, prefix: string): void => {
+    if (typeof node === 'string') {
+      paths.push(`${prefix}${node}`);
+      return;
+    }
+    const entries = Object.entries(node as Record<string, unknown>);
+    if (entries.length === 0 && prefix) paths.push(prefix.slice(0, -1));
+    for (const [key, child] of entries) visit(child, `${prefix}${key}.`);
+  };
+  visit(value, '');
+  return paths.length > 0 ? paths.join(', ') : undefined;
+}
