@@ -1,0 +1,150 @@
+/**
+ * The command line, parsed with `node:util` `parseArgs` (strict: unknown
+ * options and stray arguments are errors).
+ *
+ * ```ts
+ * parseCommandLine(['sessions', '--journal', 'j.jsonl', '--json']);
+ * // { command: 'sessions', journal: 'j.jsonl', json: true }
+ * parseCommandLine(['demo', '--bogus']); // throws UsageError: unknown option '--bogus' for 'demo'
+ * ```
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors.js';
+
+/** Where the demo and `sessions` read and write unless told otherwise (relative to the working directory). */
+export const DEFAULT_JOURNAL = '.xstate-otp/journal.jsonl';
+
+export const DIAGRAM_NAMES = ['session', 'supervisor', 'process'] as const;
+export type DiagramName = (typeof DIAGRAM_NAMES)[number];
+
+export type CommandLine =
+  | { command: 'help' }
+  | { command: 'version' }
+  | {
+      command: 'demo';
+      journal: string;
+      inspect: string | undefined;
+      fast: boolean;
+      plain: boolean;
+    }
+  | { command: 'sessions'; journal: string; json: boolean }
+  | { command: 'diagram'; machine: DiagramName; markdown: boolean };
+
+const COMMANDS = ['demo', 'sessions', 'diagram', 'help'] as const;
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+function parse(command: string, args: string[], options: Options, positionals: number) {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    throw new UsageError(`${describeParseError(error)} for '${command}'`);
+  }
+  if (parsed.positionals.length > positionals) {
+    throw new UsageError(
+      `unexpected argument '${parsed.positionals[positionals]}' for '${command}'`,
+    );
+  }
+  return parsed;
+}
+
+/** parseArgs' messages are long and suggest `--` escapes; keep the first sentence. */
+function describeParseError(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const option = /'(-[^' ]*)/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option '${option}'`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+    return /argument missing|ambiguous/.test(message)
+      ? `option '${option}' needs a value`
+      : `option '${option}' takes no value`;
+  }
+  return message.split(/\.\s/)[0] ?? message;
+}
+
+function nonEmpty(value: unknown, option: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new UsageError(`option '${option}' needs a non-empty value`);
+  }
+  return value;
+}
+
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+    return { command: 'help' };
+  }
+  if (first === '--version' || first === '-v') return { command: 'version' };
+  if (!(COMMANDS as readonly string[]).includes(first)) {
+    throw new UsageError(
+      first.startsWith('-')
+        ? `unknown option '${first}'; a command comes first (${COMMANDS.join(', ')})`
+        : `unknown command '${first}' (commands: ${COMMANDS.join(', ')})`,
+    );
+  }
+  switch (first) {
+    case 'demo': {
+      const { values } = parse(
+        'demo',
+        rest,
+        {
+          journal: { type: 'string' },
+          inspect: { type: 'string' },
+          fast: { type: 'boolean' },
+          plain: { type: 'boolean' },
+        },
+        0,
+      );
+      if (values.help) return { command: 'help' };
+      return {
+        command: 'demo',
+        journal:
+          values.journal === undefined ? DEFAULT_JOURNAL : nonEmpty(values.journal, '--journal'),
+        inspect: values.inspect === undefined ? undefined : nonEmpty(values.inspect, '--inspect'),
+        fast: values.fast === true,
+        plain: values.plain === true,
+      };
+    }
+    case 'sessions': {
+      const { values } = parse(
+        'sessions',
+        rest,
+        { journal: { type: 'string' }, json: { type: 'boolean' } },
+        0,
+      );
+      if (values.help) return { command: 'help' };
+      return {
+        command: 'sessions',
+        journal:
+          values.journal === undefined ? DEFAULT_JOURNAL : nonEmpty(values.journal, '--journal'),
+        json: values.json === true,
+      };
+    }
+    case 'diagram': {
+      const { values, positionals } = parse('diagram', rest, { markdown: { type: 'boolean' } }, 1);
+      if (values.help) return { command: 'help' };
+      const machine = positionals[0];
+      if (machine === undefined) {
+        throw new UsageError(`'diagram' needs a machine: ${DIAGRAM_NAMES.join(', ')}`);
+      }
+      if (!(DIAGRAM_NAMES as readonly string[]).includes(machine)) {
+        throw new UsageError(
+          `unknown machine '${machine}' for 'diagram' (one of ${DIAGRAM_NAMES.join(', ')})`,
+        );
+      }
+      return {
+        command: 'diagram',
+        machine: machine as DiagramName,
+        markdown: values.markdown === true,
+      };
+    }
+    default:
+      return { command: 'help' };
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Sessions as table lines, for `xstate-otp sessions` and the demo.
+ *
+ * ```ts
+ * sessionTableLines(rows, { now: Date.now(), painter: createPainter(true) });
+ * // SESSION     STATE      RESTARTS  CREATED              DURATION  REASON
+ * // run1-build  completed         0  2025-01-02 03:04:05      3.1s
+ * ```
+ *
+ * `DURATION` is created → ended, or created → now for a session still
+ * running. A row still waiting for its terminal record reads `interrupted*`.
+ */
+import { formatDuration, formatTimestamp, shortReason } from './format.js';
+import type { SessionRow } from './journalSnapshot.js';
+import { type Column, formatTable, type Painter } from './table.js';
+
+export type SessionColumn =
+  | 'id'
+  | 'what'
+  | 'state'
+  | 'restarts'
+  | 'created'
+  | 'duration'
+  | 'reason';
+
+const HEADERS: Record<SessionColumn, Column> = {
+  id: { header: 'SESSION' },
+  what: { header: 'SCRIPT' },
+  state: { header: 'STATE' },
+  restarts: { header: 'RESTARTS', align: 'right' },
+  created: { header: 'CREATED' },
+  duration: { header: 'DURATION', align: 'right' },
+  reason: { header: 'REASON' },
+};
+
+export interface SessionTableOptions {
+  now: number;
+  painter: Painter;
+  columns?: readonly SessionColumn[];
+  /** Cut reasons to this many characters. Default 60. */
+  reasonWidth?: number;
+}
+
+/** A session row's state as shown: `interrupted*` while the interruption is not yet recorded. */
+export function stateLabel(row: Pick<SessionRow, 'state' | 'pending'>): string {
+  return row.pending ? `${row.state}*` : row.state;
+}
+
+/** Colours a (padded) state cell by what it means. */
+export function paintState(painter: Painter, state: string, text: string): string {
+  if (state.startsWith('completed')) return painter.green(text);
+  if (state.startsWith('failed')) return painter.red(text);
+  if (state.startsWith('cancelled') || state.startsWith('timed_out')) return painter.yellow(text);
+  if (state.startsWith('interrupted')) return painter.magenta(text);
+  if (state.startsWith('running')) return painter.cyan(text);
+  return painter.dim(text);
+}
+
+function cut(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** What a scripted session was told to do (`metadata.what`), if anything. */
+export function scriptOf(row: Pick<SessionRow, 'metadata'>): string {
+  const what = row.metadata?.what ?? row.metadata?.scripted;
+  return typeof what === 'string' ? what : '';
+}
+
+function cell(column: SessionColumn, row: SessionRow, options: SessionTableOptions): string {
+  switch (column) {
+    case 'id':
+      return row.id;
+    case 'what':
+      return scriptOf(row);
+    case 'state':
+      return stateLabel(row);
+    case 'restarts':
+      return String(row.restarts);
+    case 'created':
+      return formatTimestamp(row.createdAt);
+    case 'duration':
+      // A session cut short has no known end: reconciliation only noticed it later.
+      if (row.pending || row.state === 'interrupted') return '-';
+      return formatDuration((row.endedAt ?? options.now) - row.createdAt);
+    case 'reason':
+      return row.reason ? cut(shortReason(row.reason), options.reasonWidth ?? 60) : '';
+  }
+}
+
+export function sessionTableLines(
+  rows: readonly SessionRow[],
+  options: SessionTableOptions,
+): string[] {
+  const columns = options.columns ?? ['id', 'state', 'restarts', 'created', 'duration', 'reason'];
+  const stateColumn = columns.indexOf('state');
+  const cells = rows.map((row) => columns.map((column) => cell(column, row, options)));
+  return formatTable(
+    columns.map((column) => HEADERS[column]),
+    cells,
+    {
+      style: (row, column, text) => {
+        if (row === -1) return options.painter.bold(text);
+        if (column === stateColumn) return paintState(options.painter, rows[row]!.state, text);
+        return text;
+      },
+    },
+  );
+}

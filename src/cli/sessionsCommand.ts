@@ -1,0 +1,72 @@
+/**
+ * `xstate-otp sessions [--journal PATH] [--json]`: the sessions a journal
+ * recorded, for looking at a host after the fact (or while it runs: the
+ * journal is only read, see `journalSnapshot.ts`).
+ *
+ * ```
+ * $ xstate-otp sessions --journal .xstate-otp/journal.jsonl
+ * SESSION      STATE      RESTARTS  CREATED              DURATION  REASON
+ * run1-build   completed         0  2025-01-02 03:04:05      3.0s
+ * run1-flaky   failed            2  2025-01-02 03:04:05      2.8s  Reached the maximum restart…
+ * 2 sessions: 1 completed, 1 failed
+ * ```
+ *
+ * `--json` prints the rows as a JSON array instead (`SessionRow`: times in
+ * epoch ms, `pending: true` on a session whose interruption is not recorded yet).
+ */
+import type { CliIo } from './io.js';
+import { wantsColor } from './io.js';
+import { type JournalSnapshot, readJournalSnapshot, type SessionRow } from './journalSnapshot.js';
+import { sessionTableLines } from './sessionTable.js';
+import { createPainter } from './table.js';
+
+/** `3 sessions: 2 completed, 1 failed`. */
+export function countLine(rows: readonly SessionRow[]): string {
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
+  const parts = [...counts].map(([state, count]) => `${count} ${state}`);
+  const noun = rows.length === 1 ? 'session' : 'sessions';
+  return `${rows.length} ${noun}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
+}
+
+function notes(snapshot: JournalSnapshot): string[] {
+  const lines: string[] = [];
+  if (snapshot.holder) {
+    lines.push(
+      `The journal is held by the live process ${snapshot.holder.pid}: its open sessions are still running.`,
+    );
+  }
+  if (snapshot.sessions.some((row) => row.pending)) {
+    lines.push(
+      '* no terminal record yet: the host stopped without writing one; the next manager to open this journal records it as interrupted.',
+    );
+  }
+  if (snapshot.tornTail) {
+    lines.push('The last line of the journal is torn (a crash mid-write) and was skipped.');
+  }
+  return lines;
+}
+
+export async function sessionsCommand(
+  io: CliIo,
+  options: { journal: string; json: boolean },
+): Promise<number> {
+  const snapshot = await readJournalSnapshot(options.journal);
+  if (options.json) {
+    io.out.write(`${JSON.stringify(snapshot.sessions, null, 2)}\n`);
+    return 0;
+  }
+  const lines =
+    snapshot.sessions.length === 0
+      ? [`No sessions in ${snapshot.path}.`]
+      : [
+          ...sessionTableLines(snapshot.sessions, {
+            now: Date.now(),
+            painter: createPainter(wantsColor(io)),
+          }),
+          countLine(snapshot.sessions),
+          ...notes(snapshot),
+        ];
+  io.out.write(`${lines.join('\n')}\n`);
+  return 0;
+}

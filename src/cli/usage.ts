@@ -1,0 +1,27 @@
+/** The `--help` text. */
+import { DEFAULT_JOURNAL, DIAGRAM_NAMES } from './args.js';
+
+export const USAGE = `xstate-otp — Erlang/OTP-style supervision, sessions and processes for XState v5
+
+Usage:
+  xstate-otp demo [--journal PATH] [--inspect FILE] [--fast] [--plain]
+      Run six scripted process sessions with mixed outcomes under a session
+      manager and show them live. Ctrl-C cuts the run short: every process is
+      killed, and the next run records the cut sessions as interrupted.
+        --journal PATH   the journal to use (default ${DEFAULT_JOURNAL})
+        --inspect FILE   also write every inspection event as JSON lines to FILE
+        --fast           short delays (a run takes about a second)
+        --plain          one line per change, even in a terminal
+
+  xstate-otp sessions [--journal PATH] [--json]
+      List the sessions recorded in a journal (default ${DEFAULT_JOURNAL}),
+      as a table or as JSON. Reads the file only: safe while a host runs.
+
+  xstate-otp diagram <${DIAGRAM_NAMES.join('|')}> [--markdown]
+      Print the statechart as a Mermaid stateDiagram-v2
+      (--markdown: inside a \`\`\`mermaid fence).
+
+  xstate-otp --help | --version
+
+Exit status: 0 on success, 1 when the command failed, 2 for bad arguments.
+`;

@@ -1,0 +1,276 @@
+/**
+ * The built `xstate-otp` command: help, bad arguments, `diagram`, and
+ * `sessions` on good, torn, corrupt, missing and live journals.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processMachine, sessionMachine, supervisorMachine, toMermaid } from '../src/index.js';
+import { ensureBuilt, runCli } from './helpers/cli.js';
+import { validateMermaid } from './helpers/mermaid.js';
+
+let dir: string;
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'xstate-otp-cli-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const cli = (args: string[]) => runCli(args, { cwd: dir });
+
+/** A failure is exactly one line on stderr, nothing on stdout. */
+function expectOneLineError(result: { stdout: string; stderr: string }, pattern: RegExp) {
+  expect(result.stdout).toBe('');
+  expect(result.stderr.endsWith('\n')).toBe(true);
+  expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(result.stderr).toMatch(/^xstate-otp: /);
+  expect(result.stderr).toMatch(pattern);
+}
+
+const line = (record: Record<string, unknown>) => `${JSON.stringify(record)}\n`;
+const created = (sessionId: string, at: number) =>
+  line({ type: 'created', sessionId, at, metadata: { what: `script of ${sessionId}` } });
+const started = (sessionId: string, at: number) => line({ type: 'started', sessionId, at });
+const terminal = (sessionId: string, outcome: string, at: number, extra = {}) =>
+  line({
+    type: 'terminal',
+    sessionId,
+    at,
+    outcome,
+    createdAt: at - 1000,
+    endedAt: at,
+    restarts: 0,
+    ...extra,
+  });
+
+function journalFile(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe.concurrent('xstate-otp (built)', () => {
+  it('--help prints the usage and exits 0', async () => {
+    const result = await cli(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^xstate-otp — /);
+    for (const command of ['demo', 'sessions', 'diagram']) {
+      expect(result.stdout).toContain(`xstate-otp ${command}`);
+    }
+    expect((await cli([])).stdout).toBe(result.stdout);
+  });
+
+  it('--version prints the package version', async () => {
+    const result = await cli(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it.each([
+    [['launch'], /unknown command 'launch'/],
+    [['--bogus'], /unknown option '--bogus'/],
+    [['demo', '--bogus'], /unknown option '--bogus' for 'demo'/],
+    [['demo', 'extra'], /unexpected argument 'extra' for 'demo'/],
+    [['demo', '--journal'], /option '--journal' needs a value/],
+    [['demo', '--fast=yes'], /option '--fast' takes no value/],
+    [['sessions', '--journal', ''], /option '--journal' needs a non-empty value/],
+    [['sessions', '--journal', '--json'], /option '--journal' needs a value/],
+    [['diagram'], /'diagram' needs a machine: session, supervisor, process/],
+    [['diagram', 'traffic'], /unknown machine 'traffic'/],
+    [['diagram', 'session', 'supervisor'], /unexpected argument 'supervisor'/],
+  ])('bad arguments %j: one line on stderr, exit 2', async (args, message) => {
+    const result = await cli(args);
+    expect(result.code).toBe(2);
+    expectOneLineError(result, message);
+    expect(result.stderr).toContain("(see 'xstate-otp --help')");
+  });
+
+  describe('diagram', () => {
+    const machines = {
+      session: sessionMachine,
+      supervisor: supervisorMachine,
+      process: processMachine,
+    };
+
+    it.each(Object.entries(machines))(
+      '%s prints toMermaid of the machine, valid Mermaid',
+      async (name, machine) => {
+        const result = await cli(['diagram', name]);
+        expect(result.code).toBe(0);
+        expect(result.stdout).toBe(toMermaid(machine));
+        expect(await validateMermaid(result.stdout)).toEqual({
+          valid: true,
+          diagramType: 'stateDiagram',
+        });
+      },
+    );
+
+    it('--markdown wraps it in a mermaid fence', async () => {
+      const result = await cli(['diagram', 'supervisor', '--markdown']);
+      expect(result.stdout).toBe(`\`\`\`mermaid\n${toMermaid(supervisorMachine)}\`\`\`\n`);
+    });
+  });
+
+  describe('sessions', () => {
+    const t0 = Date.UTC(2025, 0, 2, 3, 4, 5);
+    const journalText =
+      created('s-ok', t0) +
+      started('s-ok', t0 + 5) +
+      created('s-bad', t0 + 10) +
+      terminal('s-ok', 'completed', t0 + 3000) +
+      terminal('s-bad', 'failed', t0 + 4000, { restarts: 2, reason: 'agent exited\nwith code 3' }) +
+      created('s-cut', t0 + 20) +
+      started('s-cut', t0 + 30);
+
+    it('prints a table in created order with a count line, exit 0', async () => {
+      const path = journalFile('table.jsonl', journalText);
+      const result = await cli(['sessions', '--journal', path]);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe('');
+      const lines = result.stdout.trimEnd().split('\n');
+      expect(lines[0]).toMatch(/^SESSION\s+STATE\s+RESTARTS\s+CREATED\s+DURATION\s+REASON$/);
+      expect(lines.slice(1, 4).map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+        ['s-ok', 'completed', '0'],
+        ['s-bad', 'failed', '2'],
+        ['s-cut', 'interrupted*', '0'],
+      ]);
+      expect(lines[2]).toContain('agent exited with code 3'); // reasons stay on one line
+      expect(lines[4]).toBe('3 sessions: 1 completed, 1 failed, 1 interrupted');
+      expect(lines[5]).toMatch(/^\* no terminal record yet/);
+    });
+
+    it('--json prints the rows as a JSON array', async () => {
+      const path = journalFile('json.jsonl', journalText);
+      const result = await cli(['sessions', '--journal', path, '--json']);
+      expect(result.code).toBe(0);
+      const rows = JSON.parse(result.stdout);
+      expect(rows).toEqual([
+        {
+          id: 's-ok',
+          state: 'completed',
+          outcome: 'completed',
+          createdAt: t0,
+          startedAt: t0 + 5,
+          endedAt: t0 + 3000,
+          restarts: 0,
+          metadata: { what: 'script of s-ok' },
+        },
+        {
+          id: 's-bad',
+          state: 'failed',
+          outcome: 'failed',
+          reason: 'agent exited\nwith code 3',
+          createdAt: t0 + 10,
+          endedAt: t0 + 4000,
+          restarts: 2,
+          metadata: { what: 'script of s-bad' },
+        },
+        {
+          id: 's-cut',
+          state: 'interrupted',
+          createdAt: t0 + 20,
+          startedAt: t0 + 30,
+          restarts: 0,
+          metadata: { what: 'script of s-cut' },
+          pending: true,
+        },
+      ]);
+    });
+
+    it('tolerates a torn last line, as the journal does, and says so', async () => {
+      const path = journalFile('torn.jsonl', `${journalText}{"type":"terminal","sessionId":"s-c`);
+      const result = await cli(['sessions', '--journal', path]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('3 sessions');
+      expect(result.stdout).toContain('The last line of the journal is torn');
+      const json = await cli(['sessions', '--journal', path, '--json']);
+      expect(JSON.parse(json.stdout)).toHaveLength(3);
+    });
+
+    it('shows open sessions as running while a live process holds the journal', async () => {
+      const path = journalFile('held.jsonl', journalText);
+      // The test process itself is the live holder.
+      writeFileSync(`${path}.lock`, `${process.pid}\n`);
+      const rows = JSON.parse((await cli(['sessions', '--journal', path, '--json'])).stdout);
+      expect(rows[2]).toMatchObject({ id: 's-cut', state: 'running' });
+      expect(rows[2].pending).toBeUndefined();
+      const table = await cli(['sessions', '--journal', path]);
+      expect(table.stdout).toContain(`held by the live process ${process.pid}`);
+    });
+
+    it('an empty journal has no sessions', async () => {
+      const path = journalFile('empty.jsonl', '');
+      const result = await cli(['sessions', '--journal', path]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(`No sessions in ${path}.\n`);
+      expect(JSON.parse((await cli(['sessions', '--journal', path, '--json'])).stdout)).toEqual([]);
+    });
+
+    it('a missing journal: one-line error, exit 1', async () => {
+      const path = join(dir, 'nope', 'journal.jsonl');
+      const result = await cli(['sessions', '--journal', path]);
+      expect(result.code).toBe(1);
+      expectOneLineError(result, new RegExp(`no journal at ${path}`));
+    });
+
+    it('the default journal is .xstate-otp/journal.jsonl in the working directory', async () => {
+      const result = await cli(['sessions']);
+      expect(result.code).toBe(1);
+      expectOneLineError(result, /no journal at .*\/\.xstate-otp\/journal\.jsonl$/m);
+    });
+
+    it('a directory instead of a journal: one-line error, exit 1', async () => {
+      const path = join(dir, 'a-directory');
+      mkdirSync(path);
+      const result = await cli(['sessions', '--journal', path]);
+      expect(result.code).toBe(1);
+      expectOneLineError(result, /is a directory, not a journal/);
+    });
+
+    it.each([
+      [
+        'a bad line before the last',
+        `${created('a', 1)}not json\n${created('b', 2)}`,
+        2,
+        /not valid JSON/,
+      ],
+      [
+        'a JSON line that is no record',
+        `${created('a', 1)}${line({ type: 'created', at: 2 })}`,
+        2,
+        /"sessionId"/,
+      ],
+      [
+        'an unknown outcome',
+        line({
+          type: 'terminal',
+          sessionId: 'a',
+          at: 1,
+          outcome: 'exploded',
+          createdAt: 0,
+          endedAt: 1,
+          restarts: 0,
+        }),
+        1,
+        /"outcome"/,
+      ],
+    ])(
+      'a corrupt journal (%s): one-line error naming the line, exit 1',
+      async (_, text, lineNo, problem) => {
+        const path = journalFile(`corrupt-${lineNo}-${Math.random()}.jsonl`, text);
+        for (const args of [
+          ['sessions', '--journal', path],
+          ['sessions', '--journal', path, '--json'],
+        ]) {
+          const result = await cli(args);
+          expect(result.code).toBe(1);
+          expectOneLineError(result, new RegExp(`is corrupt at line ${lineNo}: `));
+          expect(result.stderr).toMatch(problem);
+        }
+      },
+    );
+  });
+});
