@@ -19,9 +19,10 @@
  *   no actor): those have no `state` and no `children`. They are what
  *   `whichChildren` shows, so the tree agrees with the admin API.
  * - Any other actor's children are the ones XState itself holds (invoked or
- *   spawned: a session's `supervisor`, a process actor's `runner`, an agent's
- *   own invocations). The supervisors' own bookkeeping actors (ids starting
- *   with `otp.`) are left out.
+ *   spawned: a session's `supervisor`, an agent's own invocations). Left
+ *   out as internals: the supervisors' bookkeeping actors (ids starting with
+ *   `otp.`) and a process actor's runner (a process node is a leaf, with its
+ *   `pid`).
  * - `key` is the registry key the actor is registered under, if any;
  *   `state` is the machine's active state as dotted paths (parallel regions
  *   joined by `, `); `pid` is the root pid of a process actor.
@@ -120,7 +121,9 @@ function describeActor(
     const pid = (snapshot.context as { pid?: unknown } | undefined)?.pid;
     if (typeof pid === 'number') node.pid = pid;
   }
-  node.children = supervisor ? supervisedChildren(ref, walk) : xstateChildren(snapshot, walk);
+  if (kind !== 'process') {
+    node.children = supervisor ? supervisedChildren(ref, walk) : xstateChildren(snapshot, walk);
+  }
   return node;
 }
 
