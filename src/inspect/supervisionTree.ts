@@ -6,11 +6,13 @@
  * const manager = await createSessionManager();
  * manager.createSession({ id: 'fix-42', children: [{ id: 'agent', logic: agentMachine }] });
  * console.log(JSON.stringify(supervisionTree(manager), null, 2));
- * // { "id": "x:0", "kind": "manager", "status": "running", "state": "live.running", "children": [
- * //   { "id": "fix-42", "kind": "session", "status": "running", "restart": "temporary",
- * //     "state": "live.running.withoutDeadline", "children": [
- * //     { "id": "supervisor", "kind": "supervisor", "key": "session_supervisor:fix-42", ...
- * //       "children": [{ "id": "agent", "kind": "actor", "status": "running", "restarts": 0, ... }] } ] } ] }
+ * // { "id": "x:0", "kind": "manager", "actorId": "x:0", "status": "running", "state": "live.running",
+ * //   "children": [
+ * //     { "id": "fix-42", "kind": "session", "status": "running", "state": "live.running.withoutDeadline",
+ * //       "restart": "temporary", "restarts": 0, "children": [
+ * //         { "id": "supervisor", "kind": "supervisor", "key": "session_supervisor:fix-42", "status": "running",
+ * //           "children": [{ "id": "agent", "kind": "actor", "status": "running", "state": "thinking",
+ * //                          "restart": "permanent", "restarts": 0, "children": [] }] } ] } ] }
  * ```
  *
  * How the tree is walked:
@@ -37,7 +39,7 @@ import type { AnyActorLogic, AnyActorRef } from 'xstate';
 import { processMachine } from '../actors/fromProcess.js';
 import { sessionMachine } from '../machines/session/sessionMachine.js';
 import { whichChildren } from '../machines/supervisor/admin.js';
-import type { ChildStatus, RestartType } from '../machines/supervisor/types.js';
+import type { ChildInfo, ChildStatus, RestartType } from '../machines/supervisor/types.js';
 import type { Registry } from '../registry/index.js';
 
 export type SupervisionNodeKind = 'manager' | 'session' | 'supervisor' | 'process' | 'actor';
@@ -93,6 +95,7 @@ function describeActor(
   ref: AnyActorRef,
   walk: Walk,
   forcedKind?: SupervisionNodeKind,
+  supervised?: ChildInfo,
 ): SupervisionNode {
   const snapshot = (ref.getSnapshot() ?? {}) as MachineLikeSnapshot;
   const logic = (ref as { logic?: AnyActorLogic }).logic;
@@ -106,35 +109,48 @@ function describeActor(
         : supervisor
           ? 'supervisor'
           : 'actor');
-  const node: SupervisionNode = {
+  const pid = (snapshot.context as { pid?: unknown } | undefined)?.pid;
+  // Fields in reading order: this is also the JSON people look at.
+  return compact({
     id: ref.id,
     kind,
     actorId: ref.sessionId,
-    status: snapshot.status === 'active' ? 'running' : 'stopped',
-    children: [],
-  };
-  const key = walk.keys.get(ref);
-  if (key !== undefined) node.key = key;
-  const state = stateText(snapshot.value);
-  if (state !== undefined) node.state = state;
-  if (kind === 'process') {
-    const pid = (snapshot.context as { pid?: unknown } | undefined)?.pid;
-    if (typeof pid === 'number') node.pid = pid;
-  }
-  if (kind !== 'process') {
-    node.children = supervisor ? supervisedChildren(ref, walk) : xstateChildren(snapshot, walk);
-  }
-  return node;
+    key: walk.keys.get(ref),
+    // The child table knows better than the snapshot whether a child is restarting.
+    status: supervised?.status ?? (snapshot.status === 'active' ? 'running' : 'stopped'),
+    state: stateText(snapshot.value),
+    restart: supervised?.restart,
+    restarts: supervised?.restarts,
+    pid: kind === 'process' && typeof pid === 'number' ? pid : undefined,
+    children:
+      kind === 'process'
+        ? []
+        : supervisor
+          ? supervisedChildren(ref, walk)
+          : xstateChildren(snapshot, walk),
+  });
+}
+
+/** Drops the fields that do not apply, so the JSON has no `undefined` holes. */
+function compact(node: { [K in keyof SupervisionNode]: SupervisionNode[K] | undefined }) {
+  const out = {} as Record<string, unknown>;
+  for (const [key, value] of Object.entries(node)) if (value !== undefined) out[key] = value;
+  return out as unknown as SupervisionNode;
 }
 
 function supervisedChildren(supervisor: AnyActorRef, walk: Walk): SupervisionNode[] {
-  return whichChildren(supervisor).map((info) => {
-    const base: SupervisionNode = info.ref
-      ? describeActor(info.ref, walk)
-      : { id: info.id, kind: 'actor', status: info.status, children: [] };
-    // The table knows better than the snapshot whether a child is restarting.
-    return { ...base, status: info.status, restart: info.restart, restarts: info.restarts };
-  });
+  return whichChildren(supervisor).map((info) =>
+    info.ref
+      ? describeActor(info.ref, walk, undefined, info)
+      : {
+          id: info.id,
+          kind: 'actor',
+          status: info.status,
+          restart: info.restart,
+          restarts: info.restarts,
+          children: [],
+        },
+  );
 }
 
 function xstateChildren(snapshot: MachineLikeSnapshot, walk: Walk): SupervisionNode[] {
