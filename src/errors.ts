@@ -133,9 +133,24 @@ export class ProcessExitError extends OtpError {
   }
 }
 
-export type WorkspaceErrorCode = 'workspace_failed';
+/**
+ * Why a workspace could not be created or removed. `workspace_failed` is
+ * anything else (git failed in another way, a disk error); the message says what.
+ */
+export type WorkspaceErrorCode =
+  | 'workspace_failed'
+  | 'not_a_repository'
+  | 'bad_ref'
+  | 'branch_exists'
+  | 'path_exists'
+  | 'permission'
+  | 'aborted';
 
-/** A session's workspace could not be created or removed; `message` names the cause. */
+/** A session's workspace could not be created or removed; `code` and `message` name the cause. */
 export class WorkspaceError extends OtpError {
   declare readonly code: WorkspaceErrorCode;
+
+  constructor(code: WorkspaceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
 }

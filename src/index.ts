@@ -44,3 +44,19 @@ export {
 export { SESSION_ID_PATTERN, type SessionSpec } from './manager/sessionSpec.js';
 export * from './registry/index.js';
 export { acceptsShutdown, SHUTDOWN_EVENT, type ShutdownEvent } from './shutdown.js';
+export {
+  DEFAULT_KEEP_POLICY,
+  defaultWorkspaceRoot,
+  KEEP_POLICIES,
+  type KeepPolicy,
+  keepsWorkspace,
+  WORKSPACE_BRANCH_PREFIX,
+  type WorkspaceEvent,
+  type WorkspaceKind,
+  type WorkspaceLocation,
+  type WorkspacePlan,
+  type WorkspaceSpec,
+  type WorkspaceStatus,
+  workspaceBranch,
+  workspacePath,
+} from './workspace/index.js';

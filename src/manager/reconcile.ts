@@ -6,6 +6,10 @@
  * host died. It gets a terminal record with outcome `interrupted`, appended
  * once: the next open finds that record and appends nothing. The appends go
  * out together, so the journal writes them in one group commit.
+ *
+ * Then (`reconcileWorkspaces`, once their stray processes are gone) the
+ * workspaces those sessions left on disk are kept or removed per their keep
+ * policy (see `reconcileWorkspaces.ts`).
  */
 import type { Dashboard, SessionView } from '../dashboard/dashboard.js';
 import {
@@ -15,6 +19,7 @@ import {
   type SessionSummary,
   type TerminalRecord,
 } from '../journal/index.js';
+import { settleWorkspaces } from './reconcileWorkspaces.js';
 
 export const INTERRUPTED_REASON = 'the host stopped before the session ended';
 
@@ -66,8 +71,29 @@ export async function reconcile(
       appends.push(journal.append({ type: 'terminal', at: endedAt, ...terminal }));
     }
     ended.set(summary.sessionId, terminal);
-    dashboard.trigger.sessionAdded({ view: endedView(summary, terminal) });
   }
   await Promise.all(appends);
+  for (const summary of sessions) {
+    dashboard.trigger.sessionAdded({ view: endedView(summary, ended.get(summary.sessionId)!) });
+  }
   return unterminated;
+}
+
+/**
+ * The second half, once the interrupted sessions' stray processes are gone:
+ * their workspaces are kept or removed per policy, and every row shows its
+ * session's workspace as the journal last saw it.
+ */
+export async function reconcileWorkspaces(
+  records: readonly JournalRecord[],
+  journal: Journal,
+  dashboard: Dashboard,
+  ended: ReadonlyMap<string, TerminalRecord>,
+  now: () => number,
+): Promise<void> {
+  const { sessions } = replayJournal(records);
+  const views = await settleWorkspaces(sessions, ended, journal, now);
+  for (const [id, workspace] of views) {
+    dashboard.trigger.sessionChanged({ id, patch: { workspace } });
+  }
 }

@@ -15,6 +15,11 @@
  * await manager.stop();                   // live sessions end 'cancelled'
  * ```
  *
+ * A session may ask for a workspace (`workspace: { kind: 'git-worktree',
+ * repo }` or `{ kind: 'temp-dir' }`): it is created under `workspaceRoot`
+ * before the session's children start, shown in its view, journaled, and
+ * kept or removed at the end per its keep policy. See docs/workspaces.md.
+ *
  * Sessions are temporary children of the manager's one_for_one supervisor:
  * never restarted; their outcome is recorded instead. `stop()` cancels every
  * live session at once, as a DynamicSupervisor shuts its children down
@@ -58,7 +63,12 @@ import {
 } from '../machines/supervisor/index.js';
 import { createRegistry, type Registry, sessionSupervisorKey } from '../registry/index.js';
 import { SHUTDOWN_EVENT } from '../shutdown.js';
-import { reconcile } from './reconcile.js';
+import { toWorkspaceRecord } from '../workspace/journalRecord.js';
+import { workspaceLocation } from '../workspace/lifecycle.js';
+import { resolveWorkspaceRoot } from '../workspace/paths.js';
+import { planWorkspace } from '../workspace/spec.js';
+import type { WorkspaceEvent, WorkspacePlan, WorkspaceRecorder } from '../workspace/types.js';
+import { reconcile, reconcileWorkspaces } from './reconcile.js';
 import { checkSessionId, checkSessionSpec, type SessionSpec } from './sessionSpec.js';
 import { watchSession } from './sessionWatch.js';
 
@@ -75,6 +85,13 @@ export interface SessionManagerOptions {
   clock?: Clock;
   /** An XState inspector; it sees every actor the manager creates. */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /**
+   * Where session workspaces are created, as `<workspaceRoot>/<sessionId>`
+   * (relative paths resolve against the cwd). Default: a folder of this user
+   * under `os.tmpdir()`, `xstate-otp-workspaces-<uid>`. Keep it the same
+   * across restarts so reconciliation finds what it left.
+   */
+  workspaceRoot?: string;
 }
 
 export interface Session {
@@ -96,6 +113,8 @@ export interface SessionManager {
   readonly registry: Registry;
   readonly maxSessions: number;
   readonly timeoutMs: number | undefined;
+  /** Absolute path under which session workspaces are created. */
+  readonly workspaceRoot: string;
   /** The manager's own supervisor, the root of the actor system. */
   readonly root: AnyActorRef;
   stop(): Promise<void>;
@@ -122,6 +141,7 @@ export async function createSessionManager(
       `maxSessions must be a number >= 0; got ${JSON.stringify(options.maxSessions)}.`,
     );
   }
+  const workspaceRoot = resolveWorkspaceRoot(options.workspaceRoot);
   const journal = openJournal(options.journal);
   const records = await journal.open();
   const registry = createRegistry();
@@ -147,6 +167,38 @@ export async function createSessionManager(
     return promise;
   };
 
+  /** Journals a session's workspace events and shows them in its row. */
+  const workspaceRecorder =
+    (id: string): WorkspaceRecorder =>
+    (event: WorkspaceEvent) => {
+      const location = workspaceLocation(event.workspace);
+      switch (event.status) {
+        case 'ready':
+          dashboard.trigger.sessionChanged({ id, patch: { workspace: location } });
+          // Not journaled: `creating` already is, and the end will be.
+          return Promise.resolve();
+        case 'kept':
+        case 'removed':
+          dashboard.trigger.sessionChanged({
+            id,
+            patch: { workspace: { ...location, kept: event.status === 'kept' } },
+          });
+          break;
+        case 'rolled_back':
+          dashboard.trigger.sessionChanged({ id, patch: { workspace: undefined } });
+          break;
+        default:
+          break;
+      }
+      return track(journal.append(toWorkspaceRecord(event, now())));
+    };
+
+  /** Kills processes that escaped their tree but still carry the session's marker. */
+  const sweepStrays = (id: string): Promise<void> =>
+    takeSessionProcessNote(id)
+      ? sweepSessionProcesses(id, { forceKillAfterMs: 0 }).then(() => undefined)
+      : Promise.resolve();
+
   try {
     const interrupted = await reconcile(records, journal, dashboard, ended, now);
     // Processes of sessions whose host died may have outlived it.
@@ -155,6 +207,8 @@ export async function createSessionManager(
         sweepSessionProcesses(summary.sessionId, { forceKillAfterMs: 1000 }),
       ),
     );
+    // Only once those are gone: their workspaces, per policy.
+    await reconcileWorkspaces(records, journal, dashboard, ended, now);
   } catch (error) {
     root.stop();
     await journal.close();
@@ -196,6 +250,8 @@ export async function createSessionManager(
     }
     const checked = checkSessionSpec(spec, options.timeoutMs);
     const { id, metadata } = checked;
+    const workspacePlan: WorkspacePlan | undefined =
+      checked.workspace && planWorkspace(checked.workspace, workspaceRoot, id);
     if (live.has(id) || ended.has(id)) {
       throw new SessionError(
         'duplicate_id',
@@ -238,9 +294,8 @@ export async function createSessionManager(
         });
         // Anything still carrying the session's marker escaped its process
         // tree (a setsid daemon): it dies before the outcome is final.
-        const swept = takeSessionProcessNote(id)
-          ? sweepSessionProcesses(id, { forceKillAfterMs: 0 }).then(() => undefined)
-          : Promise.resolve();
+        // (With a workspace, this already happened before it was released.)
+        const swept = sweepStrays(id);
         track(
           swept.then(() => journal.append({ type: 'terminal', at: record.endedAt, ...record })),
         ).then(() => resolve(record), reject);
@@ -266,7 +321,10 @@ export async function createSessionManager(
         sessionId: id,
         at: createdAt,
         ...(metadata === undefined ? {} : { metadata }),
-        spec: { children: checked.supervisor.children.map((child) => child.id) },
+        spec: {
+          children: checked.supervisor.children.map((child) => child.id),
+          ...(workspacePlan === undefined ? {} : { workspace: workspacePlan.kind }),
+        },
       }),
     ).catch(() => {});
     session.ref = startChild(root, {
@@ -279,6 +337,11 @@ export async function createSessionManager(
         id,
         createdAt,
         timeoutMs: checked.timeoutMs,
+        workspace: workspacePlan && {
+          plan: workspacePlan,
+          record: workspaceRecorder(id),
+          beforeRelease: () => sweepStrays(id),
+        },
         supervisor: {
           ...checked.supervisor,
           registry,
@@ -355,6 +418,7 @@ export async function createSessionManager(
     registry,
     maxSessions,
     timeoutMs: options.timeoutMs,
+    workspaceRoot,
     root,
     stop,
   };

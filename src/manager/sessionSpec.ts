@@ -5,6 +5,8 @@ import { nanoid } from 'nanoid';
 import { SessionError, SupervisorError } from '../errors.js';
 import type { ChildSpec, SupervisorOptions } from '../machines/supervisor/types.js';
 import { resolveSupervisorOptions } from '../machines/supervisor/validate.js';
+import { type CheckedWorkspaceSpec, checkWorkspaceSpec } from '../workspace/spec.js';
+import type { WorkspaceSpec } from '../workspace/types.js';
 
 export interface SessionSpec {
   /** Default `nanoid()`; must match /^[A-Za-z0-9_-]{1,64}$/. */
@@ -17,6 +19,11 @@ export interface SessionSpec {
   /** Terminal `timed_out` this many ms after creation. */
   timeoutMs?: number;
   metadata?: Record<string, unknown>;
+  /**
+   * An isolated workspace created before the children start: a git worktree
+   * on branch `xstate-otp/<id>`, or an empty temp dir. See docs/workspaces.md.
+   */
+  workspace?: WorkspaceSpec;
 }
 
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -41,6 +48,7 @@ export interface CheckedSessionSpec {
   supervisor: SupervisorOptions & { children: ChildSpec[] };
   timeoutMs: number | undefined;
   metadata: Record<string, unknown> | undefined;
+  workspace: CheckedWorkspaceSpec | undefined;
 }
 
 /** Validates everything a session needs; throws `SessionError` / `SupervisorError('invalid_spec')`. */
@@ -93,5 +101,9 @@ export function checkSessionSpec(
       );
     }
   }
-  return { id, supervisor, timeoutMs, metadata };
+  const workspace =
+    spec.workspace === undefined
+      ? undefined
+      : checkWorkspaceSpec(spec.workspace, `Session "${id}"`);
+  return { id, supervisor, timeoutMs, metadata, workspace };
 }

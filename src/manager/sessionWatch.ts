@@ -14,8 +14,10 @@ interface SessionSnapshot {
 
 export function lifecycleState(snapshot: SessionSnapshot): SessionState {
   if (snapshot.status === 'done' && snapshot.output) return snapshot.output.outcome;
+  // Ending: being cancelled before it ran, or releasing the workspace once the outcome is decided.
+  if (snapshot.matches({ starting: { preparing: 'abandoning' } })) return 'stopping';
   if (snapshot.matches('starting')) return 'starting';
-  if (snapshot.matches({ live: 'stopping' })) return 'stopping';
+  if (snapshot.matches({ live: 'stopping' }) || snapshot.matches('finalizing')) return 'stopping';
   return 'running';
 }
 

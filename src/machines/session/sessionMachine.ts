@@ -2,28 +2,42 @@
  * The session lifecycle statechart.
  *
  * ```
- * starting → running → stopping → cancelled | timed_out
- *               ├──────────────→ completed   (its supervisor auto-shut down)
- *               └──────────────→ failed      (its supervisor gave up)
+ * starting → live.running → live.stopping ─┐
+ *    │            └────────────────────────┴→ finalizing → completed | failed | cancelled | timed_out
+ *    └─────────────────────────────────────→ finalizing   (workspace failed, or cancelled while starting)
  * ```
  *
- * A session owns one supervisor (invoked as `supervisor` while the session
- * is live), registered as `session_supervisor:<id>`, whose children are the
- * session's agents and processes. The session ends when that supervisor
- * does: auto-shutdown after its significant children finished is
- * `completed`; escalation (max restart intensity, a child that cannot start)
- * is `failed`. Cancelling (`session.cancel`, or `SHUTDOWN_EVENT` from the
- * manager's supervisor) and the deadline shut the supervisor down gracefully
- * in `stopping` before ending `cancelled` or `timed_out`.
+ * `starting` creates the session's workspace when it asks for one (a git
+ * worktree or a temp dir, see `src/workspace/`), before any child exists.
+ * Cancelling or the deadline while it is being created asks the creation to
+ * stop and waits until it has undone its work (`starting.preparing.abandoning`).
+ * A workspace that cannot be created decides `failed`, with a reason naming
+ * the cause.
+ *
+ * `live` owns one supervisor (invoked as `supervisor`), registered as
+ * `session_supervisor:<id>`, whose children are the session's agents and
+ * processes; they see the workspace through the supervisor's `environment`.
+ * The session ends when that supervisor does: auto-shutdown after its
+ * significant children finished is `completed`; escalation (max restart
+ * intensity, a child that cannot start) is `failed`. Cancelling
+ * (`session.cancel`, or `SHUTDOWN_EVENT` from the manager's supervisor) and
+ * the deadline shut the supervisor down gracefully in `stopping` before
+ * ending `cancelled` or `timed_out`.
+ *
+ * `finalizing` is entered once the outcome is decided, and never changes
+ * it: it releases the workspace per its keep policy (the dashboard shows
+ * `stopping` meanwhile), then goes to the final state of that outcome.
  *
  * The final states are the once-only guard: the first outcome decided wins,
  * whatever else arrives in the same tick, and a final state is reached once.
  */
-import { assign, setup } from 'xstate';
+import { assign, sendTo, setup } from 'xstate';
 import { systemNow } from '../../clock.js';
 import { SHUTDOWN_EVENT } from '../../shutdown.js';
+import type { WorkspaceLocation } from '../../workspace/types.js';
 import { supervisorMachine } from '../supervisor/index.js';
 import type { SessionEvent, SessionInput, SessionOutput } from './types.js';
+import { workspaceCreator, workspaceReleaser } from './workspaceActors.js';
 
 type Decided = { outcome: SessionOutput['outcome']; reason?: string | undefined };
 
@@ -31,6 +45,8 @@ interface SessionContext {
   input: SessionInput;
   decided: Decided | undefined;
   restarts: number;
+  /** Set once the workspace exists; what `finalizing` releases. */
+  workspace: WorkspaceLocation | undefined;
 }
 
 function describeError(error: unknown): string {
@@ -55,13 +71,17 @@ export const sessionMachine = setup({
     events: {} as SessionEvent,
     output: {} as SessionOutput,
   },
-  actors: { supervisor: supervisorMachine },
+  actors: { supervisor: supervisorMachine, workspaceCreator, workspaceReleaser },
   delays: {
     deadline: ({ context, self }) =>
       Math.max(0, context.input.createdAt + (context.input.timeoutMs ?? 0) - systemNow(self)),
   },
   guards: {
     hasDeadline: ({ context }) => context.input.timeoutMs !== undefined,
+    asksForWorkspace: ({ context }) => context.input.workspace !== undefined,
+    hasWorkspace: ({ context }) => context.workspace !== undefined,
+    decided: ({ context }) => context.decided !== undefined,
+    decidedCompleted: ({ context }) => context.decided?.outcome === 'completed',
     decidedCancelled: ({ context }) => context.decided?.outcome === 'cancelled',
     decidedTimedOut: ({ context }) => context.decided?.outcome === 'timed_out',
     shutDownFromOutside: ({ event }) =>
@@ -87,6 +107,25 @@ export const sessionMachine = setup({
         reason: describeError('error' in event ? event.error : event),
       }),
     }),
+    decideWorkspaceFailed: assign({
+      decided: ({ event }) => {
+        const error = 'error' in event ? event.error : event;
+        const code = (error as { code?: unknown } | undefined)?.code;
+        return {
+          outcome: 'failed' as const,
+          // A WorkspaceError's message already names its cause; no need for describeError's suffix.
+          reason: `workspace not created${typeof code === 'string' ? ` (${code})` : ''}: ${error instanceof Error ? error.message : String(error)}`,
+        };
+      },
+    }),
+    recordWorkspace: assign({
+      workspace: ({ event }) => (event as { location?: WorkspaceLocation }).location,
+    }),
+    abandonWorkspace: sendTo('workspace', { type: 'workspace.abandon' }),
+    // Answering SHUTDOWN_EVENT (rather than having no transition for it)
+    // makes a supervisor that shuts this session down wait for it to finish
+    // its cleanup instead of stopping it halfway; there is nothing else to do.
+    alreadyEnding: () => {},
     recordRestarts: assign({
       restarts: ({ context, self }) => {
         const children = (self.getSnapshot() as { children: Record<string, unknown> }).children;
@@ -102,28 +141,87 @@ export const sessionMachine = setup({
   },
 }).createMachine({
   id: 'session',
-  context: ({ input }) => ({ input, decided: undefined, restarts: 0 }),
+  context: ({ input }) => ({ input, decided: undefined, restarts: 0, workspace: undefined }),
   initial: 'starting',
   states: {
     starting: {
-      always: { target: 'live' },
+      initial: 'routing',
+      states: {
+        routing: {
+          always: [{ guard: 'asksForWorkspace', target: 'preparing' }, { target: '#session.live' }],
+        },
+        preparing: {
+          invoke: {
+            id: 'workspace',
+            src: 'workspaceCreator',
+            input: ({ context }) => context.input.workspace!,
+          },
+          on: {
+            'workspace.created': [
+              // Created before the abandon request arrived: release it like any other.
+              { guard: 'decided', target: '#session.finalizing', actions: 'recordWorkspace' },
+              { target: '#session.live', actions: 'recordWorkspace' },
+            ],
+            'workspace.failed': [
+              { guard: 'decided', target: '#session.finalizing' },
+              { target: '#session.finalizing', actions: 'decideWorkspaceFailed' },
+            ],
+          },
+          initial: 'creating',
+          states: {
+            creating: {
+              on: {
+                'session.cancel': {
+                  target: 'abandoning',
+                  actions: ['decideCancelled', 'abandonWorkspace'],
+                },
+                [SHUTDOWN_EVENT]: {
+                  target: 'abandoning',
+                  actions: ['decideCancelled', 'abandonWorkspace'],
+                },
+              },
+              after: {
+                deadline: {
+                  guard: 'hasDeadline',
+                  target: 'abandoning',
+                  actions: ['decideTimedOut', 'abandonWorkspace'],
+                },
+              },
+            },
+            // Outcome decided; waiting for the creation to undo what it made.
+            abandoning: {
+              on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
+            },
+          },
+        },
+      },
     },
     live: {
       invoke: {
         id: 'supervisor',
         src: 'supervisor',
-        input: ({ context }) => context.input.supervisor,
+        input: ({ context }) => {
+          const { supervisor } = context.input;
+          if (!context.workspace) return supervisor;
+          return {
+            ...supervisor,
+            environment: {
+              ...supervisor.environment,
+              sessionId: context.input.id,
+              workspace: context.workspace,
+            },
+          };
+        },
         onDone: [
-          { guard: 'decidedCancelled', target: 'cancelled' },
-          { guard: 'decidedTimedOut', target: 'timed_out' },
+          // Cancelled or timed out while running: that decision stands.
+          { guard: 'decided', target: 'finalizing' },
           // Shut down by someone other than this session: a cancellation too.
-          { guard: 'shutDownFromOutside', target: 'cancelled', actions: 'decideCancelled' },
-          { target: 'completed', actions: 'decideCompleted' },
+          { guard: 'shutDownFromOutside', target: 'finalizing', actions: 'decideCancelled' },
+          { target: 'finalizing', actions: 'decideCompleted' },
         ],
         onError: [
-          { guard: 'decidedCancelled', target: 'cancelled' },
-          { guard: 'decidedTimedOut', target: 'timed_out' },
-          { target: 'failed', actions: 'decideFailed' },
+          { guard: 'decided', target: 'finalizing' },
+          { target: 'finalizing', actions: 'decideFailed' },
         ],
       },
       // Runs before the final state's output is computed.
@@ -153,6 +251,34 @@ export const sessionMachine = setup({
           entry: 'askSupervisorToShutDown',
         },
       },
+    },
+    finalizing: {
+      on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
+      initial: 'routing',
+      states: {
+        routing: {
+          always: [{ guard: 'hasWorkspace', target: 'releasing' }, { target: 'released' }],
+        },
+        releasing: {
+          invoke: {
+            src: 'workspaceReleaser',
+            input: ({ context }) => ({
+              ...context.input.workspace!,
+              outcome: context.decided?.outcome ?? 'failed',
+            }),
+            // Never rejects (failures are reported, the workspace kept); either way, on to the end.
+            onDone: 'released',
+            onError: 'released',
+          },
+        },
+        released: { type: 'final' },
+      },
+      onDone: [
+        { guard: 'decidedCompleted', target: 'completed' },
+        { guard: 'decidedCancelled', target: 'cancelled' },
+        { guard: 'decidedTimedOut', target: 'timed_out' },
+        { target: 'failed' },
+      ],
     },
     completed: { type: 'final' },
     failed: { type: 'final' },

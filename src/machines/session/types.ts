@@ -1,4 +1,5 @@
 import type { Outcome } from '../../journal/index.js';
+import type { WorkspaceLocation, WorkspacePlan, WorkspaceRecorder } from '../../workspace/types.js';
 import type { ChildSpec, SupervisorOptions } from '../supervisor/types.js';
 
 /** A session's lifecycle state as the dashboard shows it. */
@@ -13,6 +14,18 @@ export interface SessionInput {
   timeoutMs?: number | undefined;
   /** Creation time on the system clock; the deadline counts from it. */
   createdAt: number;
+  /**
+   * The workspace to create in `starting` and release in `finalizing`, and
+   * who to tell about each step (the manager journals and shows them).
+   */
+  workspace?:
+    | {
+        plan: WorkspacePlan;
+        record: WorkspaceRecorder;
+        /** Awaited before the workspace is released: the manager kills stray processes still in it. */
+        beforeRelease?: () => Promise<void>;
+      }
+    | undefined;
 }
 
 /** The session actor's output: how it ended. The manager turns it into a terminal record. */
@@ -27,4 +40,6 @@ export type SessionEvent =
   | { type: 'session.cancel'; reason?: string }
   | { type: 'otp.shutdown'; reason?: string }
   | { type: `xstate.done.actor.${string}`; output?: unknown }
-  | { type: `xstate.error.actor.${string}`; error?: unknown };
+  | { type: `xstate.error.actor.${string}`; error?: unknown }
+  | { type: 'workspace.created'; location: WorkspaceLocation }
+  | { type: 'workspace.failed'; error: unknown };

@@ -1,0 +1,182 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { type InspectionEvent, setup } from 'xstate';
+import {
+  type ChildEnvironment,
+  createSessionManager,
+  fromProcess,
+  type ProcessInput,
+  type ProcessOutput,
+} from '../src/index.js';
+import { waitForPidsGone } from '../src/testing/index.js';
+import { branches, linkedWorktrees, makeRepo, tempDir } from './workspace-helpers.js';
+
+/** Runs its process inputs one after the other (none with a `cwd`), keeping every output. */
+const steps = setup({
+  types: {
+    input: {} as { runs: ProcessInput[]; outputs: ProcessOutput[] },
+    context: {} as { runs: ProcessInput[]; outputs: ProcessOutput[]; index: number },
+  },
+  actors: { run: fromProcess() },
+  guards: { wasLast: ({ context }) => context.index === context.runs.length - 1 },
+  actions: {
+    keep: ({ context, event }) => {
+      context.outputs.push((event as unknown as { output: ProcessOutput }).output);
+    },
+  },
+}).createMachine({
+  context: ({ input }) => ({ ...input, index: 0 }),
+  initial: 'running',
+  states: {
+    running: {
+      invoke: {
+        src: 'run',
+        input: ({ context }) => context.runs[context.index]!,
+        onDone: [
+          { guard: 'wasLast', target: 'done', actions: 'keep' },
+          {
+            target: 'running',
+            reenter: true,
+            actions: ['keep', ({ context }) => void context.index++],
+          },
+        ],
+      },
+    },
+    done: { type: 'final' },
+  },
+});
+
+/** The pid of every process actor the system ran, from its snapshots. */
+function pidCollector() {
+  const pids = new Set<number>();
+  const inspect = (event: InspectionEvent) => {
+    if (event.type !== '@xstate.snapshot') return;
+    const pid = (event.snapshot as { context?: { pid?: unknown } }).context?.pid;
+    if (typeof pid === 'number') pids.add(pid);
+  };
+  return { pids, inspect };
+}
+
+const writeFile = (name: string): ProcessInput => ({
+  command: process.execPath,
+  args: ['-e', `require('node:fs').writeFileSync(${JSON.stringify(name)}, 'work')`],
+});
+
+describe('each session works in its own workspace', () => {
+  test('two sessions on one repository: two worktrees on two branches, each process in its own', async () => {
+    const repo = makeRepo();
+    const root = tempDir('root');
+    const { pids, inspect } = pidCollector();
+    const manager = await createSessionManager({ workspaceRoot: root, inspect });
+    const seen: ChildEnvironment[] = [];
+    const outputs: Record<string, ProcessOutput[]> = { a: [], b: [] };
+    const sessions = (['a', 'b'] as const).map((id) =>
+      manager.createSession({
+        id,
+        autoShutdown: 'any_significant',
+        workspace: { kind: 'git-worktree', repo, keep: 'always' },
+        children: [
+          {
+            id: 'work',
+            logic: steps,
+            restart: 'transient',
+            significant: true,
+            // A function of the session's environment: called with the workspace.
+            input: (environment: ChildEnvironment) => {
+              seen.push(environment);
+              return {
+                outputs: outputs[id],
+                runs: [
+                  writeFile(`note-${id}.txt`),
+                  {
+                    command: 'git',
+                    args: ['rev-parse', '--show-toplevel', '--abbrev-ref', 'HEAD'],
+                  },
+                  { command: 'git', args: ['status', '--porcelain'] },
+                ],
+              };
+            },
+          },
+        ],
+      }),
+    );
+    const records = await Promise.all(sessions.map((s) => s.done));
+    expect(records.map((r) => r.outcome)).toEqual(['completed', 'completed']);
+
+    for (const id of ['a', 'b'] as const) {
+      const other = id === 'a' ? 'b' : 'a';
+      const path = join(root, id);
+      const [written, where, status] = outputs[id]!;
+      expect(written!.exitCode).toBe(0);
+      expect(where!.stdoutTail.trim().split('\n')).toEqual([path, `xstate-otp/${id}`]);
+      // Its own file, untracked in its own tree; nothing of the other session.
+      expect(status!.stdoutTail.trim()).toBe(`?? note-${id}.txt`);
+      expect(existsSync(join(path, `note-${id}.txt`))).toBe(true);
+      expect(existsSync(join(path, `note-${other}.txt`))).toBe(false);
+      expect(existsSync(join(repo, `note-${id}.txt`))).toBe(false);
+      expect(manager.getSession(id)!.workspace).toEqual({
+        path,
+        branch: `xstate-otp/${id}`,
+        kept: true,
+      });
+    }
+    expect(seen.map((e) => e.sessionId).sort()).toEqual(['a', 'b']);
+    for (const environment of seen) {
+      expect(environment.workspace).toEqual({
+        path: join(root, environment.sessionId),
+        branch: `xstate-otp/${environment.sessionId}`,
+      });
+    }
+    expect(linkedWorktrees(repo)).toEqual([
+      { path: join(root, 'a'), branch: 'xstate-otp/a', prunable: false },
+      { path: join(root, 'b'), branch: 'xstate-otp/b', prunable: false },
+    ]);
+    expect(branches(repo)).toEqual(['main', 'xstate-otp/a', 'xstate-otp/b']);
+    await manager.stop();
+    expect(pids.size).toBe(6);
+    await waitForPidsGone([...pids]);
+  });
+
+  test('a temp-dir workspace: an empty directory of its own, the cwd of its processes, removed at the end', async () => {
+    const root = tempDir('root');
+    const { pids, inspect } = pidCollector();
+    const manager = await createSessionManager({ workspaceRoot: root, inspect });
+    const outputs: ProcessOutput[] = [];
+    const session = manager.createSession({
+      id: 'scratch',
+      autoShutdown: 'any_significant',
+      workspace: { kind: 'temp-dir', keep: 'never' },
+      children: [
+        {
+          id: 'work',
+          logic: steps,
+          restart: 'transient',
+          significant: true,
+          input: {
+            outputs,
+            runs: [
+              {
+                command: process.execPath,
+                args: [
+                  '-e',
+                  "process.stdout.write(process.cwd() + ' ' + require('node:fs').readdirSync('.').length)",
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    });
+    expect((await session.done).outcome).toBe('completed');
+    expect(outputs[0]!.stdoutTail).toBe(`${join(root, 'scratch')} 0`);
+    expect(existsSync(join(root, 'scratch'))).toBe(false);
+    expect(readdirSync(root)).toEqual([]);
+    expect(manager.getSession('scratch')!.workspace).toEqual({
+      path: join(root, 'scratch'),
+      kept: false,
+    });
+    await manager.stop();
+    await waitForPidsGone([...pids]);
+  });
+});
