@@ -88,6 +88,30 @@ describe.concurrent('xstate-otp (built)', () => {
     expect(result.stderr).toContain("(see 'xstate-otp --help')");
   });
 
+  describe('demo refuses a journal it cannot use', () => {
+    it('a corrupt journal: one-line error naming the line, exit 1, nothing started', async () => {
+      const path = journalFile('demo-corrupt.jsonl', `${created('a', 1)}{oops\n${created('b', 2)}`);
+      const result = await cli(['demo', '--fast', '--journal', path]);
+      expect(result.code).toBe(1);
+      expectOneLineError(result, /is corrupt at line 2/);
+    });
+
+    it('a journal held by a live host: one-line error, exit 1', async () => {
+      const path = journalFile('demo-locked.jsonl', '');
+      writeFileSync(`${path}.lock`, `${process.pid}\n`);
+      const result = await cli(['demo', '--fast', '--journal', path]);
+      expect(result.code).toBe(1);
+      expectOneLineError(result, /is locked/);
+    });
+
+    it('an inspection file it cannot create: one-line error, exit 1', async () => {
+      const blocker = journalFile('not-a-directory', '');
+      const result = await cli(['demo', '--fast', '--inspect', join(blocker, 'events.jsonl')]);
+      expect(result.code).toBe(1);
+      expectOneLineError(result, /cannot write inspection events to /);
+    });
+  });
+
   describe('diagram', () => {
     const machines = {
       session: sessionMachine,
