@@ -132,12 +132,9 @@ export const sessionMachine = setup({
         return Math.max(context.restarts, supervisorRestarts(children));
       },
     }),
-    askSupervisorToShutDown: ({ self }) => {
-      const children = (
-        self.getSnapshot() as { children: Record<string, { send(e: unknown): void }> }
-      ).children;
-      children.supervisor?.send({ type: SHUTDOWN_EVENT });
-    },
+    // Deferred like every sendTo: sending directly would run the supervisor
+    // inside this action, where XState forbids its emitted events.
+    askSupervisorToShutDown: sendTo('supervisor', { type: SHUTDOWN_EVENT }),
   },
 }).createMachine({
   id: 'session',
@@ -249,6 +246,8 @@ export const sessionMachine = setup({
         },
         stopping: {
           entry: 'askSupervisorToShutDown',
+          // Already shutting down: a parent asking again waits for it rather than killing it.
+          on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
         },
       },
     },

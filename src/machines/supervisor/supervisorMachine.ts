@@ -17,6 +17,7 @@ import {
   enqueueActions,
   fromCallback,
   type StateMachine,
+  sendTo,
   setup,
 } from 'xstate';
 import { systemNow } from '../../clock.js';
@@ -394,9 +395,12 @@ const machine = setup({
       context.jobs.push({ ids: [event.id], afterwards: { type: 'none' } });
     }),
     beginShutdown: ({ context }) => beginEnding(context, { kind: 'shutdown' }),
-    askCurrentChildToShutDown: ({ context }) => {
-      currentRecord(context)?.ref?.send({ type: SHUTDOWN_EVENT });
-    },
+    // Deferred to the end of the macrostep, after any kill made before it in
+    // this step, so stop order holds; sending directly would run the child
+    // inside this action, where XState forbids the child's emitted events.
+    askCurrentChildToShutDown: sendTo(({ context }) => currentRecord(context)!.ref!, {
+      type: SHUTDOWN_EVENT,
+    }),
     killCurrentChild: enqueueActions(({ context, self, enqueue }) => {
       stopCurrentChild({ context, self, emit: (e) => enqueue.emit(e) });
     }),
