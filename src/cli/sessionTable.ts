@@ -7,6 +7,8 @@
  * // run1-build  completed         0  2025-01-02 03:04:05      3.1s
  * ```
  *
+ * `countLine(rows)` is the line under it: `3 sessions: 2 completed, 1 failed`.
+ *
  * `DURATION` is created → ended, or created → now for a session still
  * running. A row still waiting for its terminal record reads `interrupted*`.
  */
@@ -105,4 +107,13 @@ export function sessionTableLines(
       },
     },
   );
+}
+
+/** `3 sessions: 2 completed, 1 failed`. */
+export function countLine(rows: readonly SessionRow[]): string {
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
+  const parts = [...counts].map(([state, count]) => `${count} ${state}`);
+  const noun = rows.length === 1 ? 'session' : 'sessions';
+  return `${rows.length} ${noun}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
 }

@@ -16,18 +16,9 @@
  */
 import type { CliIo } from './io.js';
 import { wantsColor } from './io.js';
-import { type JournalSnapshot, readJournalSnapshot, type SessionRow } from './journalSnapshot.js';
-import { sessionTableLines } from './sessionTable.js';
+import { type JournalSnapshot, readJournalSnapshot } from './journalSnapshot.js';
+import { countLine, sessionTableLines } from './sessionTable.js';
 import { createPainter } from './table.js';
-
-/** `3 sessions: 2 completed, 1 failed`. */
-export function countLine(rows: readonly SessionRow[]): string {
-  const counts = new Map<string, number>();
-  for (const row of rows) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
-  const parts = [...counts].map(([state, count]) => `${count} ${state}`);
-  const noun = rows.length === 1 ? 'session' : 'sessions';
-  return `${rows.length} ${noun}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
-}
 
 function notes(snapshot: JournalSnapshot): string[] {
   const lines: string[] = [];

@@ -27,21 +27,20 @@
 import { resolve } from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import { findMarkedProcesses, SESSION_MARKER_ENV } from '../../actors/processTree.js';
-import type { SessionView } from '../../dashboard/dashboard.js';
+import { hasProcfs } from '../../actors/procfs.js';
 import { JournalError } from '../../errors.js';
 import { createInspectionFile, type InspectionFile } from '../../inspect/inspectionFile.js';
 import type { TerminalRecord } from '../../journal/index.js';
-import { createSessionManager, type SessionManager } from '../../manager/sessionManager.js';
-import { EXPECTED_OUTCOME, startScenario } from '../../testing/scenario.js';
+import { createSessionManager } from '../../manager/sessionManager.js';
+import { startScenario } from '../../testing/scenario.js';
 import { CliError } from '../errors.js';
-import { formatDuration, oneLine } from '../format.js';
+import { oneLine } from '../format.js';
 import { type CliIo, wantsColor } from '../io.js';
-import { countLine } from '../sessionsCommand.js';
-import { sessionTableLines } from '../sessionTable.js';
-import { createPainter, type Painter } from '../table.js';
-import { createLiveView } from './liveView.js';
-import { createPlainLog } from './plainLog.js';
+import { createPainter } from '../table.js';
+import { previousRunLines } from './previousRuns.js';
+import { type Progress, showProgress } from './progress.js';
 import { demoScripts, nextRunName } from './script.js';
+import { summaryLines, surprises } from './summary.js';
 
 export interface DemoOptions {
   journal: string;
@@ -49,9 +48,6 @@ export interface DemoOptions {
   fast?: boolean;
   plain?: boolean;
 }
-
-/** How many sessions of earlier runs the opening table shows. */
-const PREVIOUS_ROWS = 12;
 
 async function openManager(
   journalPath: string,
@@ -65,32 +61,6 @@ async function openManager(
   }
 }
 
-function previousRunLines(manager: SessionManager, openedAt: number, painter: Painter): string[] {
-  const rows = manager.listSessions();
-  if (rows.length === 0) return ['The journal is empty: this is the first run.'];
-  const shown = rows.slice(-PREVIOUS_ROWS);
-  const lines = [
-    painter.bold(`From the journal: ${countLine(rows)}.`),
-    ...sessionTableLines(shown, {
-      now: Date.now(),
-      painter,
-      columns: ['id', 'state', 'restarts', 'created', 'duration'],
-    }).map((line) => `  ${line}`),
-  ];
-  if (rows.length > shown.length) {
-    lines.push(`  … and ${rows.length - shown.length} earlier sessions.`);
-  }
-  const reconciled = rows.filter(
-    (row) => row.outcome === 'interrupted' && (row.endedAt ?? 0) >= openedAt,
-  );
-  if (reconciled.length > 0) {
-    lines.push(
-      `${reconciled.length} of them (${reconciled.map((row) => row.id).join(', ')}) had no outcome: their run was cut short, so this start recorded them as interrupted.`,
-    );
-  }
-  return lines;
-}
-
 function openInspection(path: string | undefined): InspectionFile | undefined {
   if (path === undefined) return undefined;
   try {
@@ -102,8 +72,33 @@ function openInspection(path: string | undefined): InspectionFile | undefined {
   }
 }
 
-function leftoverPids(ids: readonly string[]): number[] {
+/** Pids still carrying one of the sessions' markers; `undefined` without /proc to look in. */
+function leftoverPids(ids: readonly string[]): number[] | undefined {
+  if (!hasProcfs) return undefined;
   return ids.flatMap((id) => findMarkedProcesses({ name: SESSION_MARKER_ENV, value: id }));
+}
+
+/**
+ * Ctrl-C: a crash on purpose. No outcome is written; exiting runs the
+ * host-exit hook, which SIGKILLs every process tree, and releases the
+ * journal lock. Returns the listener's remover.
+ */
+function cutShortOnCtrlC(io: CliIo, progress: Progress): () => void {
+  const interrupt = () => {
+    progress.stop();
+    const cut = progress
+      .rows()
+      .filter((row) => row.outcome === undefined)
+      .map((row) => row.id);
+    const list = cut.length > 0 ? ` (${cut.join(', ')})` : '';
+    io.out.write(
+      `\nInterrupted: ${cut.length} session${cut.length === 1 ? '' : 's'} cut short${list}.\n` +
+        'Their processes die with the demo; the next run records these sessions as interrupted.\n',
+    );
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupt);
+  return () => process.removeListener('SIGINT', interrupt);
 }
 
 export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> {
@@ -123,19 +118,15 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> 
 
   const openedAt = Date.now();
   const manager = await openManager(journalPath, inspect);
+  const run = nextRunName(manager.listSessions());
+  const scripts = demoScripts(run, options.fast ? 0.1 : 1);
+  const ids = scripts.map((script) => script.id);
   write([
     painter.bold('xstate-otp demo'),
     `Journal: ${journalPath}`,
     '',
-    ...previousRunLines(manager, openedAt, painter),
+    ...previousRunLines(manager.listSessions(), openedAt, painter),
     '',
-  ]);
-
-  const run = nextRunName(manager.listSessions());
-  const scripts = demoScripts(run, options.fast ? 0.1 : 1);
-  const ids = scripts.map((script) => script.id);
-  const idWidth = Math.max(...ids.map((id) => id.length));
-  write([
     painter.bold(`Run ${run}: ${scripts.length} process sessions with scripted outcomes.`),
     painter.dim(
       'Ctrl-C cuts the run short: every process dies with the demo, and the next run records the cut sessions as interrupted.',
@@ -144,104 +135,32 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> 
   ]);
 
   const startedAt = Date.now();
-  const rowsOfRun = () =>
-    ids.map((id) => manager.getSession(id)).filter((row): row is SessionView => row !== undefined);
-  const ended = (row: SessionView) => row.outcome !== undefined;
-
-  const view = live
-    ? createLiveView(io.out, () => {
-        const rows = rowsOfRun();
-        const done = rows.filter(ended).length;
-        return [
-          ...sessionTableLines(rows, {
-            now: Date.now(),
-            painter,
-            columns: ['id', 'what', 'state', 'restarts', 'duration', 'reason'],
-            reasonWidth: 48,
-          }),
-          painter.dim(
-            `${rows.length - done} running, ${done} ended, ${formatDuration(Date.now() - startedAt)}`,
-          ),
-        ];
-      })
-    : undefined;
-  const log = live ? undefined : createPlainLog(io.out, startedAt, idWidth);
-  const seen = new Map<string, SessionView>();
-  const unsubscribe = manager.dashboard.subscribe(() => {
-    if (view) {
-      view.request();
-      return;
-    }
-    for (const row of rowsOfRun()) {
-      if (seen.get(row.id) === row) continue;
-      seen.set(row.id, row);
-      log?.update(row);
-    }
-  });
-
-  const interrupt = () => {
-    view?.stop();
-    const cut = rowsOfRun()
-      .filter((row) => !ended(row))
-      .map((row) => row.id);
-    write([
-      '',
-      `Interrupted: ${cut.length} session${cut.length === 1 ? '' : 's'} cut short${cut.length > 0 ? ` (${cut.join(', ')})` : ''}.`,
-      'Their processes die with the demo; the next run records these sessions as interrupted.',
-    ]);
-    // A crash on purpose: no outcome is written. Exiting runs the host-exit
-    // hook, which SIGKILLs every process tree, and releases the journal lock.
-    process.exit(130);
-  };
-  process.once('SIGINT', interrupt);
-
+  const progress = showProgress(io.out, manager, ids, { live, painter, startedAt });
+  const stopListening = cutShortOnCtrlC(io, progress);
   let records: TerminalRecord[];
   try {
     records = await Promise.all(startScenario(manager, scripts).map((session) => session.done));
   } finally {
-    process.removeListener('SIGINT', interrupt);
-    unsubscribe.unsubscribe();
-    view?.stop();
+    stopListening();
+    progress.stop();
   }
 
+  // Each session swept its marker when it ended: nothing may carry one now.
   const leftovers = leftoverPids(ids);
   await manager.stop();
   await inspection?.close();
 
-  const rows = rowsOfRun();
-  const surprises = scripts.flatMap((script, i) => {
-    const expected = EXPECTED_OUTCOME[script.outcome];
-    const outcome = records[i]?.outcome;
-    return outcome === expected ? [] : [`${script.id} ${outcome} (expected ${expected})`];
-  });
-  const summary = [
-    '',
-    painter.bold(
-      `Run ${run} finished in ${formatDuration(Date.now() - startedAt)}: ${countLine(rows)}.`,
-    ),
-  ];
-  if (!live) {
-    summary.push(
-      ...sessionTableLines(rows, {
-        now: Date.now(),
-        painter,
-        columns: ['id', 'what', 'state', 'restarts', 'duration', 'reason'],
-        reasonWidth: 90,
-      }).map((line) => `  ${line}`),
-    );
-  }
-  summary.push(
-    surprises.length === 0
-      ? 'Every outcome is the scripted one.'
-      : painter.red(`Unexpected outcomes: ${surprises.join(', ')}.`),
-    leftovers.length === 0
-      ? 'No process left behind: none carries a session marker of this run.'
-      : painter.red(`Processes left behind: ${leftovers.join(', ')}.`),
-    `Journal: ${journalPath}`,
-    `  xstate-otp sessions --journal ${journalPath}   lists every run; run the demo again to see this one from the journal.`,
-  );
-  if (inspection)
-    summary.push(`Inspection: ${inspectedEvents} events written to ${inspection.path}`);
-  write(summary);
-  return surprises.length === 0 && leftovers.length === 0 ? 0 : 1;
+  const report = {
+    run,
+    scripts,
+    records,
+    rows: progress.rows(),
+    leftovers,
+    tookMs: Date.now() - startedAt,
+    journalPath,
+    tableShown: live,
+    inspection: inspection && { path: inspection.path, events: inspectedEvents },
+  };
+  write(summaryLines(report, painter));
+  return surprises(report).length === 0 && (leftovers?.length ?? 0) === 0 ? 0 : 1;
 }
