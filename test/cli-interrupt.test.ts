@@ -36,8 +36,8 @@ async function treesOf(ids: string[]): Promise<number[]> {
 
 describe('Ctrl-C mid-demo (built)', () => {
   it('kills every process, writes no outcome, and the next run records the sessions as interrupted', async () => {
-    // The normal pace: nothing ends on its own for a couple of seconds.
-    const demo = startCli(['demo'], { cwd: dir });
+    // A slow pace: nothing ends on its own for 9 s (the flaky agent's first exit).
+    const demo = startCli(['demo', '--pace', '10'], { cwd: dir });
     const ids = NAMES.map((name) => `run1-${name}`);
     await demo.waitForLine((line) => /run1-daemon\s+running/.test(line));
     let pids: number[] = [];

@@ -24,7 +24,8 @@ export type CommandLine =
       command: 'demo';
       journal: string;
       inspect: string | undefined;
-      fast: boolean;
+      /** Scales every delay of the script: 1 is watchable, `--fast` is 0.1. */
+      pace: number;
       plain: boolean;
     }
   | { command: 'sessions'; journal: string; json: boolean }
@@ -75,6 +76,14 @@ function nonEmpty(value: unknown, option: string): string {
   return value;
 }
 
+function parsePace(value: unknown): number {
+  const pace = Number(value);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(pace) || pace <= 0) {
+    throw new UsageError(`option '--pace' needs a number > 0; got '${String(value)}'`);
+  }
+  return pace;
+}
+
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const [first, ...rest] = argv;
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
@@ -97,17 +106,21 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
           journal: { type: 'string' },
           inspect: { type: 'string' },
           fast: { type: 'boolean' },
+          pace: { type: 'string' },
           plain: { type: 'boolean' },
         },
         0,
       );
       if (values.help) return { command: 'help' };
+      if (values.fast && values.pace !== undefined) {
+        throw new UsageError("use either '--fast' or '--pace', not both");
+      }
       return {
         command: 'demo',
         journal:
           values.journal === undefined ? DEFAULT_JOURNAL : nonEmpty(values.journal, '--journal'),
         inspect: values.inspect === undefined ? undefined : nonEmpty(values.inspect, '--inspect'),
-        fast: values.fast === true,
+        pace: values.fast ? 0.1 : values.pace === undefined ? 1 : parsePace(values.pace),
         plain: values.plain === true,
       };
     }

@@ -4,13 +4,14 @@ import { DEFAULT_JOURNAL, DIAGRAM_NAMES } from './args.js';
 export const USAGE = `xstate-otp — Erlang/OTP-style supervision, sessions and processes for XState v5
 
 Usage:
-  xstate-otp demo [--journal PATH] [--inspect FILE] [--fast] [--plain]
+  xstate-otp demo [--journal PATH] [--inspect FILE] [--fast | --pace N] [--plain]
       Run six scripted process sessions with mixed outcomes under a session
       manager and show them live. Ctrl-C cuts the run short: every process is
       killed, and the next run records the cut sessions as interrupted.
         --journal PATH   the journal to use (default ${DEFAULT_JOURNAL})
         --inspect FILE   also write every inspection event as JSON lines to FILE
         --fast           short delays (a run takes about a second)
+        --pace N         scale every delay by N (default 1, about five seconds)
         --plain          one line per change, even in a terminal
 
   xstate-otp sessions [--journal PATH] [--json]

@@ -3,7 +3,7 @@
  * session manager with a file journal, shown as they go.
  *
  * ```ts
- * const status = await runDemo(processIo(), { journal: '.xstate-otp/journal.jsonl', fast: true });
+ * const status = await runDemo(processIo(), { journal: '.xstate-otp/journal.jsonl', pace: 0.1 });
  * ```
  *
  * The run:
@@ -45,7 +45,8 @@ import { summaryLines, surprises } from './summary.js';
 export interface DemoOptions {
   journal: string;
   inspect?: string | undefined;
-  fast?: boolean;
+  /** Scales every delay of the script (default 1: about five seconds). */
+  pace?: number;
   plain?: boolean;
 }
 
@@ -119,7 +120,7 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> 
   const openedAt = Date.now();
   const manager = await openManager(journalPath, inspect);
   const run = nextRunName(manager.listSessions());
-  const scripts = demoScripts(run, options.fast ? 0.1 : 1);
+  const scripts = demoScripts(run, options.pace ?? 1);
   const ids = scripts.map((script) => script.id);
   write([
     painter.bold('xstate-otp demo'),
