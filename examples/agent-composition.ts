@@ -25,7 +25,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { type AnyActorRef, assign, fromPromise, type SnapshotFrom, sendTo, setup } from 'xstate';
-import { createSessionManager, type Registry, startChild, type TerminalRecord } from 'xstate-otp';
+import { createSessionManager, type Registry, type TerminalRecord } from 'xstate-otp';
 
 // ── The model and the tools ────────────────────────────────────────────────
 
@@ -349,34 +349,33 @@ export async function main(
     id: sessionId,
     // Completed when the orchestrator (significant) finishes.
     autoShutdown: 'any_significant',
-    children: [],
+    // The agents find each other through registry keys, not through refs:
+    // a restarted agent is found under the same key.
+    children: [
+      {
+        id: 'context',
+        logic: contextManager,
+        input: { seed: ['repo: a date utility library', 'tests: vitest'] },
+        registerAs: contextKey(sessionId),
+      },
+      {
+        id: 'orchestrator',
+        logic: orchestrator,
+        // A function input is called on every (re)start with the session's environment.
+        input: ({ sessionId }: { sessionId: string }): OrchestratorInput => ({
+          sessionId,
+          goal: 'make parseDate reject impossible dates',
+          registry: manager.registry,
+          model: options.model ?? scriptedModel(),
+          tools: options.tools ?? scriptedTools(),
+        }),
+        registerAs: `orchestrator:${sessionId}`,
+        restart: 'transient',
+        significant: true,
+      },
+    ],
   });
-  // The two agents join the running session through its supervisor, found
-  // by its registry key (session_supervisor:<id>). (A SessionSpec's
-  // `children` cannot carry `registerAs` yet: the spec is validated before
-  // the manager's registry is attached to it.)
   const supervisor = manager.findSupervisor(sessionId)!;
-  startChild(supervisor, {
-    id: 'context',
-    logic: contextManager,
-    input: { seed: ['repo: a date utility library', 'tests: vitest'] },
-    registerAs: contextKey(sessionId),
-  });
-  startChild(supervisor, {
-    id: 'orchestrator',
-    logic: orchestrator,
-    // A function input is called on every (re)start with the session's environment.
-    input: ({ sessionId }: { sessionId: string }): OrchestratorInput => ({
-      sessionId,
-      goal: 'make parseDate reject impossible dates',
-      registry: manager.registry,
-      model: options.model ?? scriptedModel(),
-      tools: options.tools ?? scriptedTools(),
-    }),
-    registerAs: `orchestrator:${sessionId}`,
-    restart: 'transient',
-    significant: true,
-  });
   const keys = manager.registry.keys().filter((key) => key.endsWith(`:${sessionId}`));
   // The latest orchestrator (a crashed one is replaced by a new actor): its
   // output is read once the session has ended.

@@ -248,7 +248,7 @@ export async function createSessionManager(
         'The session manager has been stopped; create a new one to start sessions.',
       );
     }
-    const checked = checkSessionSpec(spec, options.timeoutMs);
+    const checked = checkSessionSpec(spec, options.timeoutMs, registry);
     const { id, metadata } = checked;
     const workspacePlan: WorkspacePlan | undefined =
       checked.workspace && planWorkspace(checked.workspace, workspaceRoot, id);

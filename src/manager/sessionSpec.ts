@@ -5,6 +5,7 @@ import { nanoid } from 'nanoid';
 import { SessionError, SupervisorError } from '../errors.js';
 import type { ChildSpec, SupervisorOptions } from '../machines/supervisor/types.js';
 import { resolveSupervisorOptions } from '../machines/supervisor/validate.js';
+import type { Registry } from '../registry/index.js';
 import { type CheckedWorkspaceSpec, checkWorkspaceSpec } from '../workspace/spec.js';
 import type { WorkspaceSpec } from '../workspace/types.js';
 
@@ -55,6 +56,7 @@ export interface CheckedSessionSpec {
 export function checkSessionSpec(
   spec: SessionSpec,
   defaultTimeoutMs: number | undefined,
+  registry: Registry,
 ): CheckedSessionSpec {
   if (typeof spec !== 'object' || spec === null) throw invalid('A session spec must be an object.');
   const id = spec.id === undefined ? nanoid() : checkSessionId(spec.id);
@@ -69,7 +71,8 @@ export function checkSessionSpec(
     ...(spec.autoShutdown === undefined ? {} : { autoShutdown: spec.autoShutdown }),
   };
   try {
-    resolveSupervisorOptions(supervisor);
+    // With the registry the session's supervisor will get, so `registerAs` is checked as it will run.
+    resolveSupervisorOptions({ ...supervisor, registry });
   } catch (error) {
     if (error instanceof SupervisorError) {
       throw new SupervisorError('invalid_spec', `Session "${id}": ${error.message}`, {

@@ -51,8 +51,11 @@ interface SessionContext {
 
 function describeError(error: unknown): string {
   if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
-    return `${error.message}${cause}`;
+    const cause = error.cause instanceof Error ? error.cause.message : undefined;
+    // Supervisor errors already name their cause in their message.
+    return cause === undefined || error.message.includes(cause)
+      ? error.message
+      : `${error.message} (${cause})`;
   }
   return String(error);
 }

@@ -59,6 +59,7 @@ export type SupervisorEvent =
   | { type: 'otp.admin.terminate'; id: string; reply: Reply<void>; onGone: () => void }
   | { type: 'otp.admin.restart'; id: string; reply: Reply<AnyActorRef> }
   | { type: 'otp.admin.delete'; id: string; reply: Reply<void> }
+  | { type: 'otp.startInitialChildren' }
   | { type: 'otp.retry'; id: string; error: unknown }
   | { type: `xstate.done.actor.${string}`; actorId: string; output: unknown }
   | { type: `xstate.error.actor.${string}`; actorId: string; error: unknown };
@@ -102,7 +103,7 @@ function beginEnding(context: SupervisorContext, ending: NonNullable<SupervisorC
 
 function intensityError(context: SupervisorContext, id: string, cause: unknown): SupervisorError {
   const { intensity, period } = context.options;
-  const why = cause instanceof Error ? cause.message : String(cause);
+  const why = (cause instanceof Error ? cause.message : String(cause)).replace(/\.$/, '');
   return new SupervisorError(
     'max_restart_intensity',
     `Reached the maximum restart intensity (${intensity} restarts within ${period} ms); the last failure was child "${id}": ${why}. The supervisor stopped its children and gave up; its parent decides what happens next.`,
@@ -274,7 +275,9 @@ const machine = setup({
       const { registry, registerAs } = context.options;
       if (registry && registerAs !== undefined) registry.register(registerAs, self);
     },
+    requestInitialChildren: sendTo(({ self }) => self, { type: 'otp.startInitialChildren' }),
     startInitialChildren: enqueueActions(({ context, self, enqueue }) => {
+      if (context.ending) return;
       const scope: TableScope = { context, self, emit: (e) => enqueue.emit(e) };
       for (const spec of context.options.children) {
         const record: ChildRecord = {
@@ -442,10 +445,14 @@ const machine = setup({
   states: {
     live: {
       invoke: { id: 'otp.lifeline', src: 'lifeline', input: ({ context }) => context.children },
-      entry: ['registerSelf', 'startInitialChildren'],
+      // Children start from the mailbox, once the supervisor runs and is
+      // registered: XState resolves initial actions while the actor is
+      // still being constructed, before anything can look it up.
+      entry: ['registerSelf', 'requestInitialChildren'],
       on: {
         'xstate.done.actor.*': { actions: 'handleChildExit' },
         'xstate.error.actor.*': { actions: 'handleChildExit' },
+        'otp.startInitialChildren': { actions: 'startInitialChildren' },
         'otp.retry': { actions: 'retryChildStart' },
         'otp.admin.start': { actions: 'startChildOnRequest' },
         'otp.admin.restart': { actions: 'restartChildOnRequest' },
