@@ -22,7 +22,7 @@ function spec(id: string, trapping: boolean): SessionSpec {
           {
             id: 'agent',
             logic: trappingWorker,
-            input: { name: id, log: [] },
+            input: { name: id, log: [], cleanupMs: 1 },
             restart: 'transient',
             significant: true,
           },
