@@ -3,7 +3,7 @@
  * await its end, and make sure every pid a test saw is gone afterwards.
  */
 import { afterEach, expect } from 'vitest';
-import { type Actor, createActor } from 'xstate';
+import { type Actor, createActor, type InspectionEvent } from 'xstate';
 import { fromProcess, type processMachine } from '../src/actors/fromProcess.js';
 import type { ProcessInput, ProcessOutput } from '../src/actors/processTypes.js';
 import type { ProcessExitError } from '../src/errors.js';
@@ -90,4 +90,15 @@ export function expectError(ended: Ended): ProcessExitError {
 export function expectOutput(ended: Ended): ProcessOutput {
   if (ended.status !== 'done') throw ended.error;
   return ended.output;
+}
+
+/** Collects the pid of every process actor a system runs, from its snapshots (pass `inspect` to it). */
+export function pidCollector() {
+  const pids = new Set<number>();
+  const inspect = (event: InspectionEvent) => {
+    if (event.type !== '@xstate.snapshot') return;
+    const pid = (event.snapshot as { context?: { pid?: unknown } }).context?.pid;
+    if (typeof pid === 'number') pids.add(pid);
+  };
+  return { pids, inspect };
 }

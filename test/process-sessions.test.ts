@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, type InspectionEvent } from 'xstate';
+import { createActor } from 'xstate';
 import {
   createMemoryJournal,
   createSessionManager,
@@ -17,20 +17,9 @@ import {
   type ScriptedSession,
   waitForPidsGone,
 } from '../src/testing/index.js';
-import { checkPidsAfterEach, trackPids } from './process-helpers.js';
+import { checkPidsAfterEach, pidCollector, trackPids } from './process-helpers.js';
 
 checkPidsAfterEach();
-
-/** Collects the pid of every process actor the system runs, from its snapshots. */
-function pidCollector() {
-  const pids = new Set<number>();
-  const inspect = (event: InspectionEvent) => {
-    if (event.type !== '@xstate.snapshot') return;
-    const pid = (event.snapshot as { context?: { pid?: unknown } }).context?.pid;
-    if (typeof pid === 'number') pids.add(pid);
-  };
-  return { pids, inspect };
-}
 
 const markedBy = (sessionId: string) =>
   findMarkedProcesses({ name: SESSION_MARKER_ENV, value: sessionId });

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { type InspectionEvent, setup } from 'xstate';
+import { setup } from 'xstate';
 import {
   type ChildEnvironment,
   createSessionManager,
@@ -10,6 +10,7 @@ import {
   type ProcessOutput,
 } from '../src/index.js';
 import { waitForPidsGone } from '../src/testing/index.js';
+import { pidCollector } from './process-helpers.js';
 import { branches, linkedWorktrees, makeRepo, tempDir } from './workspace-helpers.js';
 
 /** Runs its process inputs one after the other (none with a `cwd`), keeping every output. */
@@ -46,17 +47,6 @@ const steps = setup({
     done: { type: 'final' },
   },
 });
-
-/** The pid of every process actor the system ran, from its snapshots. */
-function pidCollector() {
-  const pids = new Set<number>();
-  const inspect = (event: InspectionEvent) => {
-    if (event.type !== '@xstate.snapshot') return;
-    const pid = (event.snapshot as { context?: { pid?: unknown } }).context?.pid;
-    if (typeof pid === 'number') pids.add(pid);
-  };
-  return { pids, inspect };
-}
 
 const writeFile = (name: string): ProcessInput => ({
   command: process.execPath,

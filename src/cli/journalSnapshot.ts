@@ -20,25 +20,16 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isProcessAlive } from '../actors/procfs.js';
+import type { SessionView } from '../dashboard/dashboard.js';
 import { type Outcome, replayJournal } from '../journal/index.js';
 import { parseJournal } from '../journal/parse.js';
 import { CliError } from './errors.js';
 
-export interface SessionRow {
-  id: string;
-  /** The outcome once ended; `starting`/`running` while its host still runs it. */
-  state: 'starting' | 'running' | 'stopping' | Outcome;
-  outcome?: Outcome;
-  reason?: string;
-  /** Epoch ms. */
-  createdAt: number;
-  startedAt?: number;
-  endedAt?: number;
-  restarts: number;
-  metadata?: Record<string, unknown>;
+/** A session as the journal tells it: the dashboard's view without live children. */
+export type SessionRow = Omit<SessionView, 'children' | 'workspace'> & {
   /** No terminal record yet and no live host: the next open records it `interrupted`. */
   pending?: true;
-}
+};
 
 export interface JournalSnapshot {
   path: string;

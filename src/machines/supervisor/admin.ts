@@ -119,21 +119,19 @@ export function terminateChild(sup: AnyActorRef, id: string): Promise<void> {
 /** Starts a stopped child again from its spec; returns the new ref. */
 export function restartChild(sup: AnyActorRef, id: string): AnyActorRef {
   const context = liveTableOf(sup);
-  const record = recordOf(context, id);
-  if (record.status === 'restarting') {
-    throw new SupervisorError('restarting', `Child "${id}" is being restarted.`, { childId: id });
-  }
-  if (isAlive(record.ref)) {
-    throw new SupervisorError('running', `Child "${id}" is running; terminate it first.`, {
-      childId: id,
-    });
-  }
+  requireStopped(context, id);
   return request(sup, { type: 'otp.admin.restart', id, reply: { handled: false } });
 }
 
 /** Forgets a stopped child's spec. */
 export function deleteChild(sup: AnyActorRef, id: string): void {
   const context = liveTableOf(sup);
+  requireStopped(context, id);
+  request(sup, { type: 'otp.admin.delete', id, reply: { handled: false } });
+}
+
+/** restartChild and deleteChild act on stopped children only (OTP: `running`, `restarting`). */
+function requireStopped(context: SupervisorContext, id: string): void {
   const record = recordOf(context, id);
   if (record.status === 'restarting') {
     throw new SupervisorError('restarting', `Child "${id}" is being restarted.`, { childId: id });
@@ -143,7 +141,6 @@ export function deleteChild(sup: AnyActorRef, id: string): void {
       childId: id,
     });
   }
-  request(sup, { type: 'otp.admin.delete', id, reply: { handled: false } });
 }
 
 function infoOf(record: ChildRecord): ChildInfo {

@@ -479,25 +479,10 @@ const machine = setup({
                 {
                   guard: 'nextChildWaitsForever',
                   actions: 'askCurrentChildToShutDown',
-                  target: 'awaitingExit',
+                  target: 'awaitingExit.indefinitely',
                 },
-                { actions: 'askCurrentChildToShutDown', target: 'awaitingExitWithinGrace' },
+                { actions: 'askCurrentChildToShutDown', target: 'awaitingExit.withinGrace' },
               ],
-            },
-            awaitingExitWithinGrace: {
-              after: { shutdownGrace: { actions: 'killCurrentChild', target: 'nextChild' } },
-              on: {
-                'xstate.done.actor.*': {
-                  guard: 'isCurrentChildExit',
-                  actions: 'recordCurrentChildExit',
-                  target: 'nextChild',
-                },
-                'xstate.error.actor.*': {
-                  guard: 'isCurrentChildExit',
-                  actions: 'recordCurrentChildExit',
-                  target: 'nextChild',
-                },
-              },
             },
             awaitingExit: {
               on: {
@@ -511,6 +496,18 @@ const machine = setup({
                   actions: 'recordCurrentChildExit',
                   target: 'nextChild',
                 },
+              },
+              initial: 'withinGrace',
+              states: {
+                withinGrace: {
+                  after: {
+                    shutdownGrace: {
+                      actions: 'killCurrentChild',
+                      target: '#supervisor.live.stopping.nextChild',
+                    },
+                  },
+                },
+                indefinitely: {},
               },
             },
           },
