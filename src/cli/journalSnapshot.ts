@@ -21,7 +21,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isProcessAlive } from '../actors/procfs.js';
 import type { SessionView } from '../dashboard/dashboard.js';
-import { type Outcome, replayJournal } from '../journal/index.js';
+import { replayJournal } from '../journal/index.js';
 import { parseJournal } from '../journal/parse.js';
 import { CliError } from './errors.js';
 
