@@ -26,6 +26,7 @@ import { type AnyActorLogic, type AnyActorRef, createMachine } from 'xstate';
 import { initialContext, supervisorMachine } from './supervisorMachine.js';
 import type { SupervisorOptions } from './types.js';
 import { resolveSupervisorOptions } from './validate.js';
+import { stopsChildrenWithIt } from './xstateInternals.js';
 
 const supervisorLogics = new WeakSet<object>([supervisorMachine]);
 
@@ -44,13 +45,15 @@ export function createSupervisor(options: SupervisorOptions = {}): SupervisorLog
   const resolved = resolveSupervisorOptions(options);
   // The shared machine with these options as its context: same statechart,
   // same named actions, so it reads the same in a visualizer.
-  const logic = createMachine(
-    {
-      ...supervisorMachine.config,
-      context: ({ self }: { self: AnyActorRef }) => initialContext(resolved, self),
-    } as never,
-    supervisorMachine.implementations as never,
-  ) as unknown as SupervisorLogic;
+  const logic = stopsChildrenWithIt(
+    createMachine(
+      {
+        ...supervisorMachine.config,
+        context: ({ self }: { self: AnyActorRef }) => initialContext(resolved, self),
+      } as never,
+      supervisorMachine.implementations as never,
+    ) as unknown as SupervisorLogic,
+  );
   supervisorLogics.add(logic);
   return logic;
 }

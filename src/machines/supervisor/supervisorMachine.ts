@@ -6,10 +6,11 @@
  * time (a one_for_all or rest_for_one restart, `terminateChild`, shutdown,
  * escalation) is queued as stop jobs and carried out in `live.stopping`, child
  * by child in the given order, each with its own `shutdown` grace. When the
- * supervisor ends it leaves `live` — which stops the lifeline that would
- * otherwise stop any remaining child — and reaches `done` (shutdown,
- * auto-shutdown) or `failed`, where it escalates by erroring with the
- * `SupervisorError`.
+ * supervisor ends, every child has been stopped, and it reaches `done`
+ * (shutdown, auto-shutdown) or `failed`, where it escalates by erroring with
+ * the `SupervisorError`. Stopped abruptly instead (XState's `stop()`, or a
+ * parent that stops it), it stops every child at once: see
+ * `stopsChildrenWithIt`.
  */
 import {
   type AnyActorRef,
@@ -44,7 +45,7 @@ import type {
   SupervisorOptions,
 } from './types.js';
 import { resolveSupervisorOptions } from './validate.js';
-import { forceStop, isAlive, reapOrphans } from './xstateInternals.js';
+import { isAlive, reapOrphans, stopsChildrenWithIt } from './xstateInternals.js';
 
 /** A slot the machine fills in while handling an admin request. */
 export interface Reply<T> {
@@ -98,7 +99,8 @@ function beginEnding(context: SupervisorContext, ending: NonNullable<SupervisorC
     .filter((id) => id !== inFlight && isAlive(context.children.get(id)?.ref));
   if (inFlight !== undefined) ids.unshift(inFlight);
   for (const id of ids) context.children.get(id)!.stopping = true;
-  context.jobs = [{ ids, afterwards: { type: 'end' } }];
+  // Nothing to stop: `live.running` goes straight on to `done` or `failed`.
+  context.jobs = ids.length > 0 ? [{ ids, afterwards: { type: 'end' } }] : [];
 }
 
 function intensityError(context: SupervisorContext, id: string, cause: unknown): SupervisorError {
@@ -240,13 +242,6 @@ const machine = setup({
     output: {} as SupervisorOutput,
   },
   actors: {
-    /** Stops every remaining child if the supervisor is stopped abruptly. */
-    lifeline: fromCallback<EventObject, Map<string, ChildRecord>>(({ input: children }) => () => {
-      for (const id of [...children.keys()].reverse()) {
-        const ref = children.get(id)?.ref;
-        if (isAlive(ref)) forceStop(ref);
-      }
-    }),
     /** Escalation: erroring here makes the supervisor itself error with the reason. */
     escalate: fromCallback<EventObject, SupervisorError>(({ input: error }) => {
       throw error;
@@ -444,7 +439,6 @@ const machine = setup({
   initial: 'live',
   states: {
     live: {
-      invoke: { id: 'otp.lifeline', src: 'lifeline', input: ({ context }) => context.children },
       // Children start from the mailbox, once the supervisor runs and is
       // registered: XState resolves initial actions while the actor is
       // still being constructed, before anything can look it up.
@@ -462,8 +456,13 @@ const machine = setup({
       },
       initial: 'running',
       states: {
+        // Also where each stop job returns, to see what comes next.
         running: {
-          always: { guard: 'hasStopWork', target: 'stopping' },
+          always: [
+            { guard: 'hasStopWork', target: 'stopping' },
+            { guard: 'isShutDown', target: '#supervisor.done' },
+            { guard: 'isFailing', target: '#supervisor.failed' },
+          ],
         },
         stopping: {
           initial: 'nextChild',
@@ -474,7 +473,7 @@ const machine = setup({
                 {
                   guard: 'stopJobDone',
                   actions: 'completeStopJob',
-                  target: '#supervisor.live.settling',
+                  target: '#supervisor.live.running',
                 },
                 {
                   guard: 'nextChildWaitsForever',
@@ -511,14 +510,6 @@ const machine = setup({
               },
             },
           },
-        },
-        settling: {
-          always: [
-            { guard: 'hasStopWork', target: 'stopping' },
-            { guard: 'isShutDown', target: '#supervisor.done' },
-            { guard: 'isFailing', target: '#supervisor.failed' },
-            { target: 'running' },
-          ],
         },
       },
     },
@@ -565,4 +556,4 @@ type WithOptionalInput<M> =
     : never;
 
 /** The supervisor statechart; `input` is its `SupervisorOptions`. */
-export const supervisorMachine = machine as WithOptionalInput<typeof machine>;
+export const supervisorMachine = stopsChildrenWithIt(machine as WithOptionalInput<typeof machine>);

@@ -9,7 +9,7 @@
  * other, but only their parent may stop them, and XState's public `stop()`
  * refuses non-root actors. `_stop()` is what XState's own `stopChild` runs.
  */
-import type { AnyActorRef } from 'xstate';
+import type { AnyActorRef, AnyStateMachine } from 'xstate';
 
 export function forceStop(ref: AnyActorRef): void {
   (ref as unknown as { _stop(): void })._stop();
@@ -32,4 +32,38 @@ export function reapOrphans(ref: AnyActorRef): void {
   for (const child of Object.values(children)) {
     if (isAlive(child)) forceStop(child);
   }
+}
+
+interface WithChildTable {
+  context?: { children?: Map<string, { ref: AnyActorRef | undefined }> };
+}
+
+function stopTable(snapshot: WithChildTable | undefined): void {
+  const children = snapshot?.context?.children;
+  if (!(children instanceof Map)) return;
+  for (const id of [...children.keys()].reverse()) {
+    const ref = children.get(id)?.ref;
+    if (isAlive(ref)) forceStop(ref);
+  }
+}
+
+/**
+ * Makes a supervisor machine stop the children of its table, in reverse
+ * start order, whenever XState stops it (`xstate.stop` reaches every
+ * machine's `transition`) and whenever one of its transitions throws (where
+ * XState would leave them running, xstate-facts §4). XState stops a machine's
+ * own `children` itself; ours are not among them (see `forceStop`).
+ */
+export function stopsChildrenWithIt<T extends AnyStateMachine>(machine: T): T {
+  const transition = machine.transition.bind(machine);
+  machine.transition = ((snapshot, event, scope) => {
+    if (event.type === 'xstate.stop') stopTable(snapshot as WithChildTable);
+    try {
+      return transition(snapshot, event, scope);
+    } catch (error) {
+      stopTable(snapshot as WithChildTable);
+      throw error;
+    }
+  }) as T['transition'];
+  return machine;
 }
