@@ -122,6 +122,8 @@ export interface SessionManager {
 
 interface LiveSession {
   session: Session;
+  /** Its supervisor while registered: `getChild` goes here without building the registry key. */
+  supervisor: AnyActorRef | undefined;
   metadata: Record<string, unknown> | undefined;
   settle: (outcome: SessionOutput) => void;
 }
@@ -222,6 +224,8 @@ export async function createSessionManager(
     if (change.type !== 'register' || !change.key.startsWith(sessionSupervisorPrefix)) return;
     const id = change.key.slice(sessionSupervisorPrefix.length);
     const supervisor = change.ref;
+    const entry = live.get(id);
+    if (entry) entry.supervisor = supervisor;
     const refresh = () => {
       if (!live.has(id)) return;
       const context = supervisor.getSnapshot().context as { totalRestarts: number };
@@ -304,7 +308,7 @@ export async function createSessionManager(
     // A journal failure is reported through `done`, never as an unhandled rejection.
     done.catch(() => {});
     const session = { id, createdAt, done } as Session;
-    live.set(id, { session, metadata, settle });
+    live.set(id, { session, metadata, settle, supervisor: undefined });
     dashboard.trigger.sessionAdded({
       view: {
         id,
@@ -387,7 +391,10 @@ export async function createSessionManager(
     return entry.session.done;
   };
 
-  const findSupervisor = (id: string) => registry.lookup(sessionSupervisorKey(id));
+  const findSupervisor = (id: string): AnyActorRef | undefined => {
+    const supervisor = live.get(id)?.supervisor;
+    return supervisor?.getSnapshot().status === 'active' ? supervisor : undefined;
+  };
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {

@@ -9,16 +9,25 @@ interface SessionSnapshot {
   status: string;
   output?: SessionOutput;
   error?: unknown;
-  matches(value: unknown): boolean;
+  value: unknown;
 }
 
 export function lifecycleState(snapshot: SessionSnapshot): SessionState {
   if (snapshot.status === 'done' && snapshot.output) return snapshot.output.outcome;
-  // Ending: being cancelled before it ran, or releasing the workspace once the outcome is decided.
-  if (snapshot.matches({ starting: { preparing: 'abandoning' } })) return 'stopping';
-  if (snapshot.matches('starting')) return 'starting';
-  if (snapshot.matches({ live: 'stopping' }) || snapshot.matches('finalizing')) return 'stopping';
-  return 'running';
+  // Read from the state value directly: `matches` resolves paths on every
+  // call, and this runs on every snapshot of every session.
+  const value = snapshot.value as string | Record<string, unknown>;
+  if (typeof value === 'string') return value === 'starting' ? 'starting' : 'stopping';
+  if ('live' in value) return value.live === 'stopping' ? 'stopping' : 'running';
+  if ('starting' in value) {
+    // Being cancelled before it ran.
+    const starting = value.starting as string | { preparing?: string };
+    return typeof starting === 'object' && starting.preparing === 'abandoning'
+      ? 'stopping'
+      : 'starting';
+  }
+  // Releasing the workspace once the outcome is decided.
+  return 'stopping';
 }
 
 export interface SessionWatcher {
