@@ -55,10 +55,10 @@ import {
 import { sessionMachine } from '../machines/session/sessionMachine.js';
 import type { SessionOutput, SessionState } from '../machines/session/types.js';
 import {
+  childRef,
   createSupervisor,
   markSupervisorLogic,
   startChild,
-  whichChild,
   whichChildren,
 } from '../machines/supervisor/index.js';
 import { createRegistry, type Registry, sessionSupervisorKey } from '../registry/index.js';
@@ -417,7 +417,7 @@ export async function createSessionManager(
     findSupervisor,
     getChild: (id, childId) => {
       const supervisor = findSupervisor(id);
-      return supervisor && whichChild(supervisor, childId)?.ref;
+      return supervisor && childRef(supervisor, childId);
     },
     getSession: (id) => dashboard.getSnapshot().context.rows.get(id),
     listSessions: () => listRows(dashboard.getSnapshot().context),

@@ -164,6 +164,14 @@ export function whichChild(sup: AnyActorRef, id: string): ChildInfo | undefined 
   return record && infoOf(record);
 }
 
+/** The running ref of one child, or `undefined`: the hot path of `SessionManager.getChild`. */
+export function childRef(sup: AnyActorRef, id: string): AnyActorRef | undefined {
+  const children = (sup.getSnapshot() as { context?: { children?: unknown } }).context?.children;
+  const ref =
+    children instanceof Map ? (children.get(id) as ChildRecord | undefined)?.ref : undefined;
+  return isAlive(ref) ? ref : undefined;
+}
+
 export function countChildren(sup: AnyActorRef): ChildCounts {
   let active = 0;
   let supervisors = 0;

@@ -1,4 +1,5 @@
 export {
+  childRef,
   countChildren,
   deleteChild,
   restartChild,
