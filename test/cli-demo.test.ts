@@ -93,7 +93,7 @@ describe('xstate-otp demo (built)', () => {
     const rootId = announced[0]!.sessionId;
     expect(announced.every((r) => r.rootSessionId === rootId)).toBe(true);
 
-    // Supervisors' own bookkeeping actors (otp.lifeline) are not the point here.
+    // Supervisors' own bookkeeping actors (otp.escalate) are not the point here.
     const byParent = (parent: string, actorId?: string) =>
       announced.filter(
         (r) =>

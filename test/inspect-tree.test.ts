@@ -69,7 +69,7 @@ describe('supervisionTree', () => {
     expect(team.children.map((c) => c.id)).toEqual(['w1', 'w2']);
     const proc = find(tree, 'proc')!;
     expect(proc.kind).toBe('process');
-    expect(proc.children).toEqual([]); // its runner is an internal, like otp.lifeline
+    expect(proc.children).toEqual([]); // its runner is an internal
     // Supervisors' own bookkeeping actors are not shown.
     expect(JSON.stringify(tree)).not.toContain('otp.lifeline');
 
