@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JournalError } from '../src/errors.js';
 import { createFileJournal, type JournalRecord } from '../src/journal/index.js';
+import { rejection } from './helpers/journal.js';
 
 type FileHandle = Awaited<ReturnType<typeof open>>;
 
@@ -39,15 +40,6 @@ async function readBack(path: string): Promise<JournalRecord[]> {
   } finally {
     await journal.close();
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<JournalError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(JournalError);
-  return error as JournalError;
 }
 
 function errnoError(code: string): NodeJS.ErrnoException {

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { JournalError } from '../src/errors.js';
+import type { JournalError } from '../src/errors.js';
 import { createFileJournal, type FileJournal } from '../src/journal/index.js';
 import { isProcessAlive, parseLockPid } from '../src/journal/lockFile.js';
 import { buildJournal } from './fixtures/journal-build.js';
+import { rejection } from './helpers/journal.js';
 
 const holderScript = resolve(import.meta.dirname, 'fixtures/journal-holder.mjs');
 
@@ -49,15 +50,6 @@ function journal(): FileJournal {
   const created = createFileJournal(path);
   journals.push(created);
   return created;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<JournalError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(JournalError);
-  return error as JournalError;
 }
 
 function exited(child: ChildProcessWithoutNullStreams): Promise<void> {

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { JournalError } from '../src/errors.js';
 import { createMemoryJournal, type JournalRecord } from '../src/journal/index.js';
+import { rejection } from './helpers/journal.js';
 
 const rec = (sessionId: string, at = 1): JournalRecord => ({ type: 'started', sessionId, at });
-
-async function rejection(promise: Promise<unknown>): Promise<JournalError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(JournalError);
-  return error as JournalError;
-}
 
 describe('memory journal', () => {
   it('round-trips records as their JSON form, in call order', async () => {
