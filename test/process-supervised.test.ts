@@ -80,6 +80,33 @@ describe('fromProcess under a supervisor', () => {
     sup.stop();
   });
 
+  it("when the supervisor's grace runs out first, the tree is SIGKILLed at once, not after the process's own grace", async () => {
+    const sup = createActor(
+      createSupervisor({
+        children: [
+          {
+            id: 'stubborn',
+            logic: fromProcess(),
+            shutdown: 200,
+            input: {
+              ...fixtureCommand({ mode: 'hang', announce: true, ignoreSigterm: true }),
+              // Far longer than the test waits: only the supervisor's kill can end it in time.
+              forceKillAfterMs: 60_000,
+            },
+          },
+        ],
+      }),
+    );
+    sup.subscribe({ error: () => {} });
+    sup.start();
+    const watch = watchProcess(childRef(sup, 'stubborn'));
+    const pids = await watch.waitForAnnounced(1);
+    trackPids(pids);
+    await terminateChild(sup, 'stubborn');
+    await waitForPidsGone(pids, { timeoutMs: 2000 });
+    sup.stop();
+  });
+
   it("the supervisor's abrupt stop() kills every child's tree", async () => {
     const sup = createActor(
       createSupervisor({

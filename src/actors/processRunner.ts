@@ -243,9 +243,13 @@ function startRun({ input: rawInput, processId }: RunnerInput, sendBack: Report)
     },
     abandon() {
       // XState stopped us: nobody listens any more, but the tree still dies.
+      // Stopped while already shutting down means the supervisor's grace ran
+      // out: kill now (OTP's `exit(kill)`), rather than wait out our own.
       reporting = false;
       clearTimeout(timer);
-      if (!finished) tree?.terminate();
+      if (finished) return;
+      if (terminated) tree?.kill();
+      else tree?.terminate();
     },
   };
 }

@@ -189,6 +189,19 @@ export class ProcessTree {
     this.#schedulePoll();
   }
 
+  /** SIGKILL now, whatever grace was left: the one who asked for the stop stopped waiting. */
+  kill(): void {
+    if (this.#finished) return;
+    this.#terminating = true;
+    this.#cancelForceKill?.();
+    this.#cancelForceKill = undefined;
+    this.#signalAll('SIGKILL');
+    this.#cancelPoll?.();
+    this.#cancelPoll = undefined;
+    this.#pollMs = FIRST_POLL_MS;
+    this.#schedulePoll();
+  }
+
   /** The root has exited: finish when nothing else is left, kill what is. */
   rootExited(): void {
     this.#rootExited = true;
