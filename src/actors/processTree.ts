@@ -177,15 +177,7 @@ export class ProcessTree {
     if (this.#terminating || this.#finished) return;
     this.#terminating = true;
     this.#signalAll(this.#killSignal);
-    this.#cancelForceKill = runAfter(this.#forceKillAfterMs, () => {
-      this.#cancelForceKill = undefined;
-      this.#signalAll('SIGKILL');
-      // SIGKILL works at once: look again soon rather than at the backed-off pace.
-      this.#cancelPoll?.();
-      this.#cancelPoll = undefined;
-      this.#pollMs = FIRST_POLL_MS;
-      this.#schedulePoll();
-    });
+    this.#cancelForceKill = runAfter(this.#forceKillAfterMs, () => this.#killNow());
     this.#schedulePoll();
   }
 
@@ -194,8 +186,13 @@ export class ProcessTree {
     if (this.#finished) return;
     this.#terminating = true;
     this.#cancelForceKill?.();
+    this.#killNow();
+  }
+
+  #killNow(): void {
     this.#cancelForceKill = undefined;
     this.#signalAll('SIGKILL');
+    // SIGKILL works at once: look again soon rather than at the backed-off pace.
     this.#cancelPoll?.();
     this.#cancelPoll = undefined;
     this.#pollMs = FIRST_POLL_MS;
