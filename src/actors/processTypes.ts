@@ -65,19 +65,14 @@ export type ProcessEmitted =
   | { type: 'process.output'; stream: 'stdout' | 'stderr'; line: string };
 
 /** What one run of the program came to; the actor's output or error is derived from it. */
-export interface ProcessResult {
+export interface ProcessResult extends Omit<ProcessOutput, 'stopped'> {
   /** Undefined when the program never started. */
   pid: number | undefined;
-  exitCode: number | undefined;
-  signal: NodeJS.Signals | undefined;
   timedOut: boolean;
   /** The actor asked the process to stop (`SHUTDOWN_EVENT`). */
   terminated: boolean;
   /** Why the program could not start, when it could not. */
   spawnError: unknown;
-  durationMs: number;
-  stdoutTail: string;
-  stderrTail: string;
 }
 
 /**
