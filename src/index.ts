@@ -1,10 +1,28 @@
+export * from './errors.js';
+export * from './inspect/index.js';
+export * from './journal/index.js';
+export {
+  createDashboard,
+  type Dashboard,
+  type DashboardContext,
+  listRows,
+  type SessionChildView,
+  type SessionView,
+} from './manager/dashboardStore.js';
+export {
+  createSessionManager,
+  type Session,
+  type SessionManager,
+  type SessionManagerOptions,
+} from './manager/sessionManager.js';
+export { SESSION_ID_PATTERN, type SessionSpec } from './manager/sessionSpec.js';
 export {
   fromProcess,
   type ProcessContext,
   type ProcessEvent,
   processMachine,
-} from './actors/fromProcess.js';
-export { liveProcessTreeCount, processTreesGone } from './actors/hostExit.js';
+} from './process/fromProcess.js';
+export { liveProcessTreeCount, processTreesGone } from './process/hostExit.js';
 export {
   type EnvMarker,
   findMarkedProcesses,
@@ -14,36 +32,18 @@ export {
   type SweepResult,
   sweepMarkedProcesses,
   sweepSessionProcesses,
-} from './actors/processTree.js';
+} from './process/processTree.js';
 export type {
   ProcessEmitted,
   ProcessInput,
   ProcessOutput,
   ProcessResult,
-} from './actors/processTypes.js';
-export {
-  createDashboard,
-  type Dashboard,
-  type DashboardContext,
-  listRows,
-  type SessionChildView,
-  type SessionView,
-} from './dashboard/dashboard.js';
-export * from './errors.js';
-export * from './inspect/index.js';
-export * from './journal/index.js';
-export { sessionMachine } from './machines/session/sessionMachine.js';
-export type { SessionInput, SessionOutput, SessionState } from './machines/session/types.js';
-export * from './machines/supervisor/index.js';
-export {
-  createSessionManager,
-  type Session,
-  type SessionManager,
-  type SessionManagerOptions,
-} from './manager/sessionManager.js';
-export { SESSION_ID_PATTERN, type SessionSpec } from './manager/sessionSpec.js';
+} from './process/processTypes.js';
 export * from './registry/index.js';
+export { sessionMachine } from './session/sessionMachine.js';
+export type { SessionInput, SessionOutput, SessionState } from './session/types.js';
 export { acceptsShutdown, SHUTDOWN_EVENT, type ShutdownEvent } from './shutdown.js';
+export * from './supervisor/index.js';
 export {
   DEFAULT_KEEP_POLICY,
   defaultWorkspaceRoot,

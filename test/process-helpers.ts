@@ -4,9 +4,9 @@
  */
 import { afterEach, expect } from 'vitest';
 import { type Actor, createActor, type InspectionEvent } from 'xstate';
-import { fromProcess, type processMachine } from '../src/actors/fromProcess.js';
-import type { ProcessInput, ProcessOutput } from '../src/actors/processTypes.js';
 import type { ProcessExitError } from '../src/errors.js';
+import { fromProcess, type processMachine } from '../src/process/fromProcess.js';
+import type { ProcessInput, ProcessOutput } from '../src/process/processTypes.js';
 import {
   killPids,
   type ProcessWatch,

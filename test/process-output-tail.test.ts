@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, MAX_LINE_CHARS, OutputTail } from '../src/actors/outputTail.js';
+import { LineSplitter, MAX_LINE_CHARS, OutputTail } from '../src/process/outputTail.js';
 
 describe('OutputTail', () => {
   it('keeps the last `limit` bytes across chunks, without the final newline', () => {

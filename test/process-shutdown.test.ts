@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, createMachine } from 'xstate';
-import { fromProcess } from '../src/actors/fromProcess.js';
+import { fromProcess } from '../src/process/fromProcess.js';
 import { acceptsShutdown, SHUTDOWN_EVENT } from '../src/shutdown.js';
 import { fixtureCommand } from '../src/testing/fixtureCommand.js';
 import { isPidAlive, waitForPidsGone } from '../src/testing/processes.js';

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { nanoid } from 'nanoid';
 import { describe, expect, it } from 'vitest';
-import { liveProcessTreeCount } from '../src/actors/hostExit.js';
+import { liveProcessTreeCount } from '../src/process/hostExit.js';
 import {
   findMarkedProcesses,
   SESSION_MARKER_ENV,
   sweepMarkedProcesses,
-} from '../src/actors/processTree.js';
-import { hasProcfs } from '../src/actors/procfs.js';
+} from '../src/process/processTree.js';
+import { hasProcfs } from '../src/process/procfs.js';
 import { SHUTDOWN_EVENT } from '../src/shutdown.js';
 import {
   countDescendants,

@@ -8,10 +8,10 @@
  * ```
  */
 import type { AnyStateMachine } from 'xstate';
-import { processMachine } from '../actors/fromProcess.js';
 import { toMermaid } from '../inspect/toMermaid.js';
-import { sessionMachine } from '../machines/session/sessionMachine.js';
-import { supervisorMachine } from '../machines/supervisor/supervisorMachine.js';
+import { processMachine } from '../process/fromProcess.js';
+import { sessionMachine } from '../session/sessionMachine.js';
+import { supervisorMachine } from '../supervisor/supervisorMachine.js';
 import type { DiagramName } from './args.js';
 
 export const DIAGRAM_MACHINES: Record<DiagramName, AnyStateMachine> = {

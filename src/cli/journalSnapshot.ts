@@ -19,10 +19,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { isProcessAlive } from '../actors/procfs.js';
-import type { SessionView } from '../dashboard/dashboard.js';
 import { replayJournal } from '../journal/index.js';
 import { parseJournal } from '../journal/parse.js';
+import type { SessionView } from '../manager/dashboardStore.js';
+import { isProcessAlive } from '../process/procfs.js';
 import { CliError } from './errors.js';
 
 /** A session as the journal tells it: the dashboard's view without live children. */

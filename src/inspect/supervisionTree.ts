@@ -36,11 +36,11 @@
  * @module
  */
 import type { AnyActorLogic, AnyActorRef } from 'xstate';
-import { processMachine } from '../actors/fromProcess.js';
-import { sessionMachine } from '../machines/session/sessionMachine.js';
-import { whichChildren } from '../machines/supervisor/admin.js';
-import type { ChildInfo, ChildStatus, RestartType } from '../machines/supervisor/types.js';
+import { processMachine } from '../process/fromProcess.js';
 import type { Registry } from '../registry/index.js';
+import { sessionMachine } from '../session/sessionMachine.js';
+import { whichChildren } from '../supervisor/admin.js';
+import type { ChildInfo, ChildStatus, RestartType } from '../supervisor/types.js';
 
 export type SupervisionNodeKind = 'manager' | 'session' | 'supervisor' | 'process' | 'actor';
 

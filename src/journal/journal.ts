@@ -29,31 +29,16 @@
  *   everything including what was appended before the close.
  */
 
-export type Outcome = 'completed' | 'failed' | 'cancelled' | 'timed_out' | 'interrupted';
+import type { TerminalRecord } from '../outcome.js';
 
-export const OUTCOMES: readonly Outcome[] = [
-  'completed',
-  'failed',
-  'cancelled',
-  'timed_out',
-  'interrupted',
-];
-
-/** How a session ended; written exactly once per session. Times are epoch ms. */
-export interface TerminalRecord {
-  sessionId: string;
-  outcome: Outcome;
-  reason?: string;
-  createdAt: number;
-  endedAt: number;
-  restarts: number;
-  metadata?: Record<string, unknown>;
-}
+export { OUTCOMES, type Outcome, type TerminalRecord } from '../outcome.js';
 
 export interface JournalCreatedRecord {
   type: 'created';
   sessionId: string;
   at: number;
+  /** The host that created (owns) the session. */
+  host?: string;
   metadata?: Record<string, unknown>;
   /** A small JSON summary of the session spec (child ids, strategy...), for display. */
   spec?: Record<string, unknown>;

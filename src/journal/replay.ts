@@ -29,6 +29,8 @@ import {
 export interface SessionSummary {
   sessionId: string;
   createdAt: number;
+  /** The host that owns (or owned) it, from its `created` record. */
+  host?: string;
   startedAt?: number;
   metadata?: Record<string, unknown>;
   spec?: Record<string, unknown>;
@@ -58,6 +60,7 @@ export function replayJournal(records: readonly JournalRecord[]): JournalReplay 
       if (session.seenCreated) continue;
       session.seenCreated = true;
       session.createdAt = record.at;
+      if (record.host !== undefined) session.host = record.host;
       if (record.metadata !== undefined) session.metadata = record.metadata;
       if (record.spec !== undefined) session.spec = record.spec;
     } else if (isRecordOfType(record, 'started')) {

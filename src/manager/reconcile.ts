@@ -11,7 +11,7 @@
  * workspaces those sessions left on disk are kept or removed per their keep
  * policy (see `reconcileWorkspaces.ts`).
  */
-import type { Dashboard, SessionView } from '../dashboard/dashboard.js';
+
 import {
   type Journal,
   type JournalRecord,
@@ -19,6 +19,7 @@ import {
   type SessionSummary,
   type TerminalRecord,
 } from '../journal/index.js';
+import type { Dashboard, SessionView } from './dashboardStore.js';
 import { settleWorkspaces } from './reconcileWorkspaces.js';
 
 export const INTERRUPTED_REASON = 'the host stopped before the session ended';

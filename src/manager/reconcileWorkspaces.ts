@@ -17,7 +17,7 @@
  * exactly the path and branch this runtime builds for the session are acted
  * on (`planFromRecord`); anything else is left alone and shown as kept.
  */
-import type { SessionView } from '../dashboard/dashboard.js';
+
 import type { Journal, SessionSummary, TerminalRecord } from '../journal/index.js';
 import { pruneWorktrees } from '../workspace/gitWorktree.js';
 import {
@@ -27,6 +27,7 @@ import {
 } from '../workspace/journalRecord.js';
 import { releaseWorkspace } from '../workspace/lifecycle.js';
 import type { WorkspaceEvent } from '../workspace/types.js';
+import type { SessionView } from './dashboardStore.js';
 
 type WorkspaceView = NonNullable<SessionView['workspace']>;
 

@@ -36,15 +36,7 @@ import {
 
 type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
 
-import { sweepSessionProcesses } from '../actors/processTree.js';
-import { takeSessionProcessNote } from '../actors/sessionProcesses.js';
 import { systemNow } from '../clock.js';
-import {
-  createDashboard,
-  type Dashboard,
-  listRows,
-  type SessionView,
-} from '../dashboard/dashboard.js';
 import { SessionError, SupervisorError } from '../errors.js';
 import {
   createFileJournal,
@@ -52,22 +44,25 @@ import {
   type Journal,
   type TerminalRecord,
 } from '../journal/index.js';
-import { sessionMachine } from '../machines/session/sessionMachine.js';
-import type { SessionOutput, SessionState } from '../machines/session/types.js';
+import { sweepSessionProcesses } from '../process/processTree.js';
+import { takeSessionProcessNote } from '../process/sessionProcesses.js';
+import { createRegistry, type Registry, sessionSupervisorKey } from '../registry/index.js';
+import { sessionMachine } from '../session/sessionMachine.js';
+import type { SessionOutput, SessionState } from '../session/types.js';
+import { SHUTDOWN_EVENT } from '../shutdown.js';
 import {
   childRef,
   createSupervisor,
   markSupervisorLogic,
   startChild,
   whichChildren,
-} from '../machines/supervisor/index.js';
-import { createRegistry, type Registry, sessionSupervisorKey } from '../registry/index.js';
-import { SHUTDOWN_EVENT } from '../shutdown.js';
+} from '../supervisor/index.js';
 import { toWorkspaceRecord } from '../workspace/journalRecord.js';
 import { workspaceLocation } from '../workspace/lifecycle.js';
 import { resolveWorkspaceRoot } from '../workspace/paths.js';
 import { planWorkspace } from '../workspace/spec.js';
 import type { WorkspaceEvent, WorkspacePlan, WorkspaceRecorder } from '../workspace/types.js';
+import { createDashboard, type Dashboard, listRows, type SessionView } from './dashboardStore.js';
 import { reconcile, reconcileWorkspaces } from './reconcile.js';
 import { checkSessionId, checkSessionSpec, type SessionSpec } from './sessionSpec.js';
 import { watchSession } from './sessionWatch.js';

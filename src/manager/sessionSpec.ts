@@ -3,9 +3,9 @@
  */
 import { nanoid } from 'nanoid';
 import { SessionError, SupervisorError } from '../errors.js';
-import type { ChildSpec, SupervisorOptions } from '../machines/supervisor/types.js';
-import { resolveSupervisorOptions } from '../machines/supervisor/validate.js';
 import type { Registry } from '../registry/index.js';
+import type { ChildSpec, SupervisorOptions } from '../supervisor/types.js';
+import { resolveSupervisorOptions } from '../supervisor/validate.js';
 import { type CheckedWorkspaceSpec, checkWorkspaceSpec } from '../workspace/spec.js';
 import type { WorkspaceSpec } from '../workspace/types.js';
 

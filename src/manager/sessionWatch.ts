@@ -3,7 +3,7 @@
  * dashboard, and its outcome once it ends.
  */
 import type { AnyActorRef } from 'xstate';
-import type { SessionOutput, SessionState } from '../machines/session/types.js';
+import type { SessionOutput, SessionState } from '../session/types.js';
 
 interface SessionSnapshot {
   status: string;

@@ -12,7 +12,7 @@
  * ```
  */
 import type { AnyActorRef } from 'xstate';
-import { isProcessAlive } from '../actors/procfs.js';
+import { isProcessAlive } from '../process/procfs.js';
 
 /**
  * True while `pid` is a running process. A zombie (exited, not yet reaped by

@@ -22,10 +22,11 @@
  * clean exit completes the session and a failure is restarted until the
  * session's intensity is spent.
  */
-import { fromProcess } from '../actors/fromProcess.js';
+
 import type { TerminalRecord } from '../journal/index.js';
 import type { Session, SessionManager } from '../manager/sessionManager.js';
 import type { SessionSpec } from '../manager/sessionSpec.js';
+import { fromProcess } from '../process/fromProcess.js';
 import { type FixtureDescendant, fixtureCommand } from './fixtureCommand.js';
 
 export type ScriptedOutcome = 'success' | 'exit' | 'signal' | 'cancel' | 'timeout';

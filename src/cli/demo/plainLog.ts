@@ -7,7 +7,7 @@
  *   2.81s  run2-flaky   failed       after 2.8s, 2 restarts: restart limit reached: agent exited with code 3 after 903 ms
  * ```
  */
-import type { SessionView } from '../../dashboard/dashboard.js';
+import type { SessionView } from '../../manager/dashboardStore.js';
 import { formatDuration, shortReason } from '../format.js';
 import type { Output } from '../io.js';
 import { scriptOf } from '../sessionTable.js';

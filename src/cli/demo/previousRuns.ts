@@ -11,7 +11,7 @@
  * Sessions recorded `interrupted` by this very start (reconciliation ran
  * when the manager opened the journal) are those with `endedAt >= openedAt`.
  */
-import type { SessionView } from '../../dashboard/dashboard.js';
+import type { SessionView } from '../../manager/dashboardStore.js';
 import { countLine, sessionTableLines } from '../sessionTable.js';
 import type { Painter } from '../table.js';
 

@@ -8,7 +8,7 @@
  * progress.stop();   // last draw; stops following the dashboard
  * ```
  */
-import type { SessionView } from '../../dashboard/dashboard.js';
+import type { SessionView } from '../../manager/dashboardStore.js';
 import type { SessionManager } from '../../manager/sessionManager.js';
 import { formatDuration } from '../format.js';
 import type { Output } from '../io.js';

@@ -19,19 +19,19 @@
  * Ctrl-C (SIGINT) cuts the run short on purpose the way a crash would: the
  * demo exits at once without writing outcomes, and the runtime's host-exit
  * hook SIGKILLs every process tree on the way out (see
- * `src/actors/hostExit.ts`). The journal keeps the sessions open, so the
+ * `src/process/hostExit.ts`). The journal keeps the sessions open, so the
  * next run records them as `interrupted`. (An application that wants a
  * graceful Ctrl-C calls `manager.stop()` instead: its sessions end
  * `cancelled`.)
  */
 import { resolve } from 'node:path';
 import type { InspectionEvent } from 'xstate';
-import { findMarkedProcesses, SESSION_MARKER_ENV } from '../../actors/processTree.js';
-import { hasProcfs } from '../../actors/procfs.js';
 import { JournalError } from '../../errors.js';
 import { createInspectionFile, type InspectionFile } from '../../inspect/inspectionFile.js';
 import type { TerminalRecord } from '../../journal/index.js';
 import { createSessionManager } from '../../manager/sessionManager.js';
+import { findMarkedProcesses, SESSION_MARKER_ENV } from '../../process/processTree.js';
+import { hasProcfs } from '../../process/procfs.js';
 import { startScenario } from '../../testing/scenario.js';
 import { CliError } from '../errors.js';
 import { oneLine } from '../format.js';

@@ -3,8 +3,9 @@
  * scripted one, whether any process outlived its session, where the journal
  * is.
  */
-import type { SessionView } from '../../dashboard/dashboard.js';
+
 import type { TerminalRecord } from '../../journal/index.js';
+import type { SessionView } from '../../manager/dashboardStore.js';
 import { EXPECTED_OUTCOME, type ScriptedSession } from '../../testing/scenario.js';
 import { formatDuration } from '../format.js';
 import { countLine, sessionTableLines } from '../sessionTable.js';

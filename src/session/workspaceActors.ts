@@ -17,13 +17,13 @@
  * (the session stopped abruptly) still aborts it, as a last resort.
  */
 import { fromCallback, fromPromise } from 'xstate';
-import type { Outcome } from '../../journal/index.js';
+import type { Outcome } from '../journal/index.js';
 import {
   createWorkspace,
   type ReleasedWorkspace,
   releaseWorkspace,
-} from '../../workspace/lifecycle.js';
-import type { WorkspacePlan, WorkspaceRecorder } from '../../workspace/types.js';
+} from '../workspace/lifecycle.js';
+import type { WorkspacePlan, WorkspaceRecorder } from '../workspace/types.js';
 
 export interface WorkspaceActorInput {
   plan: WorkspacePlan;

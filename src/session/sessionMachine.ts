@@ -32,10 +32,10 @@
  * whatever else arrives in the same tick, and a final state is reached once.
  */
 import { assign, sendTo, setup } from 'xstate';
-import { systemNow } from '../../clock.js';
-import { SHUTDOWN_EVENT } from '../../shutdown.js';
-import type { WorkspaceLocation } from '../../workspace/types.js';
+import { systemNow } from '../clock.js';
+import { SHUTDOWN_EVENT } from '../shutdown.js';
 import { supervisorMachine } from '../supervisor/index.js';
+import type { WorkspaceLocation } from '../workspace/types.js';
 import type { SessionEvent, SessionInput, SessionOutput } from './types.js';
 import { workspaceCreator, workspaceReleaser } from './workspaceActors.js';
 

@@ -25,8 +25,8 @@
 import { execa } from 'execa';
 import { type AnyEventObject, fromCallback } from 'xstate';
 import type { ProcessExitError } from '../errors.js';
-import { findChildEnvironment } from '../machines/supervisor/environment.js';
-import type { ChildEnvironment } from '../machines/supervisor/types.js';
+import { findChildEnvironment } from '../supervisor/environment.js';
+import type { ChildEnvironment } from '../supervisor/types.js';
 import { trackProcessTree } from './hostExit.js';
 import { LineSplitter, OutputTail } from './outputTail.js';
 import { exitedCleanly, processExitError, resolveProcessInput } from './processOutcome.js';

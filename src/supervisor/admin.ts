@@ -17,7 +17,7 @@
  * when the supervisor has ended.
  */
 import type { AnyActorRef } from 'xstate';
-import { SupervisorError } from '../../errors.js';
+import { SupervisorError } from '../errors.js';
 import type { ChildRecord, SupervisorContext } from './childTable.js';
 import { isSupervisorLogic } from './createSupervisor.js';
 import type { Reply, SupervisorEvent } from './supervisorMachine.js';

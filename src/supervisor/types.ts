@@ -1,5 +1,5 @@
 import type { AnyActorLogic, AnyActorRef } from 'xstate';
-import type { Registry } from '../../registry/index.js';
+import type { Registry } from '../registry/index.js';
 
 export type RestartType = 'permanent' | 'transient' | 'temporary';
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
@@ -40,7 +40,7 @@ export interface SupervisorOptions {
   autoShutdown?: AutoShutdown;
   children?: ChildSpec[];
   /** Where `registerAs` keys go. */
-  registry?: import('../../registry/index.js').Registry;
+  registry?: import('../registry/index.js').Registry;
   /** A registry key for the supervisor itself, held while it runs. */
   registerAs?: string;
   /** At most this many children (running or restarting); `startChild` past it throws `max_children`. */

@@ -1,6 +1,6 @@
-import type { Outcome } from '../../journal/index.js';
-import type { WorkspaceLocation, WorkspacePlan, WorkspaceRecorder } from '../../workspace/types.js';
+import type { Outcome } from '../journal/index.js';
 import type { ChildSpec, SupervisorOptions } from '../supervisor/types.js';
+import type { WorkspaceLocation, WorkspacePlan, WorkspaceRecorder } from '../workspace/types.js';
 
 /** A session's lifecycle state as the dashboard shows it. */
 export type SessionState = 'starting' | 'running' | 'stopping' | Outcome;

@@ -21,9 +21,9 @@ import {
   sendTo,
   setup,
 } from 'xstate';
-import { systemNow } from '../../clock.js';
-import { SupervisorError } from '../../errors.js';
-import { acceptsShutdown, SHUTDOWN_EVENT } from '../../shutdown.js';
+import { systemNow } from '../clock.js';
+import { SupervisorError } from '../errors.js';
+import { acceptsShutdown, SHUTDOWN_EVENT } from '../shutdown.js';
 import {
   awaitsRestart,
   type ChildRecord,

@@ -15,8 +15,8 @@
  */
 import { createStore } from '@xstate/store';
 import type { Outcome } from '../journal/index.js';
-import type { SessionState } from '../machines/session/types.js';
-import type { ChildStatus } from '../machines/supervisor/types.js';
+import type { SessionState } from '../session/types.js';
+import type { ChildStatus } from '../supervisor/types.js';
 
 export interface SessionChildView {
   id: string;

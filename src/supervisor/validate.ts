@@ -3,7 +3,7 @@
  * before anything starts, so a bad spec is reported as
  * `SupervisorError('invalid_spec')` and nothing is half-applied.
  */
-import { SupervisorError } from '../../errors.js';
+import { SupervisorError } from '../errors.js';
 import type {
   ChildSpec,
   ResolvedChildSpec,

@@ -7,7 +7,7 @@
  * `emit` reports each status change as a `child.changed` event.
  */
 import { type AnyActorRef, createActor } from 'xstate';
-import type { SupervisorError } from '../../errors.js';
+import type { SupervisorError } from '../errors.js';
 import type {
   ChildChangedEvent,
   ChildEnvironment,
