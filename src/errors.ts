@@ -64,7 +64,12 @@ export class RegistryError extends OtpError {
   }
 }
 
-export type SessionErrorCode = 'invalid_id' | 'duplicate_id' | 'not_found' | 'stopped';
+export type SessionErrorCode =
+  | 'invalid_id'
+  | 'duplicate_id'
+  | 'not_found'
+  | 'stopped'
+  | 'invalid_option';
 
 export class SessionError extends OtpError {
   declare readonly code: SessionErrorCode;
@@ -92,6 +97,30 @@ export class JournalError extends OtpError {
     super(code, message, options);
     this.line = options?.line;
     this.path = options?.path;
+  }
+}
+
+/**
+ * Cluster mode (entry `xstate-otp/nats`): `unavailable` — NATS could not be
+ * reached at start; `unsupported_server` — the server is too old or has no
+ * JetStream; `fenced` — this host no longer owns the session (another host
+ * took it over), so nothing was written; `timeout` — NATS did not answer in
+ * time, so the outcome of the operation is unknown.
+ */
+export type ClusterErrorCode = 'unavailable' | 'unsupported_server' | 'fenced' | 'timeout';
+
+export class ClusterError extends OtpError {
+  declare readonly code: ClusterErrorCode;
+  /** The session the error is about, when there is one. */
+  readonly sessionId: string | undefined;
+
+  constructor(
+    code: ClusterErrorCode,
+    message: string,
+    options?: { cause?: unknown; sessionId?: string },
+  ) {
+    super(code, message, options);
+    this.sessionId = options?.sessionId;
   }
 }
 
