@@ -22,6 +22,8 @@ import type { ClusterLink } from './connection.js';
 import { fromConsumed, type JournalStream, type StreamRecord, writerOf } from './journalStream.js';
 import { summarise } from './takeover.js';
 
+const SUMMARISED = new Set(['created', 'started', 'terminal', 'workspace']);
+
 export interface ChangeFeedOptions {
   link: ClusterLink;
   journal: JournalStream;
@@ -57,6 +59,8 @@ export async function startChangeFeed(options: ChangeFeedOptions): Promise<Chang
     }
     if (records.some((r) => r.seq === entry.seq)) return;
     records.push(entry);
+    // Other record types change nothing a summary shows.
+    if (!SUMMARISED.has(entry.record.type)) return;
     const summary = summarise(records);
     if (summary === undefined) return;
     if (summary.terminal) live.delete(sessionId);

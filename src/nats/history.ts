@@ -56,7 +56,8 @@ export async function readHistory(
       ? last
       : await lastSeqBefore(journal, first, last, before + CLOCK_SLACK_MS);
   const bySession = new Map<string, StreamRecord[]>();
-  const ended = new Map<string, number>();
+  /** Session -> [endedAt, seq] of its terminal record. */
+  const ended = new Map<string, [number, number]>();
   while (high >= first) {
     const low = Math.max(first, high - CHUNK + 1);
     const chunk = await journal.readRange(low, high);
@@ -69,17 +70,18 @@ export async function readHistory(
       bySession.set(id, list);
       if (entry.record.type === 'terminal') {
         const endedAt = (entry.record as { endedAt?: number }).endedAt ?? entry.record.at;
-        if (endedAt < before && !ended.has(id)) ended.set(id, endedAt);
+        if (endedAt < before && !ended.has(id)) ended.set(id, [endedAt, entry.seq]);
       }
     }
     high = low - 1;
     if (ended.size >= limit) {
-      const kth = [...ended.values()].sort((a, b) => b - a)[limit - 1]!;
+      const kth = [...ended.values()].map(([at]) => at).sort((a, b) => b - a)[limit - 1]!;
       if (oldestAt < kth - CLOCK_SLACK_MS) break;
     }
   }
   return [...ended.entries()]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    // Newest end first; the same ms: the later append first.
+    .sort((a, b) => b[1][0] - a[1][0] || b[1][1] - a[1][1])
     .slice(0, limit)
     .map(([id]) => {
       const records = bySession.get(id)!.sort((a, b) => a.seq - b.seq);

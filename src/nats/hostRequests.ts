@@ -3,7 +3,8 @@
  * request/reply on one subject per host, `<prefix>.host.<host key>`.
  *
  * ```ts
- * const stopServing = serveRequests(link, 'worker-1', async (message) => manager.handle(message));
+ * const server = requestServer(link, 'worker-1', 10_000);  // subscribed from here on
+ * const stopServing = server.serve(async (message) => manager.handle(message));
  * await requestHost(link, 'worker-1', { type: 'terminate', sessionId: 'a-1' }, 10_000);
  * ```
  *
@@ -52,24 +53,44 @@ function decodeError(error: Extract<Answer, { ok: false }>['error']): Error {
   }
 }
 
-/** Answers requests addressed to `hostId`; returns the unsubscribe function. */
-export function serveRequests(
-  link: ClusterLink,
-  hostId: string,
-  handler: (message: HostRequest) => Promise<unknown>,
-): () => void {
+export interface RequestServer {
+  /** Sets the handler (the last one set answers); returns a function that removes it. */
+  serve(handler: (message: HostRequest) => Promise<unknown>): () => void;
+  stop(): void;
+}
+
+/**
+ * Subscribes to requests addressed to `hostId` at once, so that the
+ * subscription is in place (after a flush) before anyone can locate a
+ * session here. A request that comes before a handler is set waits for one,
+ * up to `timeoutMs`, then gets `SessionError('not_found')`.
+ */
+export function requestServer(link: ClusterLink, hostId: string, timeoutMs: number): RequestServer {
+  let handler: ((message: HostRequest) => Promise<unknown>) | undefined;
+  let handlerSet: () => void = () => {};
+  let handlerReady = new Promise<void>((resolve) => {
+    handlerSet = resolve;
+  });
+
+  const awaitHandler = async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([handlerReady, timeout]);
+    clearTimeout(timer);
+    if (handler === undefined) {
+      throw new SessionError('not_found', `Host ${hostId} is not serving requests.`);
+    }
+    return handler;
+  };
+
   const subscription = link.nc.subscribe(link.names.hostSubject(hostId), {
     callback: (error, message) => {
       if (error) return;
-      let request: HostRequest;
-      try {
-        request = message.json<HostRequest>();
-      } catch (parseError) {
-        message.respond(JSON.stringify(encodeError(parseError)));
-        return;
-      }
       Promise.resolve()
-        .then(() => handler(request))
+        .then(() => message.json<HostRequest>())
+        .then(async (request) => (handler ?? (await awaitHandler()))(request))
         .then(
           (value): Answer => ({ ok: true, value: value ?? null }),
           (failure: unknown) => encodeError(failure),
@@ -82,7 +103,21 @@ export function serveRequests(
         });
     },
   });
-  return () => subscription.unsubscribe();
+
+  return {
+    serve(next) {
+      handler = next;
+      handlerSet();
+      return () => {
+        if (handler !== next) return;
+        handler = undefined;
+        handlerReady = new Promise<void>((resolve) => {
+          handlerSet = resolve;
+        });
+      };
+    },
+    stop: () => subscription.unsubscribe(),
+  };
 }
 
 export async function requestHost(

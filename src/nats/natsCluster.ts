@@ -42,7 +42,7 @@ import { startChangeFeed } from './changeFeed.js';
 import { type ClusterLink, connectCluster } from './connection.js';
 import { readHistory } from './history.js';
 import { hostLease } from './hostLease.js';
-import { requestHost, serveRequests } from './hostRequests.js';
+import { type RequestServer, requestHost, requestServer } from './hostRequests.js';
 import { journalStream } from './journalStream.js';
 import { isWrongLastSequence } from './natsCalls.js';
 import {
@@ -112,7 +112,7 @@ function startStore(link: ClusterLink, options: ResolvedClusterOptions, context:
   const { hostId, now } = context;
   const { timeoutMs } = options;
   const listeners = new Set<(event: StoreEvent) => void>();
-  const unserve = new Set<() => void>();
+  let requests: RequestServer | undefined;
   const incarnations = new Set<string>();
   const claiming = new Set<string>();
   let state: 'opening' | 'open' | 'superseded' | 'closed' = 'opening';
@@ -286,12 +286,8 @@ function startStore(link: ClusterLink, options: ResolvedClusterOptions, context:
     request: (targetHost, message) => requestHost(link, targetHost, message, timeoutMs),
 
     serve(handler) {
-      const stop = serveRequests(link, hostId, handler);
-      unserve.add(stop);
-      return () => {
-        unserve.delete(stop);
-        stop();
-      };
+      if (requests === undefined) throw new SessionError('stopped', 'The cluster store is closed.');
+      return requests.serve(handler);
     },
 
     watch(listener) {
@@ -304,7 +300,7 @@ function startStore(link: ClusterLink, options: ResolvedClusterOptions, context:
         const wasOpen = state !== 'closed';
         state = 'closed';
         await owned.settled();
-        for (const stop of unserve) stop();
+        requests?.stop();
         await sweeper.stop();
         await stopFeed?.();
         await rejoining;
@@ -343,6 +339,8 @@ function startStore(link: ClusterLink, options: ResolvedClusterOptions, context:
       onError: reportError,
     });
     stopFeed = () => feed.stop();
+    requests = requestServer(link, hostId, timeoutMs);
+    await link.nc.flush();
     state = 'open';
     // Hosts that died while nobody was watching: their sessions end now.
     sweeper.sweep().catch(reportError);

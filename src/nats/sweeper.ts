@@ -52,7 +52,7 @@ export interface SweeperOptions extends TakeoverContext {
 
 export interface Sweeper {
   /** One pass over every owner entry (or only `hostId`'s); resolves the sessions it ended. */
-  sweep(hostId?: string): Promise<SessionSummary[]>;
+  sweep(hostId?: string, why?: string): Promise<SessionSummary[]>;
   stop(): Promise<void>;
 }
 
@@ -76,12 +76,14 @@ export function startSweeper(options: SweeperOptions): Sweeper {
     return promise;
   };
 
-  const reasonFor = (entry: OwnerEntry): string =>
-    entry.value.host === self && entry.value.incarnation === options.incarnation()
-      ? `host ${self} could not finish claiming or taking over the session`
-      : entry.value.host === self
-        ? `host ${self} lost its lease (incarnation ${entry.value.incarnation})`
-        : `host ${entry.value.host} stopped renewing its lease`;
+  const reasonFor = (entry: OwnerEntry, why: string | undefined): string =>
+    why !== undefined
+      ? `host ${entry.value.host} ${why}`
+      : entry.value.host === self && entry.value.incarnation === options.incarnation()
+        ? `host ${self} could not finish claiming or taking over the session`
+        : entry.value.host === self
+          ? `host ${self} lost its lease (incarnation ${entry.value.incarnation})`
+          : `host ${entry.value.host} stopped renewing its lease`;
 
   const isOrphan = (entry: OwnerEntry, lease: LeaseValue | undefined): boolean => {
     const { host, incarnation } = entry.value;
@@ -92,7 +94,7 @@ export function startSweeper(options: SweeperOptions): Sweeper {
     return lease.incarnation !== incarnation && lease.reconciled;
   };
 
-  const sweep = (onlyHost?: string): Promise<SessionSummary[]> =>
+  const sweep = (onlyHost?: string, why?: string): Promise<SessionSummary[]> =>
     track(
       (async () => {
         if (!onlyHost) lastFullSweep = performance.now();
@@ -112,7 +114,7 @@ export function startSweeper(options: SweeperOptions): Sweeper {
           const results = await Promise.allSettled(
             batch.map((entry) =>
               options.isHeld()
-                ? interruptOrphan(options, entry, reasonFor(entry))
+                ? interruptOrphan(options, entry, reasonFor(entry, why))
                 : Promise.resolve(undefined),
             ),
           );
@@ -138,7 +140,8 @@ export function startSweeper(options: SweeperOptions): Sweeper {
       if (confirmed.value?.incarnation === incarnation) continue;
       if (confirmed.value) knownHosts.set(host, confirmed.value.incarnation);
       else knownHosts.delete(host);
-      await sweep(host);
+      // A delete marker: the host released its lease (closed); nothing at all: it expired.
+      await sweep(host, confirmed.value || confirmed.seq === 0 ? undefined : 'left the cluster');
     }
     if (performance.now() - lastFullSweep >= fullSweepMs) await sweep();
   };
@@ -169,7 +172,7 @@ export function startSweeper(options: SweeperOptions): Sweeper {
         const host = [...knownHosts.keys()].find((id) => hostKey(id) === entry.key);
         if (host !== undefined) {
           knownHosts.delete(host);
-          track(sweep(host)).catch(options.onError);
+          track(sweep(host, 'left the cluster')).catch(options.onError);
         }
       }
     })().catch(options.onError);

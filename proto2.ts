@@ -1,0 +1,34 @@
+import { natsCluster } from './src/nats/index.ts';
+const url = 'nats://127.0.0.1:14222';
+const prefix = 'p' + Math.floor(Math.random() * 1e6);
+const a = await natsCluster({ servers: url, prefix, leaseMs: 1000 }).open({ hostId: 'a', now: Date.now });
+const b = await natsCluster({ servers: url, prefix, leaseMs: 1000 }).open({ hostId: 'b', now: Date.now });
+b.store.watch((e) => console.log('B sees', JSON.stringify(e)));
+let t = performance.now();
+await a.store.claim('s1', { createdAt: Date.now() });
+console.log('claim ms', performance.now() - t);
+t = performance.now();
+await a.store.append({ type: 'created', sessionId: 's1', at: Date.now(), host: 'a' });
+await a.store.append({ type: 'started', sessionId: 's1', at: Date.now() });
+console.log('2 appends ms', performance.now() - t);
+console.log(await b.store.claim('s1', { createdAt: 1 }).catch((e) => e.code));
+console.log('locate', await b.store.locate('s1'));
+a.store.serve(async (m) => ({ got: m }));
+console.log('request', await b.store.request('a', { type: 'terminate', sessionId: 's1' }));
+console.log('request c', await b.store.request('c', { type: 'terminate', sessionId: 's1' }).catch((e) => e.code));
+await a.store.append({ type: 'terminal', sessionId: 's1', at: Date.now(), outcome: 'completed', createdAt: 1, endedAt: Date.now(), restarts: 0 });
+await a.store.release('s1');
+console.log('reclaim', await b.store.claim('s1', { createdAt: 1 }).catch((e) => e.code));
+console.log('read', await b.store.read('s1'));
+console.log('history', await b.store.history({ limit: 10 }));
+await a.store.claim('s2', { createdAt: Date.now() });
+await a.store.append({ type: 'created', sessionId: 's2', at: Date.now(), host: 'a' });
+// simulate death of a: stop renewals by closing connection abruptly
+t = performance.now();
+// @ts-ignore
+await (a as any).store.__kill?.();
+console.log('closing a');
+await a.store.close();
+await new Promise((r) => setTimeout(r, 1500));
+console.log('b history', (await b.store.history({ limit: 10 })).map((s) => [s.sessionId, s.terminal?.outcome, s.terminal?.reason]));
+await b.store.close();
