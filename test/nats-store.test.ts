@@ -101,7 +101,10 @@ natsSuite('cluster store', () => {
       host: 'host-a',
       metadata: { label: 'one' },
     });
-    const ended = nextEvent(b.store, (e) => e.type === 'session' && e.summary.terminal !== undefined);
+    const ended = nextEvent(
+      b.store,
+      (e) => e.type === 'session' && e.summary.terminal !== undefined,
+    );
     await Promise.all([
       a.store.append({ type: 'note', sessionId: 's1', at: Date.now(), n: 1 }),
       a.store.append({ type: 'note', sessionId: 's1', at: Date.now(), n: 2 }),
@@ -167,7 +170,9 @@ natsSuite('cluster store', () => {
     ]);
     // At its next renewal the first incarnation finds its lease taken by
     // another process: it stays out for good.
-    expect(await leaseLost).toMatchObject({ reason: expect.stringContaining('taken by another process') });
+    expect(await leaseLost).toMatchObject({
+      reason: expect.stringContaining('taken by another process'),
+    });
     expect((await rejection(first.store.claim('f3', { createdAt: 1 }))).code).toBe('fenced');
   });
 
@@ -176,7 +181,10 @@ natsSuite('cluster store', () => {
     const a = await stores.open(server.url, 'host-a', { prefix });
     const b = await stores.open(server.url, 'host-b', { prefix });
     await startSession(a.store, 'left');
-    const ended = nextEvent(b.store, (e) => e.type === 'session' && e.summary.terminal !== undefined);
+    const ended = nextEvent(
+      b.store,
+      (e) => e.type === 'session' && e.summary.terminal !== undefined,
+    );
     const closedAt = performance.now();
     await a.store.close();
     const event = await ended;
@@ -222,7 +230,9 @@ natsSuite('cluster store', () => {
     expect(missing).toBeInstanceOf(SessionError);
     expect(missing.code).toBe('not_found');
     expect(handled).toHaveLength(2);
-    const absent = await rejection(b.store.request('host-z', { type: 'terminate', sessionId: 'r1' }));
+    const absent = await rejection(
+      b.store.request('host-z', { type: 'terminate', sessionId: 'r1' }),
+    );
     expect(absent).toBeInstanceOf(SessionError);
     expect(absent.code).toBe('not_found');
   });
@@ -245,7 +255,11 @@ natsSuite('cluster store', () => {
     const next = await a.store.history({ limit: 3, before: page[2]!.terminal!.endedAt });
     expect(next.map((s) => s.sessionId)).toEqual(['h2', 'h1']);
     const one = await a.store.read('h2');
-    expect(one).toMatchObject({ sessionId: 'h2', host: 'host-a', terminal: { outcome: 'completed' } });
+    expect(one).toMatchObject({
+      sessionId: 'h2',
+      host: 'host-a',
+      terminal: { outcome: 'completed' },
+    });
     expect(one?.startedAt).toEqual(expect.any(Number));
     expect(await a.store.read('never')).toBeUndefined();
   });

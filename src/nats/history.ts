@@ -79,12 +79,14 @@ export async function readHistory(
       if (oldestAt < kth - CLOCK_SLACK_MS) break;
     }
   }
-  return [...ended.entries()]
-    // Newest end first; the same ms: the later append first.
-    .sort((a, b) => b[1][0] - a[1][0] || b[1][1] - a[1][1])
-    .slice(0, limit)
-    .map(([id]) => {
-      const records = bySession.get(id)!.sort((a, b) => a.seq - b.seq);
-      return summarise(records)!;
-    });
+  return (
+    [...ended.entries()]
+      // Newest end first; the same ms: the later append first.
+      .sort((a, b) => b[1][0] - a[1][0] || b[1][1] - a[1][1])
+      .slice(0, limit)
+      .map(([id]) => {
+        const records = bySession.get(id)!.sort((a, b) => a.seq - b.seq);
+        return summarise(records)!;
+      })
+  );
 }

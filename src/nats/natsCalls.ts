@@ -77,13 +77,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Runs `attempt` until it succeeds, fails for good, or `budgetMs` is spent
  * (then `ClusterError('timeout')`). Each attempt gets the time left, at most
- * `attemptMs`, so one lost request does not eat the whole budget.
+ * `attemptMs` (an acknowledgement on a healthy cluster takes a millisecond
+ * or so; one that has not come in 500 ms was lost), so one lost request
+ * does not eat the whole budget.
  */
 export async function withRetries<T>(
   what: string,
   budgetMs: number,
   attempt: (timeoutMs: number) => Promise<T>,
-  attemptMs = 2000,
+  attemptMs = 500,
 ): Promise<T> {
   const deadline = performance.now() + budgetMs;
   let lastError: unknown;

@@ -153,11 +153,15 @@ export interface SingleNats extends NatsNode {
   dispose(): Promise<void>;
 }
 
-/** One JetStream node on a free loopback port with a fresh store directory. */
-export async function startNatsServer(): Promise<SingleNats> {
+/**
+ * One JetStream node on a free loopback port with a fresh store directory
+ * (`jetstream: false`: a plain NATS server, for the refusal test).
+ */
+export async function startNatsServer(options: { jetstream?: boolean } = {}): Promise<SingleNats> {
   const storeDir = mkdtempSync(join(tmpdir(), 'xotp-nats-'));
+  const jetstream = options.jetstream === false ? [] : ['-js', '-sd', storeDir];
   const node = await makeNode(
-    (port) => ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir],
+    (port) => [...jetstream, '-a', '127.0.0.1', '-p', String(port)],
     storeDir,
   );
   return withDispose(node, [storeDir]);

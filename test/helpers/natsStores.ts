@@ -39,7 +39,12 @@ export function storeTracker(): StoreTracker {
   });
   return {
     async open(servers, hostId, options = {}) {
-      const result = await natsCluster({ servers, leaseMs: 1000, timeoutMs: 3000, ...options }).open({
+      const result = await natsCluster({
+        servers,
+        leaseMs: 1000,
+        timeoutMs: 3000,
+        ...options,
+      }).open({
         hostId,
         now: () => Date.now(),
       });
