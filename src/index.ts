@@ -2,6 +2,12 @@ export * from './errors.js';
 export * from './inspect/index.js';
 export * from './journal/index.js';
 export {
+  createSessionManager,
+  type Session,
+  type SessionManager,
+  type SessionManagerOptions,
+} from './manager/createSessionManager.js';
+export {
   createDashboard,
   type Dashboard,
   type DashboardContext,
@@ -9,12 +15,6 @@ export {
   type SessionChildView,
   type SessionView,
 } from './manager/dashboardStore.js';
-export {
-  createSessionManager,
-  type Session,
-  type SessionManager,
-  type SessionManagerOptions,
-} from './manager/sessionManager.js';
 export { SESSION_ID_PATTERN, type SessionSpec } from './manager/sessionSpec.js';
 export {
   fromProcess,

@@ -14,32 +14,16 @@
  * updated in place, so a change costs O(1) however many sessions there are.
  */
 import { createStore } from '@xstate/store';
-import type { Outcome } from '../journal/index.js';
-import type { SessionState } from '../session/types.js';
-import type { ChildStatus } from '../supervisor/types.js';
+import type { SessionView } from '../session/view.js';
 
-export interface SessionChildView {
-  id: string;
-  status: ChildStatus;
-}
-
-export interface SessionView {
-  id: string;
-  state: SessionState;
-  outcome?: Outcome;
-  reason?: string;
-  createdAt: number;
-  startedAt?: number;
-  endedAt?: number;
-  restarts: number;
-  metadata?: Record<string, unknown>;
-  children: SessionChildView[];
-  workspace?: { path: string; branch?: string; kept?: boolean };
-}
+export type { SessionChildView, SessionView } from '../session/view.js';
 
 export interface DashboardContext {
   rows: Map<string, SessionView>;
-  /** Session ids in created order (createdAt, then id). */
+  /**
+   * Session ids in created order (createdAt, then id). Ids of removed rows
+   * stay until the next compaction: skip ids that have no row.
+   */
   order: string[];
   version: number;
 }
@@ -50,13 +34,23 @@ function insertionIndex(context: DashboardContext, view: SessionView): number {
   let low = 0;
   let high = order.length;
   // Sessions are almost always created in clock order: check the end first.
-  const last = order.length > 0 ? rows.get(order[order.length - 1]!)! : undefined;
+  const lastId = order[order.length - 1];
+  if (lastId !== undefined && !rows.has(lastId)) {
+    compact(context);
+    return insertionIndex(context, view);
+  }
+  const last = lastId === undefined ? undefined : rows.get(lastId);
   if (
     !last ||
     last.createdAt < view.createdAt ||
     (last.createdAt === view.createdAt && last.id < view.id)
   ) {
     return order.length;
+  }
+  // Out of order (a session of another host, say): search a compacted order.
+  if (context.order.length > rows.size) {
+    compact(context);
+    return insertionIndex(context, view);
   }
   while (low < high) {
     const mid = (low + high) >>> 1;
@@ -73,6 +67,11 @@ function insertionIndex(context: DashboardContext, view: SessionView): number {
   return low;
 }
 
+/** Drops the ids of removed rows from `order`. */
+function compact(context: DashboardContext): void {
+  context.order = context.order.filter((id) => context.rows.has(id));
+}
+
 export function createDashboard() {
   return createStore({
     context: { rows: new Map(), order: [], version: 0 } as DashboardContext,
@@ -82,6 +81,12 @@ export function createDashboard() {
         if (index === context.order.length) context.order.push(event.view.id);
         else context.order.splice(index, 0, event.view.id);
         context.rows.set(event.view.id, event.view);
+        return { ...context, version: context.version + 1 };
+      },
+      /** A row leaves memory (retention, see `retainEnded`); its place in `order` is freed lazily. */
+      sessionRemoved: (context, event: { id: string }) => {
+        if (!context.rows.delete(event.id)) return context;
+        if (context.order.length > 2 * context.rows.size + 64) compact(context);
         return { ...context, version: context.version + 1 };
       },
       sessionChanged: (context, event: { id: string; patch: Partial<Omit<SessionView, 'id'>> }) => {
@@ -98,5 +103,10 @@ export type Dashboard = ReturnType<typeof createDashboard>;
 
 /** Every row in created order. */
 export function listRows(context: DashboardContext): SessionView[] {
-  return context.order.map((id) => context.rows.get(id)!);
+  const views: SessionView[] = [];
+  for (const id of context.order) {
+    const view = context.rows.get(id);
+    if (view) views.push(view);
+  }
+  return views;
 }

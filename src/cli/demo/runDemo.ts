@@ -29,7 +29,7 @@ import type { InspectionEvent } from 'xstate';
 import { JournalError } from '../../errors.js';
 import { createInspectionFile, type InspectionFile } from '../../inspect/inspectionFile.js';
 import type { TerminalRecord } from '../../journal/index.js';
-import { createSessionManager } from '../../manager/sessionManager.js';
+import { createSessionManager } from '../../manager/createSessionManager.js';
 import { findMarkedProcesses, SESSION_MARKER_ENV } from '../../process/processTree.js';
 import { hasProcfs } from '../../process/procfs.js';
 import { startScenario } from '../../testing/scenario.js';
