@@ -28,41 +28,31 @@ export interface DashboardContext {
   version: number;
 }
 
+const before = (a: SessionView, b: SessionView) =>
+  a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id);
+
+// How far back from the end a new row's place is looked for before searching.
+const NEAR_END = 32;
+
 /** Where a row created at `createdAt` goes: after every row created earlier or at the same time with a smaller id. */
 function insertionIndex(context: DashboardContext, view: SessionView): number {
+  // Sessions are almost always created in clock order, so the place is at or
+  // near the end (same-millisecond sessions order by id): walk back a little,
+  // stepping over the ids of removed rows.
   const { order, rows } = context;
+  for (let index = order.length, steps = 0; index > 0 && steps < NEAR_END; index--, steps++) {
+    const other = rows.get(order[index - 1]!);
+    if (other && before(other, view)) return index;
+  }
+  if (order.length <= NEAR_END) return 0;
+  // Far out of order (a session of another host, say): binary search a compacted order.
+  if (order.length > rows.size) compact(context);
   let low = 0;
-  let high = order.length;
-  // Sessions are almost always created in clock order: check the end first.
-  const lastId = order[order.length - 1];
-  if (lastId !== undefined && !rows.has(lastId)) {
-    compact(context);
-    return insertionIndex(context, view);
-  }
-  const last = lastId === undefined ? undefined : rows.get(lastId);
-  if (
-    !last ||
-    last.createdAt < view.createdAt ||
-    (last.createdAt === view.createdAt && last.id < view.id)
-  ) {
-    return order.length;
-  }
-  // Out of order (a session of another host, say): search a compacted order.
-  if (context.order.length > rows.size) {
-    compact(context);
-    return insertionIndex(context, view);
-  }
+  let high = context.order.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    const other = rows.get(order[mid]!)!;
-    if (
-      other.createdAt < view.createdAt ||
-      (other.createdAt === view.createdAt && other.id < view.id)
-    ) {
-      low = mid + 1;
-    } else {
-      high = mid;
-    }
+    if (before(rows.get(context.order[mid]!)!, view)) low = mid + 1;
+    else high = mid;
   }
   return low;
 }

@@ -186,11 +186,6 @@ export function startSession(
     index.forget(id);
     throw error;
   }
-  if (store.singleWriter)
-    store
-      .claim(id, { createdAt })
-      .then(created)
-      .catch(() => {});
 
   followSession(handle.ref, {
     state: (state) => {

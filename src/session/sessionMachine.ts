@@ -156,16 +156,24 @@ export const sessionMachine = setup({
   states: {
     starting: {
       tags: 'starting',
-      initial: 'claimingOrNot',
+      initial: 'routing',
       states: {
-        claimingOrNot: {
-          always: [{ guard: 'asksForClaim', target: 'claiming' }, { target: 'routing' }],
+        routing: {
+          always: [
+            { guard: 'asksForClaim', target: 'claiming' },
+            { guard: 'asksForWorkspace', target: 'preparing' },
+            { target: '#session.live' },
+          ],
         },
         claiming: {
           invoke: {
             src: 'claimer',
             input: ({ context }) => context.input.claim!,
-            onDone: [{ guard: 'decided', target: '#session.finalizing' }, { target: 'routing' }],
+            onDone: [
+              { guard: 'decided', target: '#session.finalizing' },
+              { guard: 'asksForWorkspace', target: 'preparing' },
+              { target: '#session.live' },
+            ],
             // No onError: a refused claim errors the session itself (see above).
           },
           // Nothing runs yet, so nothing to stop: the decision waits for the claim.
@@ -173,9 +181,6 @@ export const sessionMachine = setup({
             'session.cancel': { actions: 'decideCancelled' },
             [SHUTDOWN_EVENT]: { actions: 'decideCancelled' },
           },
-        },
-        routing: {
-          always: [{ guard: 'asksForWorkspace', target: 'preparing' }, { target: '#session.live' }],
         },
         preparing: {
           invoke: {
