@@ -9,6 +9,7 @@
  * ```
  */
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../errorMessage.js';
 import { UsageError } from './errors.js';
 
 /** Where the demo and `sessions` read and write unless told otherwise (relative to the working directory). */
@@ -58,7 +59,7 @@ function parse(command: string, args: string[], options: Options, positionals: n
 /** parseArgs' messages are long and suggest `--` escapes; keep the first sentence. */
 function describeParseError(error: unknown): string {
   const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const option = /'(-[^' ]*)/.exec(message)?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option '${option}'`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
