@@ -1,3 +1,6 @@
+// Must stay first: a clear error on an old Node.js before a dependency fails obscurely.
+import './requireNodeVersion.js';
+
 export * from './errors.js';
 export * from './inspect/index.js';
 export * from './journal/index.js';
@@ -26,11 +29,16 @@ export { liveProcessTreeCount, processTreesGone } from './process/hostExit.js';
 export {
   type EnvMarker,
   findMarkedProcesses,
+  findSessionProcesses,
   PROCESS_MARKER_ENV,
+  SCOPE_MARKER_ENV,
+  type ScopeSweepOptions,
   SESSION_MARKER_ENV,
+  type SessionSweepOptions,
   type SweepOptions,
   type SweepResult,
   sweepMarkedProcesses,
+  sweepScopeProcesses,
   sweepSessionProcesses,
 } from './process/processTree.js';
 export type {
