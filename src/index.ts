@@ -7,6 +7,9 @@
  * @module
  */
 
+// Must stay first: a clear error on an old Node.js before a dependency fails obscurely.
+import './requireNodeVersion.js';
+
 // Errors: one hierarchy, each with a stable `code`.
 export {
   ClusterError,
@@ -77,11 +80,16 @@ export { OUTCOMES, type Outcome, type TerminalRecord } from './outcome.js';
 export { fromProcess, processMachine } from './process/fromProcess.js';
 export {
   findMarkedProcesses,
+  findSessionProcesses,
   PROCESS_MARKER_ENV,
+  SCOPE_MARKER_ENV,
+  type ScopeSweepOptions,
   SESSION_MARKER_ENV,
+  type SessionSweepOptions,
   type SweepOptions,
   type SweepResult,
   sweepMarkedProcesses,
+  sweepScopeProcesses,
   sweepSessionProcesses,
 } from './process/processTree.js';
 export type {

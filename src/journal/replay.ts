@@ -4,7 +4,10 @@
  *
  * ```ts
  * const { sessions, unterminated } = replayJournal(await journal.open());
- * for (const s of unterminated) await journal.append(interruptedRecordFor(s)); // then a second open appends nothing
+ * const now = Date.now();
+ * await Promise.all(unterminated.map((s) => journal.append({ type: 'terminal', sessionId: s.sessionId, at: now,
+ *   outcome: 'interrupted', createdAt: s.createdAt, endedAt: now, restarts: 0 })));
+ * // a second open finds them terminated and appends nothing
  * ```
  *
  * Pure, and trusts its input (`open()` has validated it). Rules:
