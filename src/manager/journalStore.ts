@@ -17,8 +17,6 @@
  * `read` and `history` read the journal back rather than keep every ended
  * session in memory: the manager keeps only the newest `retainEnded`.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
 import { JournalError, SessionError } from '../errors.js';
 import {
   type Journal,
@@ -26,15 +24,8 @@ import {
   replayJournal,
   type SessionSummary,
 } from '../journal/index.js';
-import { parseJournal } from '../journal/parse.js';
+import { randomScope, readJournal } from '../journal/index.js';
 import type { SessionStore, SessionStoreFactory } from './store.js';
-
-/** A short, stable name of the journal for process markers and workspace folders. */
-async function scopeOf(journal: Journal): Promise<string> {
-  if (journal.path === undefined) return randomBytes(8).toString('hex');
-  const real = await realpath(journal.path).catch(() => journal.path!);
-  return createHash('sha256').update(real).digest('hex').slice(0, 16);
-}
 
 /** Every record the journal holds now, read without its lock. */
 async function readBack(journal: Journal): Promise<JournalRecord[]> {
@@ -46,14 +37,7 @@ async function readBack(journal: Journal): Promise<JournalRecord[]> {
       'This journal cannot be read back: it has neither a path nor records().',
     );
   }
-  const parsed = parseJournal(await readFile(journal.path));
-  if (!parsed.ok) {
-    throw new JournalError('corrupt', `${journal.path}: line ${parsed.line}: ${parsed.problem}`, {
-      line: parsed.line,
-      path: journal.path,
-    });
-  }
-  return parsed.records;
+  return (await readJournal(journal.path)).records;
 }
 
 export function journalStore(journal: Journal): SessionStoreFactory {
@@ -62,13 +46,8 @@ export function journalStore(journal: Journal): SessionStoreFactory {
       const records = await journal.open();
       const { sessions, unterminated } = replayJournal(records);
       const used = new Set(sessions.map((summary) => summary.sessionId));
-      let scope: string;
-      try {
-        scope = await scopeOf(journal);
-      } catch (error) {
-        await journal.close();
-        throw error;
-      }
+      // A journal of someone else's without a scope still gets one, for this run.
+      const scope = journal.scope ?? randomScope();
       const summaries = async () => replayJournal(await readBack(journal)).sessions;
       const store: SessionStore = {
         hostId,

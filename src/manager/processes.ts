@@ -16,7 +16,7 @@
  * for a `/proc` scan when they end.
  */
 import type { ChildEnvironment } from '../environment.js';
-import { sweepSessionProcesses } from '../process/processTree.js';
+import { sweepScopeProcesses, sweepSessionProcesses } from '../process/processTree.js';
 import { takeSessionProcessNote } from '../process/sessionProcesses.js';
 
 export interface ProcessSweeper {
@@ -24,8 +24,11 @@ export interface ProcessSweeper {
   environmentOf(sessionId: string): ChildEnvironment;
   /** Kills what the session left running (escaped its tree), if it started a process. */
   sweepSession(sessionId: string): Promise<void>;
-  /** Kills every process of this scope whose session is not kept (startup reconciliation). */
-  sweepLeftovers(sessionIds: readonly string[]): Promise<void>;
+  /**
+   * Kills every process of this scope (startup reconciliation: nothing runs
+   * yet, so whatever carries the scope was left by an earlier run).
+   */
+  sweepLeftovers(): Promise<void>;
 }
 
 export function createProcessSweeper(scope: string): ProcessSweeper {
@@ -41,12 +44,10 @@ export function createProcessSweeper(scope: string): ProcessSweeper {
     sweepSession: async (sessionId) => {
       const hadProcess = started.delete(sessionId);
       if (!takeSessionProcessNote(sessionId) && !hadProcess) return;
-      await sweepSessionProcesses(sessionId, { forceKillAfterMs: 0 });
+      await sweepSessionProcesses(sessionId, { scope, forceKillAfterMs: 0 });
     },
-    sweepLeftovers: async (sessionIds) => {
-      await Promise.all(
-        sessionIds.map((id) => sweepSessionProcesses(id, { forceKillAfterMs: 1000 })),
-      );
+    sweepLeftovers: async () => {
+      await sweepScopeProcesses(scope, { forceKillAfterMs: 1000 });
     },
   };
 }

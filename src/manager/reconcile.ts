@@ -52,7 +52,7 @@ function interrupted(summary: SessionSummary, hostId: string, endedAt: number): 
 export async function reconcile(opened: OpenedStore, deps: ReconcileDeps): Promise<void> {
   const { index, recorder, processes, hostId, now } = deps;
   const { known, leftovers } = opened;
-  await processes.sweepLeftovers(leftovers.map((summary) => summary.sessionId));
+  await processes.sweepLeftovers();
 
   const endedAt = now();
   const closed = new Map<string, TerminalRecord>();
