@@ -69,6 +69,7 @@ export type SessionErrorCode =
   | 'duplicate_id'
   | 'not_found'
   | 'stopped'
+  | 'invalid_spec'
   | 'invalid_option';
 
 export class SessionError extends OtpError {
@@ -100,24 +101,22 @@ export class JournalError extends OtpError {
   }
 }
 
-/**
- * Cluster mode (entry `xstate-otp/nats`): `unavailable` — NATS could not be
- * reached at start; `unsupported_server` — the server is too old or has no
- * JetStream; `fenced` — this host no longer owns the session (another host
- * took it over), so nothing was written; `timeout` — NATS did not answer in
- * time, so the outcome of the operation is unknown.
- */
 export type ClusterErrorCode = 'unavailable' | 'unsupported_server' | 'fenced' | 'timeout';
 
+/**
+ * Cluster mode could not do what was asked: NATS is unreachable
+ * (`unavailable`), the server is too old (`unsupported_server`), this host
+ * lost ownership of a session to another host (`fenced`: nothing more is
+ * written for it), or a request got no answer in time (`timeout`).
+ */
 export class ClusterError extends OtpError {
   declare readonly code: ClusterErrorCode;
-  /** The session the error is about, when there is one. */
   readonly sessionId: string | undefined;
 
   constructor(
     code: ClusterErrorCode,
     message: string,
-    options?: { cause?: unknown; sessionId?: string },
+    options?: { sessionId?: string; cause?: unknown },
   ) {
     super(code, message, options);
     this.sessionId = options?.sessionId;
