@@ -22,7 +22,7 @@ import type { ClusterLink } from './connection.js';
 import { fromConsumed, type JournalStream, type StreamRecord, writerOf } from './journalStream.js';
 import { summarise } from './takeover.js';
 
-const SUMMARISED = new Set(['created', 'started', 'terminal', 'workspace']);
+const SUMMARISED = new Set(['created', 'started', 'restarts', 'terminal', 'workspace']);
 
 export interface ChangeFeedOptions {
   link: ClusterLink;

@@ -235,6 +235,7 @@ function startStore(link: ClusterLink, options: ResolvedClusterOptions, context:
   const store: SessionStore = {
     hostId,
     scope: clusterScope(options.prefix, hostId),
+    singleWriter: false,
 
     async claim(sessionId, claim) {
       checkSessionId(sessionId);

@@ -92,7 +92,7 @@ function interruptedRecord(
     reason,
     createdAt: summary.createdAt,
     endedAt,
-    restarts: 0,
+    restarts: summary.restarts ?? 0,
     host: summary.host ?? host,
     ...(summary.metadata === undefined ? {} : { metadata: summary.metadata }),
   };
