@@ -18,6 +18,8 @@ import { waitForPidsGone } from '../../src/testing/processes.js';
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 export interface ClusterHostConfig {
+  /** The fixture to run; default 'cluster-host.mjs' (a bare store); 'cluster-manager-host.mjs' runs a manager. */
+  fixture?: string;
   servers: string | string[];
   prefix: string;
   hostId: string;
@@ -43,7 +45,7 @@ export interface ClusterHost {
 export async function startClusterHost(config: ClusterHostConfig): Promise<ClusterHost> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', './register-ts.mjs', 'cluster-host.mjs', JSON.stringify(config)],
+    ['--import', './register-ts.mjs', config.fixture ?? 'cluster-host.mjs', JSON.stringify(config)],
     { cwd: fixtures, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   const lines: HostLine[] = [];
