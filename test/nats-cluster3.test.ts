@@ -64,7 +64,7 @@ natsSuite('cluster mode on a 3-node NATS cluster', () => {
     await startSession(store, 'after-the-loss');
 
     const survivors = cluster.servers.filter((url) => url !== victim!.url);
-    const notes = (await rawRecords(survivors, prefix, 'durable', LEASE_MS))
+    const notes = (await rawRecords(survivors, prefix, 'durable'))
       .filter((r) => r.record.type === 'note')
       .map((r) => (r.record as { n?: number }).n);
     expect(notes).toEqual(acked);

@@ -88,7 +88,7 @@ natsSuite('cluster faults', () => {
     await server.restart();
     await Promise.all(during);
     for (let n = 23; n < 40; n++) await append(n);
-    const notes = (await rawRecords(server.url, prefix, 'steady', 5000))
+    const notes = (await rawRecords(server.url, prefix, 'steady'))
       .filter((r) => r.record.type === 'note')
       .map((r) => (r.record as { n?: number }).n);
     expect(notes).toEqual(acked);

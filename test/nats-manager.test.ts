@@ -17,9 +17,10 @@ import { findMarkedProcesses, SCOPE_MARKER_ENV } from '../src/process/processTre
 import { isPidAlive, killPids, waitForPidsGone } from '../src/testing/processes.js';
 import { type ClusterHost, startClusterHost } from './helpers/natsHost.js';
 import { natsSuite, type SingleNats, startNatsServer } from './helpers/natsServer.js';
-import { rawRecords, uniquePrefix } from './helpers/natsStores.js';
+import { rawRecords, TEST_LEASE_MS, uniquePrefix } from './helpers/natsStores.js';
 import { workerSpecs } from './helpers/workers.js';
 
+/** The lease where failover time is measured. */
 const LEASE_MS = 1000;
 
 const agentSession = (id: string): SessionSpec => ({
@@ -76,10 +77,10 @@ natsSuite('session managers in cluster mode', () => {
   const hosts: ClusterHost[] = [];
   const strays: number[] = [];
 
-  const open = async (hostId: string, prefix: string) => {
+  const open = async (hostId: string, prefix: string, leaseMs = TEST_LEASE_MS) => {
     const manager = await createSessionManager({
       hostId,
-      cluster: natsCluster({ servers: server.url, prefix, leaseMs: LEASE_MS, timeoutMs: 3000 }),
+      cluster: natsCluster({ servers: server.url, prefix, leaseMs, timeoutMs: 3000 }),
     });
     managers.push(manager);
     return manager;
@@ -181,7 +182,7 @@ natsSuite('session managers in cluster mode', () => {
 
   it('a host killed with SIGKILL: a survivor ends its sessions once; its next run kills the leftover processes', async () => {
     const prefix = uniquePrefix();
-    const survivor = await open('survivor', prefix);
+    const survivor = await open('survivor', prefix, LEASE_MS);
     const sessions = ['p1', 'p2', 'p3'];
     const doomed = await startClusterHost({
       fixture: 'cluster-manager-host.mjs',
@@ -256,7 +257,7 @@ natsSuite('session managers in cluster mode', () => {
     await again.waitFor((line) => line.ready === true);
     await waitForPidsGone(pids, { timeoutMs: 3000 });
     for (const id of sessions) {
-      const records = await rawRecords(server.url, prefix, id, 5000);
+      const records = await rawRecords(server.url, prefix, id);
       const terminals = records.filter((entry) => entry.record.type === 'terminal');
       expect(terminals).toHaveLength(1);
       expect(terminals[0]!.record).toMatchObject({ outcome: 'interrupted', host: 'phoenix' });

@@ -67,15 +67,20 @@ export async function startChangeFeed(options: ChangeFeedOptions): Promise<Chang
     options.onSession(summary);
   };
 
+  const subjectPrefix = link.names.journalSubject('');
   const done = (async () => {
     for await (const message of messages) {
-      const entry = fromConsumed(message);
-      if (entry === undefined) continue;
-      if (options.isOwnWriter(writerOf(entry))) {
-        // Ours: the manager knows; only forget an ended session.
-        if (entry.record.type === 'terminal') live.delete(entry.record.sessionId);
+      const writer = writerOf({ msgId: message.headers?.get('Nats-Msg-Id') ?? '' });
+      if (options.isOwnWriter(writer)) {
+        // Ours: the manager knows. Only a session the feed follows (one this
+        // host took over) needs a look, to be forgotten once it ends.
+        if (!live.has(message.subject.slice(subjectPrefix.length))) continue;
+        const entry = fromConsumed(message);
+        if (entry?.record.type === 'terminal') live.delete(entry.record.sessionId);
         continue;
       }
+      const entry = fromConsumed(message);
+      if (entry === undefined) continue;
       await apply(entry).catch(options.onError);
     }
   })().catch(options.onError);

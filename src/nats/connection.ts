@@ -54,6 +54,9 @@ async function openConnection(
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       pingInterval: Math.max(1000, Math.min(options.lease.leaseMs, 30_000)),
+      // Otherwise the client builds two Error objects (stack traces) per
+      // request in case it fails: a third of its CPU time in a busy host.
+      noAsyncTraces: true,
     });
   } catch (error) {
     throw new ClusterError(

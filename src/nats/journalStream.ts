@@ -79,7 +79,7 @@ export function fromConsumed(message: JsMsg): StreamRecord | undefined {
 }
 
 /** The incarnation that wrote a record, from its message id. */
-export function writerOf(entry: StreamRecord): string {
+export function writerOf(entry: { msgId: string }): string {
   const colon = entry.msgId.indexOf(':');
   return colon < 0 ? '' : entry.msgId.slice(0, colon);
 }

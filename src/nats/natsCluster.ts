@@ -115,6 +115,7 @@ function startStore(link: ClusterLink, options: ResolvedClusterOptions, context:
   let requests: RequestServer | undefined;
   const incarnations = new Set<string>();
   const claiming = new Set<string>();
+  const releasing = new Set<Promise<void>>();
   let state: 'opening' | 'open' | 'superseded' | 'closed' = 'opening';
   let messageCount = 0;
   let closing: Promise<void> | undefined;
@@ -268,7 +269,13 @@ function startStore(link: ClusterLink, options: ResolvedClusterOptions, context:
 
     async release(sessionId) {
       const revision = owned.remove(sessionId);
-      if (revision !== undefined) await owners.release(sessionId, revision);
+      if (revision === undefined) return;
+      // In the background: the terminal record is what counts. An owner key
+      // left behind by a failure here is harmless (the id stays used, the
+      // sweeper finds the session ended and removes the key).
+      const removal = owners.release(sessionId, revision).catch(reportError);
+      releasing.add(removal);
+      removal.finally(() => releasing.delete(removal));
     },
 
     async read(sessionId) {
@@ -301,6 +308,7 @@ function startStore(link: ClusterLink, options: ResolvedClusterOptions, context:
         const wasOpen = state !== 'closed';
         state = 'closed';
         await owned.settled();
+        await Promise.allSettled([...releasing]);
         requests?.stop();
         await sweeper.stop();
         await stopFeed?.();

@@ -7,13 +7,22 @@
  * const event = await nextEvent(b.store, (e) => e.type === 'session' && e.summary.terminal !== undefined);
  * ```
  */
+
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterEach } from 'vitest';
 import type { JournalRecord } from '../../src/journal/index.js';
 import type { OpenedStore, SessionStore, StoreEvent } from '../../src/manager/store.js';
-import { connectCluster } from '../../src/nats/connection.js';
+import type { ClusterLink } from '../../src/nats/connection.js';
 import { type NatsClusterOptions, natsCluster } from '../../src/nats/index.js';
 import { journalStream, type StreamRecord } from '../../src/nats/journalStream.js';
-import { resolveClusterOptions } from '../../src/nats/options.js';
+import { clusterNames } from '../../src/nats/names.js';
+
+/**
+ * The lease of tests that do not measure failover: long enough that a
+ * worker stalled by a loaded machine does not fence its own hosts.
+ */
+export const TEST_LEASE_MS = 2000;
 
 let counter = 0;
 
@@ -114,12 +123,19 @@ export async function rawRecords(
   servers: string | string[],
   prefix: string,
   sessionId: string,
-  leaseMs = 1000,
 ): Promise<StreamRecord[]> {
-  const link = await connectCluster(resolveClusterOptions({ servers, prefix, leaseMs }), 'reader');
+  const nc = await connect({ servers });
   try {
+    // Only what the journal reader uses: no buckets, so no lease to agree on.
+    const link = {
+      nc,
+      js: jetstream(nc),
+      jsm: await jetstreamManager(nc),
+      names: clusterNames(prefix),
+      directReads: true,
+    } as unknown as ClusterLink;
     return await journalStream(link, 5000).readSession(sessionId);
   } finally {
-    await link.nc.close();
+    await nc.close();
   }
 }
