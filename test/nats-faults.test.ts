@@ -29,7 +29,7 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { code?: st
 natsSuite('cluster faults', () => {
   const stores = storeTracker();
   const servers: SingleNats[] = [];
-  const started = async (options?: { jetstream?: boolean }) => {
+  const started = async (options?: Parameters<typeof startNatsServer>[0]) => {
     const server = await startNatsServer(options);
     servers.push(server);
     return server;
@@ -55,6 +55,20 @@ natsSuite('cluster faults', () => {
     expect(error.code).toBe('unavailable');
     expect(error.message).toContain(`127.0.0.1:${port}`);
     expect(performance.now() - startedAt).toBeLessThan(5000);
+  });
+
+  it('a server that wants credentials: unavailable without them, open with them', async () => {
+    const server = await started({ credentials: { user: 'alice', pass: 's3cret' } });
+    const prefix = uniquePrefix();
+    const refused = await rejection(stores.open(server.url, 'host-a', { prefix }));
+    expect(refused).toBeInstanceOf(ClusterError);
+    expect(refused.code).toBe('unavailable');
+    expect(refused.message).toMatch(/authorization/i);
+    const { store } = await stores.open(server.url, 'host-a', {
+      prefix,
+      connection: { user: 'alice', pass: 's3cret' },
+    });
+    await startSession(store, 'authorised');
   });
 
   it('a server without JetStream: unsupported_server', async () => {

@@ -45,6 +45,7 @@ describe('natsCluster options', () => {
     [{ servers: 'nats://a:1', replicas: 0 }, 'replicas'],
     [{ servers: 'nats://a:1', replicas: 2.5 }, 'replicas'],
     [{ servers: 'nats://a:1', timeoutMs: 0 }, 'timeoutMs'],
+    [{ servers: 'nats://a:1', connection: 'user:pass' }, 'connection'],
   ])('refuses %j naming %s', (options, name) => {
     const error = optionError(() => natsCluster(options as never));
     expect(error.message).toContain(name);

@@ -46,7 +46,6 @@ async function openConnection(
 ): Promise<NatsConnection> {
   try {
     return await connect({
-      servers: options.servers,
       name: `xstate-otp ${hostId}`,
       timeout: options.connectTimeoutMs,
       // Once joined, keep trying for ever: the lease decides when this host
@@ -57,6 +56,8 @@ async function openConnection(
       // Otherwise the client builds two Error objects (stack traces) per
       // request in case it fails: a third of its CPU time in a busy host.
       noAsyncTraces: true,
+      ...options.connection,
+      servers: options.servers,
     });
   } catch (error) {
     throw new ClusterError(

@@ -24,5 +24,10 @@
  */
 export { ClusterError, type ClusterErrorCode } from '../errors.js';
 export { clusterScope, type NatsClusterStoreFactory, natsCluster } from './natsCluster.js';
-export { type LeaseTiming, leaseTiming, type NatsClusterOptions } from './options.js';
+export {
+  type LeaseTiming,
+  leaseTiming,
+  type NatsClusterOptions,
+  type NatsConnectionOptions,
+} from './options.js';
 export { checkServerVersion, MIN_SERVER_VERSION } from './serverVersion.js';

@@ -21,7 +21,11 @@
  *   `ttlMs + sweepMs` plus a few round trips of its death: inside the
  *   `leaseMs + 1 s` the contract allows.
  */
+import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { SessionError } from '../errors.js';
+
+/** Client options for the NATS connection (credentials, TLS...): everything but `servers`. */
+export type NatsConnectionOptions = Omit<NodeConnectionOptions, 'servers'>;
 
 export interface NatsClusterOptions {
   /** One URL or several (`nats://host:port`); the client fails over between them. */
@@ -34,6 +38,12 @@ export interface NatsClusterOptions {
   replicas?: number;
   /** How long one NATS operation may take, retries included, before `ClusterError('timeout')`. Default 10 000 ms. */
   timeoutMs?: number;
+  /**
+   * Passed to the client's `connect` (credentials, TLS, ...): for example
+   * `{ user, pass }`, `{ token }` or `{ authenticator: credsAuthenticator(creds) }`.
+   * Credentials written into a server URL are not used by the client.
+   */
+  connection?: NatsConnectionOptions;
 }
 
 export interface LeaseTiming {
@@ -51,6 +61,7 @@ export interface ResolvedClusterOptions {
   /** How long `open` waits for a first connection before `ClusterError('unavailable')`. */
   connectTimeoutMs: number;
   lease: LeaseTiming;
+  connection: NatsConnectionOptions;
 }
 
 /** Prefixes and session ids are single NATS subject tokens and valid KV keys as they are. */
@@ -112,6 +123,12 @@ export function resolveClusterOptions(options: NatsClusterOptions): ResolvedClus
   }
   const leaseMs = positiveMs('leaseMs', options.leaseMs, 10_000, 100);
   const timeoutMs = positiveMs('timeoutMs', options.timeoutMs, 10_000, 1);
+  const connection = options.connection ?? {};
+  if (typeof connection !== 'object' || connection === null || Array.isArray(connection)) {
+    throw invalid(
+      `connection must be an object of client options; got ${JSON.stringify(connection)}.`,
+    );
+  }
   return {
     servers,
     prefix,
@@ -119,6 +136,7 @@ export function resolveClusterOptions(options: NatsClusterOptions): ResolvedClus
     timeoutMs,
     connectTimeoutMs: Math.min(timeoutMs, 5000),
     lease: leaseTiming(leaseMs),
+    connection,
   };
 }
 

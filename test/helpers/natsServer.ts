@@ -155,13 +155,18 @@ export interface SingleNats extends NatsNode {
 
 /**
  * One JetStream node on a free loopback port with a fresh store directory
- * (`jetstream: false`: a plain NATS server, for the refusal test).
+ * (`jetstream: false`: a plain NATS server; `credentials`: one that wants them).
  */
-export async function startNatsServer(options: { jetstream?: boolean } = {}): Promise<SingleNats> {
+export async function startNatsServer(
+  options: { jetstream?: boolean; credentials?: { user: string; pass: string } } = {},
+): Promise<SingleNats> {
   const storeDir = mkdtempSync(join(tmpdir(), 'xotp-nats-'));
   const jetstream = options.jetstream === false ? [] : ['-js', '-sd', storeDir];
+  const credentials = options.credentials
+    ? ['--user', options.credentials.user, '--pass', options.credentials.pass]
+    : [];
   const node = await makeNode(
-    (port) => [...jetstream, '-a', '127.0.0.1', '-p', String(port)],
+    (port) => [...jetstream, ...credentials, '-a', '127.0.0.1', '-p', String(port)],
     storeDir,
   );
   return withDispose(node, [storeDir]);
