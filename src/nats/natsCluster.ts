@@ -280,7 +280,13 @@ function startStore(link: ClusterLink, options: ResolvedClusterOptions, context:
 
     async read(sessionId) {
       checkSessionId(sessionId);
-      return summarise(await journal.readSession(sessionId));
+      const records = await journal.readSession(sessionId);
+      const first = records[0]?.record;
+      // Claimed, but nothing else written yet: used all the same.
+      return (
+        summarise(records) ??
+        (first && { sessionId, createdAt: first.at, host: String(first.host ?? '') })
+      );
     },
 
     history: (query) => readHistory(journal, query),
