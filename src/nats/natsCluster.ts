@@ -285,7 +285,11 @@ function startStore(link: ClusterLink, options: ResolvedClusterOptions, context:
       // Claimed, but nothing else written yet: used all the same.
       return (
         summarise(records) ??
-        (first && { sessionId, createdAt: first.at, host: String(first.host ?? '') })
+        (first && {
+          sessionId,
+          createdAt: first.at,
+          host: String((first as { host?: unknown }).host),
+        })
       );
     },
 
