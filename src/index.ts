@@ -1,3 +1,4 @@
+export { TAKES_ENVIRONMENT, takeEnvironment, takesEnvironment } from './environment.js';
 export * from './errors.js';
 export * from './inspect/index.js';
 export * from './journal/index.js';
@@ -27,6 +28,7 @@ export {
   type EnvMarker,
   findMarkedProcesses,
   PROCESS_MARKER_ENV,
+  SCOPE_MARKER_ENV,
   SESSION_MARKER_ENV,
   type SweepOptions,
   type SweepResult,

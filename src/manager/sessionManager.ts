@@ -45,7 +45,6 @@ import {
   type TerminalRecord,
 } from '../journal/index.js';
 import { sweepSessionProcesses } from '../process/processTree.js';
-import { takeSessionProcessNote } from '../process/sessionProcesses.js';
 import { createRegistry, type Registry, sessionSupervisorKey } from '../registry/index.js';
 import { sessionMachine } from '../session/sessionMachine.js';
 import type { SessionOutput, SessionState } from '../session/types.js';
@@ -53,8 +52,8 @@ import { SHUTDOWN_EVENT } from '../shutdown.js';
 import {
   childRef,
   createSupervisor,
-  markSupervisorLogic,
   startChild,
+  totalRestartsOf,
   whichChildren,
 } from '../supervisor/index.js';
 import { toWorkspaceRecord } from '../workspace/journalRecord.js';
@@ -66,8 +65,6 @@ import { createDashboard, type Dashboard, listRows, type SessionView } from './d
 import { reconcile, reconcileWorkspaces } from './reconcile.js';
 import { checkSessionId, checkSessionSpec, type SessionSpec } from './sessionSpec.js';
 import { watchSession } from './sessionWatch.js';
-
-markSupervisorLogic(sessionMachine);
 
 export interface SessionManagerOptions {
   /** A `Journal`, or a path for the file journal. Default: in memory. */
@@ -190,9 +187,13 @@ export async function createSessionManager(
       return track(journal.append(toWorkspaceRecord(event, now())));
     };
 
+  // Sessions that started a process (told by `onProcessStart` in their
+  // environment): only those pay for a sweep of /proc when they end.
+  const sessionsWithProcesses = new Set<string>();
+
   /** Kills processes that escaped their tree but still carry the session's marker. */
   const sweepStrays = (id: string): Promise<void> =>
-    takeSessionProcessNote(id)
+    sessionsWithProcesses.delete(id)
       ? sweepSessionProcesses(id, { forceKillAfterMs: 0 }).then(() => undefined)
       : Promise.resolve();
 
@@ -223,11 +224,10 @@ export async function createSessionManager(
     if (entry) entry.supervisor = supervisor;
     const refresh = () => {
       if (!live.has(id)) return;
-      const context = supervisor.getSnapshot().context as { totalRestarts: number };
       dashboard.trigger.sessionChanged({
         id,
         patch: {
-          restarts: context.totalRestarts,
+          restarts: totalRestartsOf(supervisor),
           children: whichChildren(supervisor).map(({ id: childId, status }) => ({
             id: childId,
             status,
@@ -345,7 +345,7 @@ export async function createSessionManager(
           ...checked.supervisor,
           registry,
           registerAs: sessionSupervisorKey(id),
-          environment: { sessionId: id },
+          environment: { sessionId: id, onProcessStart: () => sessionsWithProcesses.add(id) },
         },
       },
     });

@@ -41,6 +41,8 @@ import {
 export const PROCESS_MARKER_ENV = 'XSTATE_OTP_PROCESS';
 /** Carries the session id a process was spawned for (when it was). */
 export const SESSION_MARKER_ENV = 'XSTATE_OTP_SESSION';
+/** Carries the scope (the identity of a manager's journal) a process was spawned under (when it was). */
+export const SCOPE_MARKER_ENV = 'XSTATE_OTP_SCOPE';
 
 /** An environment variable that marks the processes of one tree or one session. */
 export interface EnvMarker {

@@ -31,10 +31,10 @@
  * The final states are the once-only guard: the first outcome decided wins,
  * whatever else arrives in the same tick, and a final state is reached once.
  */
-import { assign, sendTo, setup } from 'xstate';
+import { type AnyActorRef, assign, sendTo, setup } from 'xstate';
 import { systemNow } from '../clock.js';
 import { SHUTDOWN_EVENT } from '../shutdown.js';
-import { supervisorMachine } from '../supervisor/index.js';
+import { declareSupervisor, supervisorMachine, totalRestartsOf } from '../supervisor/index.js';
 import type { WorkspaceLocation } from '../workspace/types.js';
 import type { SessionEvent, SessionInput, SessionOutput } from './types.js';
 import { workspaceCreator, workspaceReleaser } from './workspaceActors.js';
@@ -60,237 +60,245 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
-function supervisorRestarts(children: Record<string, unknown>): number {
-  const sup = children.supervisor as
-    | { getSnapshot(): { context?: { totalRestarts?: number } } }
-    | undefined;
-  return sup?.getSnapshot().context?.totalRestarts ?? 0;
+function supervisorRestarts(children: Record<string, AnyActorRef | undefined>): number {
+  const sup = children.supervisor;
+  return sup ? totalRestartsOf(sup) : 0;
 }
 
-export const sessionMachine = setup({
-  types: {
-    context: {} as SessionContext,
-    input: {} as SessionInput,
-    events: {} as SessionEvent,
-    output: {} as SessionOutput,
-  },
-  actors: { supervisor: supervisorMachine, workspaceCreator, workspaceReleaser },
-  delays: {
-    deadline: ({ context, self }) =>
-      Math.max(0, context.input.createdAt + (context.input.timeoutMs ?? 0) - systemNow(self)),
-  },
-  guards: {
-    hasDeadline: ({ context }) => context.input.timeoutMs !== undefined,
-    asksForWorkspace: ({ context }) => context.input.workspace !== undefined,
-    hasWorkspace: ({ context }) => context.workspace !== undefined,
-    decided: ({ context }) => context.decided !== undefined,
-    decidedCompleted: ({ context }) => context.decided?.outcome === 'completed',
-    decidedCancelled: ({ context }) => context.decided?.outcome === 'cancelled',
-    decidedTimedOut: ({ context }) => context.decided?.outcome === 'timed_out',
-    shutDownFromOutside: ({ event }) =>
-      (event as { output?: { reason?: string } }).output?.reason !== 'auto_shutdown',
-  },
-  actions: {
-    decideCancelled: assign({
-      decided: ({ event }) => ({
-        outcome: 'cancelled' as const,
-        reason: 'reason' in event && typeof event.reason === 'string' ? event.reason : 'cancelled',
-      }),
-    }),
-    decideTimedOut: assign({
-      decided: ({ context }) => ({
-        outcome: 'timed_out' as const,
-        reason: `no outcome within ${context.input.timeoutMs} ms`,
-      }),
-    }),
-    decideCompleted: assign({ decided: () => ({ outcome: 'completed' as const }) }),
-    decideFailed: assign({
-      decided: ({ event }) => ({
-        outcome: 'failed' as const,
-        reason: describeError('error' in event ? event.error : event),
-      }),
-    }),
-    decideWorkspaceFailed: assign({
-      decided: ({ event }) => {
-        const error = 'error' in event ? event.error : event;
-        const code = (error as { code?: unknown } | undefined)?.code;
-        return {
-          outcome: 'failed' as const,
-          // A WorkspaceError's message already names its cause; no need for describeError's suffix.
-          reason: `workspace not created${typeof code === 'string' ? ` (${code})` : ''}: ${error instanceof Error ? error.message : String(error)}`,
-        };
-      },
-    }),
-    recordWorkspace: assign({
-      workspace: ({ event }) => (event as { location?: WorkspaceLocation }).location,
-    }),
-    abandonWorkspace: sendTo('workspace', { type: 'workspace.abandon' }),
-    // Answering SHUTDOWN_EVENT (rather than having no transition for it)
-    // makes a supervisor that shuts this session down wait for it to finish
-    // its cleanup instead of stopping it halfway; there is nothing else to do.
-    alreadyEnding: () => {},
-    recordRestarts: assign({
-      restarts: ({ context, self }) => {
-        const children = (self.getSnapshot() as { children: Record<string, unknown> }).children;
-        return Math.max(context.restarts, supervisorRestarts(children));
-      },
-    }),
-    // Deferred like every sendTo: sending directly would run the supervisor
-    // inside this action, where XState forbids its emitted events.
-    askSupervisorToShutDown: sendTo('supervisor', { type: SHUTDOWN_EVENT }),
-  },
-}).createMachine({
-  id: 'session',
-  context: ({ input }) => ({ input, decided: undefined, restarts: 0, workspace: undefined }),
-  initial: 'starting',
-  states: {
-    starting: {
-      initial: 'routing',
-      states: {
-        routing: {
-          always: [{ guard: 'asksForWorkspace', target: 'preparing' }, { target: '#session.live' }],
-        },
-        preparing: {
-          invoke: {
-            id: 'workspace',
-            src: 'workspaceCreator',
-            input: ({ context }) => context.input.workspace!,
-          },
-          on: {
-            'workspace.created': [
-              // Created before the abandon request arrived: release it like any other.
-              { guard: 'decided', target: '#session.finalizing', actions: 'recordWorkspace' },
-              { target: '#session.live', actions: 'recordWorkspace' },
-            ],
-            'workspace.failed': [
-              { guard: 'decided', target: '#session.finalizing' },
-              { target: '#session.finalizing', actions: 'decideWorkspaceFailed' },
-            ],
-          },
-          initial: 'creating',
-          states: {
-            creating: {
-              on: {
-                'session.cancel': {
-                  target: 'abandoning',
-                  actions: ['decideCancelled', 'abandonWorkspace'],
-                },
-                [SHUTDOWN_EVENT]: {
-                  target: 'abandoning',
-                  actions: ['decideCancelled', 'abandonWorkspace'],
-                },
-              },
-              after: {
-                deadline: {
-                  guard: 'hasDeadline',
-                  target: 'abandoning',
-                  actions: ['decideTimedOut', 'abandonWorkspace'],
-                },
-              },
-            },
-            // Outcome decided; waiting for the creation to undo what it made.
-            abandoning: {
-              on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
-            },
-          },
-        },
-      },
+// A session supervises children: `countChildren` counts it as a supervisor.
+export const sessionMachine = declareSupervisor(
+  setup({
+    types: {
+      context: {} as SessionContext,
+      input: {} as SessionInput,
+      events: {} as SessionEvent,
+      output: {} as SessionOutput,
     },
-    live: {
-      invoke: {
-        id: 'supervisor',
-        src: 'supervisor',
-        input: ({ context }) => {
-          const { supervisor } = context.input;
-          if (!context.workspace) return supervisor;
+    actors: { supervisor: supervisorMachine, workspaceCreator, workspaceReleaser },
+    delays: {
+      deadline: ({ context, self }) =>
+        Math.max(0, context.input.createdAt + (context.input.timeoutMs ?? 0) - systemNow(self)),
+    },
+    guards: {
+      hasDeadline: ({ context }) => context.input.timeoutMs !== undefined,
+      asksForWorkspace: ({ context }) => context.input.workspace !== undefined,
+      hasWorkspace: ({ context }) => context.workspace !== undefined,
+      decided: ({ context }) => context.decided !== undefined,
+      decidedCompleted: ({ context }) => context.decided?.outcome === 'completed',
+      decidedCancelled: ({ context }) => context.decided?.outcome === 'cancelled',
+      decidedTimedOut: ({ context }) => context.decided?.outcome === 'timed_out',
+      shutDownFromOutside: ({ event }) =>
+        (event as { output?: { reason?: string } }).output?.reason !== 'auto_shutdown',
+    },
+    actions: {
+      decideCancelled: assign({
+        decided: ({ event }) => ({
+          outcome: 'cancelled' as const,
+          reason:
+            'reason' in event && typeof event.reason === 'string' ? event.reason : 'cancelled',
+        }),
+      }),
+      decideTimedOut: assign({
+        decided: ({ context }) => ({
+          outcome: 'timed_out' as const,
+          reason: `no outcome within ${context.input.timeoutMs} ms`,
+        }),
+      }),
+      decideCompleted: assign({ decided: () => ({ outcome: 'completed' as const }) }),
+      decideFailed: assign({
+        decided: ({ event }) => ({
+          outcome: 'failed' as const,
+          reason: describeError('error' in event ? event.error : event),
+        }),
+      }),
+      decideWorkspaceFailed: assign({
+        decided: ({ event }) => {
+          const error = 'error' in event ? event.error : event;
+          const code = (error as { code?: unknown } | undefined)?.code;
           return {
-            ...supervisor,
-            environment: {
-              ...supervisor.environment,
-              sessionId: context.input.id,
-              workspace: context.workspace,
-            },
+            outcome: 'failed' as const,
+            // A WorkspaceError's message already names its cause; no need for describeError's suffix.
+            reason: `workspace not created${typeof code === 'string' ? ` (${code})` : ''}: ${error instanceof Error ? error.message : String(error)}`,
           };
         },
-        onDone: [
-          // Cancelled or timed out while running: that decision stands.
-          { guard: 'decided', target: 'finalizing' },
-          // Shut down by someone other than this session: a cancellation too.
-          { guard: 'shutDownFromOutside', target: 'finalizing', actions: 'decideCancelled' },
-          { target: 'finalizing', actions: 'decideCompleted' },
-        ],
-        onError: [
-          { guard: 'decided', target: 'finalizing' },
-          { target: 'finalizing', actions: 'decideFailed' },
-        ],
-      },
-      // Runs before the final state's output is computed.
-      exit: 'recordRestarts',
-      initial: 'running',
-      states: {
-        running: {
-          on: {
-            'session.cancel': { target: 'stopping', actions: 'decideCancelled' },
-            [SHUTDOWN_EVENT]: { target: 'stopping', actions: 'decideCancelled' },
+      }),
+      recordWorkspace: assign({
+        workspace: ({ event }) => (event as { location?: WorkspaceLocation }).location,
+      }),
+      abandonWorkspace: sendTo('workspace', { type: 'workspace.abandon' }),
+      // Answering SHUTDOWN_EVENT (rather than having no transition for it)
+      // makes a supervisor that shuts this session down wait for it to finish
+      // its cleanup instead of stopping it halfway; there is nothing else to do.
+      alreadyEnding: () => {},
+      recordRestarts: assign({
+        restarts: ({ context, self }) => {
+          const children = (self.getSnapshot() as { children: Record<string, AnyActorRef> })
+            .children;
+          return Math.max(context.restarts, supervisorRestarts(children));
+        },
+      }),
+      // Deferred like every sendTo: sending directly would run the supervisor
+      // inside this action, where XState forbids its emitted events.
+      askSupervisorToShutDown: sendTo('supervisor', { type: SHUTDOWN_EVENT }),
+    },
+  }).createMachine({
+    id: 'session',
+    context: ({ input }) => ({ input, decided: undefined, restarts: 0, workspace: undefined }),
+    initial: 'starting',
+    states: {
+      starting: {
+        initial: 'routing',
+        states: {
+          routing: {
+            always: [
+              { guard: 'asksForWorkspace', target: 'preparing' },
+              { target: '#session.live' },
+            ],
           },
-          initial: 'checkingDeadline',
-          states: {
-            checkingDeadline: {
-              always: [
-                { guard: 'hasDeadline', target: 'withDeadline' },
-                { target: 'withoutDeadline' },
+          preparing: {
+            invoke: {
+              id: 'workspace',
+              src: 'workspaceCreator',
+              input: ({ context }) => context.input.workspace!,
+            },
+            on: {
+              'workspace.created': [
+                // Created before the abandon request arrived: release it like any other.
+                { guard: 'decided', target: '#session.finalizing', actions: 'recordWorkspace' },
+                { target: '#session.live', actions: 'recordWorkspace' },
+              ],
+              'workspace.failed': [
+                { guard: 'decided', target: '#session.finalizing' },
+                { target: '#session.finalizing', actions: 'decideWorkspaceFailed' },
               ],
             },
-            withDeadline: {
-              after: { deadline: { target: '#session.live.stopping', actions: 'decideTimedOut' } },
+            initial: 'creating',
+            states: {
+              creating: {
+                on: {
+                  'session.cancel': {
+                    target: 'abandoning',
+                    actions: ['decideCancelled', 'abandonWorkspace'],
+                  },
+                  [SHUTDOWN_EVENT]: {
+                    target: 'abandoning',
+                    actions: ['decideCancelled', 'abandonWorkspace'],
+                  },
+                },
+                after: {
+                  deadline: {
+                    guard: 'hasDeadline',
+                    target: 'abandoning',
+                    actions: ['decideTimedOut', 'abandonWorkspace'],
+                  },
+                },
+              },
+              // Outcome decided; waiting for the creation to undo what it made.
+              abandoning: {
+                on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
+              },
             },
-            withoutDeadline: {},
           },
         },
-        stopping: {
-          entry: 'askSupervisorToShutDown',
-          // Already shutting down: a parent asking again waits for it rather than killing it.
-          on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
-        },
       },
-    },
-    finalizing: {
-      on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
-      initial: 'routing',
-      states: {
-        routing: {
-          always: [{ guard: 'hasWorkspace', target: 'releasing' }, { target: 'released' }],
+      live: {
+        invoke: {
+          id: 'supervisor',
+          src: 'supervisor',
+          input: ({ context }) => {
+            const { supervisor } = context.input;
+            if (!context.workspace) return supervisor;
+            return {
+              ...supervisor,
+              environment: {
+                ...supervisor.environment,
+                sessionId: context.input.id,
+                workspace: context.workspace,
+              },
+            };
+          },
+          onDone: [
+            // Cancelled or timed out while running: that decision stands.
+            { guard: 'decided', target: 'finalizing' },
+            // Shut down by someone other than this session: a cancellation too.
+            { guard: 'shutDownFromOutside', target: 'finalizing', actions: 'decideCancelled' },
+            { target: 'finalizing', actions: 'decideCompleted' },
+          ],
+          onError: [
+            { guard: 'decided', target: 'finalizing' },
+            { target: 'finalizing', actions: 'decideFailed' },
+          ],
         },
-        releasing: {
-          invoke: {
-            src: 'workspaceReleaser',
-            input: ({ context }) => ({
-              ...context.input.workspace!,
-              outcome: context.decided?.outcome ?? 'failed',
-            }),
-            // Never rejects (failures are reported, the workspace kept); either way, on to the end.
-            onDone: 'released',
-            onError: 'released',
+        // Runs before the final state's output is computed.
+        exit: 'recordRestarts',
+        initial: 'running',
+        states: {
+          running: {
+            on: {
+              'session.cancel': { target: 'stopping', actions: 'decideCancelled' },
+              [SHUTDOWN_EVENT]: { target: 'stopping', actions: 'decideCancelled' },
+            },
+            initial: 'checkingDeadline',
+            states: {
+              checkingDeadline: {
+                always: [
+                  { guard: 'hasDeadline', target: 'withDeadline' },
+                  { target: 'withoutDeadline' },
+                ],
+              },
+              withDeadline: {
+                after: {
+                  deadline: { target: '#session.live.stopping', actions: 'decideTimedOut' },
+                },
+              },
+              withoutDeadline: {},
+            },
+          },
+          stopping: {
+            entry: 'askSupervisorToShutDown',
+            // Already shutting down: a parent asking again waits for it rather than killing it.
+            on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
           },
         },
-        released: { type: 'final' },
       },
-      onDone: [
-        { guard: 'decidedCompleted', target: 'completed' },
-        { guard: 'decidedCancelled', target: 'cancelled' },
-        { guard: 'decidedTimedOut', target: 'timed_out' },
-        { target: 'failed' },
-      ],
+      finalizing: {
+        on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
+        initial: 'routing',
+        states: {
+          routing: {
+            always: [{ guard: 'hasWorkspace', target: 'releasing' }, { target: 'released' }],
+          },
+          releasing: {
+            invoke: {
+              src: 'workspaceReleaser',
+              input: ({ context }) => ({
+                ...context.input.workspace!,
+                outcome: context.decided?.outcome ?? 'failed',
+              }),
+              // Never rejects (failures are reported, the workspace kept); either way, on to the end.
+              onDone: 'released',
+              onError: 'released',
+            },
+          },
+          released: { type: 'final' },
+        },
+        onDone: [
+          { guard: 'decidedCompleted', target: 'completed' },
+          { guard: 'decidedCancelled', target: 'cancelled' },
+          { guard: 'decidedTimedOut', target: 'timed_out' },
+          { target: 'failed' },
+        ],
+      },
+      completed: { type: 'final' },
+      failed: { type: 'final' },
+      cancelled: { type: 'final' },
+      timed_out: { type: 'final' },
     },
-    completed: { type: 'final' },
-    failed: { type: 'final' },
-    cancelled: { type: 'final' },
-    timed_out: { type: 'final' },
-  },
-  output: ({ context, self }) => ({
-    outcome: context.decided?.outcome ?? 'failed',
-    ...(context.decided?.reason === undefined ? {} : { reason: context.decided.reason }),
-    restarts: context.restarts,
-    endedAt: systemNow(self),
+    output: ({ context, self }) => ({
+      outcome: context.decided?.outcome ?? 'failed',
+      ...(context.decided?.reason === undefined ? {} : { reason: context.decided.reason }),
+      restarts: context.restarts,
+      endedAt: systemNow(self),
+    }),
   }),
-});
+);
