@@ -32,6 +32,7 @@
  */
 import { type AnyActorRef, createActor } from 'xstate';
 import { systemNow } from '../clock.js';
+import { definedFields } from '../defined.js';
 import { JournalError, SessionError, SupervisorError } from '../errors.js';
 import { createFileJournal, createMemoryJournal, type Journal } from '../journal/index.js';
 import type { TerminalRecord } from '../outcome.js';
@@ -206,7 +207,7 @@ export async function createSessionManager(
       throw new JournalError(
         'io',
         `The journal could not be written (${failure.message}); this manager accepts no more sessions. Fix the storage, then stop() it and create a new manager.`,
-        { cause: failure, ...(failure.path === undefined ? {} : { path: failure.path }) },
+        { cause: failure, ...definedFields({ path: failure.path }) },
       );
     }
     const spec_ = checkSessionSpec(spec, timeoutMs, registry);
@@ -286,9 +287,7 @@ export async function createSessionManager(
     getSession: index.view,
     listSessions: index.list,
     history: async ({ limit = 100, before } = {}) =>
-      (await store.history({ limit, ...(before === undefined ? {} : { before }) })).map(
-        viewOfSummary,
-      ),
+      (await store.history({ limit, ...definedFields({ before }) })).map(viewOfSummary),
     dashboard: index.dashboard,
     registry,
     hostId,
@@ -304,11 +303,11 @@ function terminalOfView(view: SessionView): TerminalRecord {
   return {
     sessionId: view.id,
     outcome: view.outcome!,
-    ...(view.reason === undefined ? {} : { reason: view.reason }),
+    ...definedFields({ reason: view.reason }),
     createdAt: view.createdAt,
     endedAt: view.endedAt ?? view.createdAt,
     restarts: view.restarts,
-    ...(view.host === undefined ? {} : { host: view.host }),
-    ...(view.metadata === undefined ? {} : { metadata: view.metadata }),
+    ...definedFields({ host: view.host }),
+    ...definedFields({ metadata: view.metadata }),
   };
 }

@@ -17,6 +17,8 @@
  * 3. Their workspaces are kept or removed per policy (`reconcileWorkspaces.ts`),
  *    only now that no process can still be writing in them.
  */
+
+import { definedFields } from '../defined.js';
 import type { SessionSummary } from '../journal/index.js';
 import type { Outcome, TerminalRecord } from '../outcome.js';
 import { viewOfSummary } from '../session/view.js';
@@ -47,7 +49,7 @@ function interrupted(summary: SessionSummary, hostId: string, endedAt: number): 
     endedAt,
     restarts: summary.restarts ?? 0,
     host: summary.host ?? hostId,
-    ...(summary.metadata === undefined ? {} : { metadata: summary.metadata }),
+    ...definedFields({ metadata: summary.metadata }),
   };
 }
 

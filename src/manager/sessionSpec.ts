@@ -2,6 +2,7 @@
  * Checking a `SessionSpec` before anything is written or started.
  */
 import { nanoid } from 'nanoid';
+import { definedFields } from '../defined.js';
 import { SessionError, SupervisorError } from '../errors.js';
 import { isPlainJsonObject, plainJsonProblem } from '../journal/index.js';
 import type { Registry } from '../registry/index.js';
@@ -66,10 +67,10 @@ export function checkSessionSpec(
   }
   const supervisor = {
     children: spec.children,
-    ...(spec.strategy === undefined ? {} : { strategy: spec.strategy }),
-    ...(spec.intensity === undefined ? {} : { intensity: spec.intensity }),
-    ...(spec.period === undefined ? {} : { period: spec.period }),
-    ...(spec.autoShutdown === undefined ? {} : { autoShutdown: spec.autoShutdown }),
+    ...definedFields({ strategy: spec.strategy }),
+    ...definedFields({ intensity: spec.intensity }),
+    ...definedFields({ period: spec.period }),
+    ...definedFields({ autoShutdown: spec.autoShutdown }),
   };
   try {
     // With the registry the session's supervisor will get, so `registerAs` is checked as it will run.
@@ -78,7 +79,7 @@ export function checkSessionSpec(
     if (error instanceof SupervisorError) {
       throw new SupervisorError('invalid_spec', `Session "${id}": ${error.message}`, {
         cause: error,
-        ...(error.childId === undefined ? {} : { childId: error.childId }),
+        ...definedFields({ childId: error.childId }),
       });
     }
     throw error;

@@ -17,6 +17,7 @@
  */
 
 import { isAbsolute } from 'node:path';
+import { definedFields } from '../defined.js';
 import type { JournalWorkspaceRecord } from '../journal/index.js';
 import { workspaceBranch, workspacePath } from './paths.js';
 import { KEEP_POLICIES } from './policy.js';
@@ -44,8 +45,8 @@ export function toWorkspaceRecord(event: WorkspaceEvent, at: number): JournalWor
     ...(plan.kind === 'git-worktree'
       ? { repo: plan.repo, baseRef: plan.baseRef, branch: plan.branch }
       : {}),
-    ...(event.commit === undefined ? {} : { commit: event.commit }),
-    ...(event.error === undefined ? {} : { error: event.error }),
+    ...definedFields({ commit: event.commit }),
+    ...definedFields({ error: event.error }),
   };
 }
 

@@ -19,6 +19,8 @@
  * files in the user's repository; what it made is then removed. An aborted
  * creation rejects with `WorkspaceError('aborted')` and leaves nothing.
  */
+
+import { definedFields } from '../defined.js';
 import { errorMessage } from '../errorMessage.js';
 import { WorkspaceError } from '../errors.js';
 import type { Outcome } from '../journal/index.js';
@@ -81,8 +83,8 @@ export async function createWorkspace(
   const event = (status: WorkspaceEvent['status'], error?: string): WorkspaceEvent => ({
     status,
     workspace: plan,
-    ...(commit === undefined ? {} : { commit }),
-    ...(error === undefined ? {} : { error }),
+    ...definedFields({ commit }),
+    ...definedFields({ error }),
   });
   try {
     await record(event('creating'));
@@ -127,7 +129,7 @@ export async function releaseWorkspace(
   record: WorkspaceRecorder,
 ): Promise<ReleasedWorkspace> {
   const note = (status: 'kept' | 'removed', error?: string) =>
-    record({ status, workspace: plan, ...(error === undefined ? {} : { error }) }).catch(() => {});
+    record({ status, workspace: plan, ...definedFields({ error }) }).catch(() => {});
   if (keepsWorkspace(plan.keep, outcome)) {
     await note('kept');
     return { kept: true };
