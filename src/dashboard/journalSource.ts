@@ -120,10 +120,13 @@ export async function openJournalSource(
       failure = error as Error;
     }
   };
-  let polling: Promise<void> | undefined;
+  let polling = false;
   const timer = setInterval(() => {
-    polling ??= poll().finally(() => {
-      polling = undefined;
+    // One read at a time: a slow disk skips ticks rather than piling reads up.
+    if (polling) return;
+    polling = true;
+    poll().finally(() => {
+      polling = false;
     });
   }, options.pollMs ?? 500);
   timer.unref();
@@ -139,6 +142,7 @@ export async function openJournalSource(
       return failure ? `${reader.path} (${failure.message})` : reader.path;
     },
     list: () => order.map((id) => views.get(id)!),
+    now: () => Date.now(),
     get: (id) => views.get(id),
     onChange(listener) {
       listeners.add(listener);

@@ -54,7 +54,6 @@ export interface ListFeedOptions {
   /** Samples kept (the chart's width). */
   samples: number;
   maxQueuedBytes: number;
-  now: () => number;
 }
 
 export interface ListFeed {
@@ -107,7 +106,7 @@ export function createListFeed(source: DashboardSource, options: ListFeedOptions
       readOnly: source.readOnly,
       rows: source.list().map(toSessionRow),
       stats: history,
-      now: options.now(),
+      now: source.now(),
     });
     return snapshot;
   };
@@ -146,7 +145,7 @@ export function createListFeed(source: DashboardSource, options: ListFeedOptions
     }
     changed.clear();
     if (streams.size > 0 && (rows.length > 0 || removed.length > 0)) {
-      broadcast(sseMessage('changes', { rows, removed, now: options.now() }));
+      broadcast(sseMessage('changes', { rows, removed, now: source.now() }));
     }
   };
 
@@ -166,7 +165,7 @@ export function createListFeed(source: DashboardSource, options: ListFeedOptions
   const sample = () => {
     const states: Record<string, number> = {};
     for (const view of source.list()) states[view.state] = (states[view.state] ?? 0) + 1;
-    const entry = { at: options.now(), states, restarts: restartsSinceSample };
+    const entry = { at: source.now(), states, restarts: restartsSinceSample };
     restartsSinceSample = 0;
     history.push(entry);
     if (history.length > options.samples) history.shift();

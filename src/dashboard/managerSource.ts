@@ -275,6 +275,7 @@ export function managerSource(
     readOnly: false,
     title: typeof hostId === 'string' ? hostId : 'live',
     list: () => manager.listSessions() as DashboardSessionView[],
+    now,
     get: view,
     onChange(listener) {
       changeListeners.add(listener);

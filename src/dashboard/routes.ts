@@ -267,6 +267,10 @@ async function handleStatic(
     res.end(req.method === 'HEAD' ? undefined : context.shell.html);
     return;
   }
+  if (url.pathname === '/favicon.ico') {
+    res.writeHead(204, COMMON_HEADERS).end();
+    return;
+  }
   const asset = await context.assets.get(url.pathname);
   if (!asset) {
     res.writeHead(404, { ...COMMON_HEADERS, 'Content-Type': 'text/plain' }).end('Not found\n');

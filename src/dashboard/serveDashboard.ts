@@ -142,13 +142,11 @@ export async function serveDashboard(
   const resolved = resolveOptions(options);
   const owned = !isSource(target);
   const source = isSource(target) ? target : managerSource(target, { journal: options.journal });
-  const now = () => Date.now();
   const list = createListFeed(source, {
     intervalMs: resolved.intervalMs,
     sampleMs: resolved.sampleMs,
     samples: resolved.samples,
     maxQueuedBytes: resolved.maxQueuedBytes,
-    now,
   });
   const sessions = new Set<SessionFeed>();
   const handler = createRequestHandler({

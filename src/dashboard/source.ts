@@ -91,6 +91,8 @@ export interface DashboardSource {
   readonly title: string;
   /** Every session, in created order. */
   list(): readonly DashboardSessionView[];
+  /** The source's clock (epoch ms), which session times are on. */
+  now(): number;
   get(id: string): DashboardSessionView | undefined;
   /**
    * `listener(id)` whenever a session's row may have changed (`undefined`:
