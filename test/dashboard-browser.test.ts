@@ -39,7 +39,8 @@ function agentSession(id: string, metadata?: Record<string, unknown>) {
 function activeNodes(machine: string): Promise<string[]> {
   return page.evaluate(
     (name) =>
-      [...document.querySelectorAll(`.statechart[data-machine="${name}"] g.active-state`)].map(
+      Array.from(
+        document.querySelectorAll(`.statechart[data-machine="${name}"] g.active-state`),
         (node) => node.id,
       ),
     machine,
@@ -141,15 +142,15 @@ describe.runIf(run)('the dashboard page in chromium', () => {
     await page.locator('.statechart[data-machine="tests"] .diagram[data-drawn] svg').waitFor();
 
     await page.waitForFunction(() =>
-      [...document.querySelectorAll('.statechart[data-machine="agent"] g.active-state')].some(
-        (node) => /-state-idle-\d+$/.test(node.id),
-      ),
+      Array.from(
+        document.querySelectorAll('.statechart[data-machine="agent"] g.active-state'),
+      ).some((node) => /-state-idle-\d+$/.test(node.id)),
     );
     manager.getChild('build', 'agent')!.send({ type: 'GO' });
     await page.waitForFunction(() =>
-      [...document.querySelectorAll('.statechart[data-machine="agent"] g.active-state')].some(
-        (node) => /-state-working-\d+$/.test(node.id),
-      ),
+      Array.from(
+        document.querySelectorAll('.statechart[data-machine="agent"] g.active-state'),
+      ).some((node) => /-state-working-\d+$/.test(node.id)),
     );
     expect((await activeNodes('agent')).some((id) => /-state-idle-/.test(id))).toBe(false);
     // The event that moved it is in the recent events.

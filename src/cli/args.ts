@@ -27,11 +27,14 @@ export type CommandLine =
       /** Scales every delay of the script: 1 is watchable, `--fast` is 0.1. */
       pace: number;
       plain: boolean;
+      /** Serve the run on the web dashboard (`--dashboard`), on this port (0: any). */
+      dashboard?: { port: number; host: string } | undefined;
     }
   | { command: 'sessions'; journal: string; json: boolean }
-  | { command: 'diagram'; machine: DiagramName; markdown: boolean };
+  | { command: 'diagram'; machine: DiagramName; markdown: boolean }
+  | { command: 'dashboard'; journal: string; port: number; host: string };
 
-const COMMANDS = ['demo', 'sessions', 'diagram', 'help'] as const;
+const COMMANDS = ['demo', 'sessions', 'diagram', 'dashboard', 'help'] as const;
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 
@@ -84,6 +87,24 @@ function parsePace(value: unknown): number {
   return pace;
 }
 
+function parsePort(value: unknown): number {
+  const port = Number(value);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || port > 65535) {
+    throw new UsageError(
+      `option '--port' needs a port number from 0 to 65535; got '${String(value)}'`,
+    );
+  }
+  return port;
+}
+
+/** `--port` and `--host` of the web dashboard: any free port, loopback, unless told otherwise. */
+function dashboardAddress(values: { port?: unknown; host?: unknown }) {
+  return {
+    port: values.port === undefined ? 0 : parsePort(values.port),
+    host: values.host === undefined ? '127.0.0.1' : nonEmpty(values.host, '--host'),
+  };
+}
+
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const [first, ...rest] = argv;
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
@@ -108,12 +129,18 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
           fast: { type: 'boolean' },
           pace: { type: 'string' },
           plain: { type: 'boolean' },
+          dashboard: { type: 'boolean' },
+          port: { type: 'string' },
+          host: { type: 'string' },
         },
         0,
       );
       if (values.help) return { command: 'help' };
       if (values.fast && values.pace !== undefined) {
         throw new UsageError("use either '--fast' or '--pace', not both");
+      }
+      if (!values.dashboard && (values.port !== undefined || values.host !== undefined)) {
+        throw new UsageError("'--port' and '--host' go with '--dashboard'");
       }
       return {
         command: 'demo',
@@ -122,6 +149,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         inspect: values.inspect === undefined ? undefined : nonEmpty(values.inspect, '--inspect'),
         pace: values.fast ? 0.1 : values.pace === undefined ? 1 : parsePace(values.pace),
         plain: values.plain === true,
+        ...(values.dashboard ? { dashboard: dashboardAddress(values) } : {}),
       };
     }
     case 'sessions': {
@@ -155,6 +183,21 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         command: 'diagram',
         machine: machine as DiagramName,
         markdown: values.markdown === true,
+      };
+    }
+    case 'dashboard': {
+      const { values } = parse(
+        'dashboard',
+        rest,
+        { journal: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+        0,
+      );
+      if (values.help) return { command: 'help' };
+      return {
+        command: 'dashboard',
+        journal:
+          values.journal === undefined ? DEFAULT_JOURNAL : nonEmpty(values.journal, '--journal'),
+        ...dashboardAddress(values),
       };
     }
     default:

@@ -37,6 +37,7 @@ import { CliError } from '../errors.js';
 import { oneLine } from '../format.js';
 import { type CliIo, wantsColor } from '../io.js';
 import { createPainter } from '../table.js';
+import { startDemoDashboard } from './demoDashboard.js';
 import { previousRunLines } from './previousRuns.js';
 import { type Progress, showProgress } from './progress.js';
 import { demoScripts, nextRunName } from './script.js';
@@ -48,6 +49,8 @@ export interface DemoOptions {
   /** Scales every delay of the script (default 1: about five seconds). */
   pace?: number;
   plain?: boolean;
+  /** Serve the run on the web dashboard, and keep serving it after the run until Ctrl-C. */
+  dashboard?: { port: number; host: string } | undefined;
 }
 
 async function openManager(
@@ -135,12 +138,17 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> 
     '',
   ]);
 
+  const dashboard =
+    options.dashboard && (await startDemoDashboard(io, manager, journalPath, options.dashboard));
   const startedAt = Date.now();
   const progress = showProgress(io.out, manager, ids, { live, painter, startedAt });
   const stopListening = cutShortOnCtrlC(io, progress);
   let records: TerminalRecord[];
   try {
     records = await Promise.all(startScenario(manager, scripts).map((session) => session.done));
+  } catch (error) {
+    await dashboard?.close();
+    throw error;
   } finally {
     stopListening();
     progress.stop();
@@ -163,5 +171,6 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> 
     inspection: inspection && { path: inspection.path, events: inspectedEvents },
   };
   write(summaryLines(report, painter));
+  await dashboard?.holdUntilInterrupted();
   return surprises(report).length === 0 && (leftovers?.length ?? 0) === 0 ? 0 : 1;
 }
