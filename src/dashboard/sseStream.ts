@@ -35,6 +35,8 @@ export interface SseStreamStats {
   sentBytes: number;
   /** Bytes waiting in this stream's queue. */
   queuedBytes: number;
+  /** Bytes written but still in Node's socket buffer (not yet taken by the kernel). */
+  bufferedBytes: number;
   /** Times the queue was dropped for a snapshot. */
   resyncs: number;
 }
@@ -66,7 +68,12 @@ export class SseStream {
   }
 
   get stats(): SseStreamStats {
-    return { sentBytes: this.#sentBytes, queuedBytes: this.#queuedBytes, resyncs: this.#resyncs };
+    return {
+      sentBytes: this.#sentBytes,
+      queuedBytes: this.#queuedBytes,
+      bufferedBytes: this.#res.writableLength,
+      resyncs: this.#resyncs,
+    };
   }
 
   send(message: Buffer): void {
