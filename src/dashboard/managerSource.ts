@@ -105,6 +105,9 @@ export function managerSource(
   const reader: JournalReader | undefined =
     options.journal === undefined ? undefined : createJournalReader(options.journal);
 
+  // Listeners on actors cannot all be removed (an actor's `on` outlives us):
+  // once closed, they do nothing.
+  let closed = false;
   const changeListeners = new Set<(id: string | undefined) => void>();
   const watchers = new Map<string, Set<() => void>>();
   const notifyWatchers = (sessionId: string) => {
@@ -140,6 +143,7 @@ export function managerSource(
     if (attached.has(ref) || logicOf(ref) !== processMachine) return;
     attached.add(ref);
     ref.on('process.output', (emitted: { stream: 'stdout' | 'stderr'; line: string }) => {
+      if (closed) return;
       output.push(sessionId, (seq) => ({
         seq,
         at: now(),
@@ -154,6 +158,7 @@ export function managerSource(
     if (attached.has(supervisor)) return;
     attached.add(supervisor);
     supervisor.on('child.changed', (change: ChildChangedEvent) => {
+      if (closed) return;
       if (change.status === 'running' && change.ref)
         attachProcess(sessionId, change.id, change.ref);
       if (watchers.has(sessionId)) {
@@ -340,6 +345,7 @@ export function managerSource(
       await terminateChild(supervisor, childId);
     },
     close() {
+      closed = true;
       storeWatch.unsubscribe();
       registryWatch();
       inspection?.unsubscribe();

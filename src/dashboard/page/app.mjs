@@ -27,7 +27,9 @@ function useListStream(api) {
     on('changes', list.changes);
     on('stats', list.sample);
     source.onopen = () => setStatus('live');
-    source.onerror = () => setStatus('reconnecting');
+    // EventSource retries on its own; CLOSED means it gave up (a 401: a new server, a new token).
+    source.onerror = () =>
+      setStatus(source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting');
     return () => source.close();
   }, [api, list]);
   return { list: list.store, status };

@@ -205,7 +205,13 @@ export function SessionPage({ id, api, token, readOnly }) {
     }
     <section>
       <h2>Supervision tree</h2>
-      <${SupervisionTree} tree=${detail.tree} actions=${actions} clockOffset=${detail.clockOffset} />
+      <${SupervisionTree}
+        tree=${detail.tree}
+        actions=${actions}
+        clockOffset=${detail.clockOffset}
+        ended=${ended}
+        local=${detail.local}
+      />
     </section>
     <section>
       <h2>Statecharts</h2>

@@ -64,8 +64,15 @@ function Node({ node, supervised, actions, clockOffset }) {
   </li>`;
 }
 
-export function SupervisionTree({ tree, actions, clockOffset }) {
-  if (!tree) return html`<p class="muted">Not running on this host: no live actors to show.</p>`;
+export function SupervisionTree({ tree, actions, clockOffset, ended, local }) {
+  if (!tree) {
+    const why = ended
+      ? 'The session has ended: it has no live actors.'
+      : local
+        ? 'No live actors to show (a journal view, or a manager that stopped).'
+        : 'The session runs on another host: its actors are there.';
+    return html`<p class="muted">${why}</p>`;
+  }
   return html`<ul class="tree">
     <${Node} node=${tree} supervised=${false} actions=${actions} clockOffset=${clockOffset} />
   </ul>`;
