@@ -169,31 +169,44 @@ describe('file journal: damaged files', () => {
   const good = [rec('a', 1), rec('b', 2)];
   const goodText = good.map((r) => `${JSON.stringify(r)}\n`).join('');
 
-  it('drops a torn last line, truncates the file, and appends on a clean line', async () => {
+  it('moves a torn last line aside, truncates the file, and appends on a clean line', async () => {
     const path = join(dir, 'j.jsonl');
-    await writeFile(path, `${goodText}{"type":"started","sessi`);
+    const torn = '{"type":"started","sessi';
+    await writeFile(path, `${goodText}${torn}`);
     const journal = createFileJournal(path);
     expect(await journal.open()).toEqual(good);
-    expect(journal.stats.repairedBytes).toBe('{"type":"started","sessi'.length);
+    expect(journal.stats.repairedBytes).toBe(torn.length);
+    expect(journal.stats.tornPath).toMatch(
+      /j\.jsonl\.torn-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z$/,
+    );
+    expect(readFileSync(journal.stats.tornPath!, 'utf8')).toBe(torn);
     expect(lines(path)).toBe(goodText);
     await journal.append(rec('c', 3));
     await journal.close();
     expect(lines(path)).toBe(`${goodText}${JSON.stringify(rec('c', 3))}\n`);
   });
 
-  it('drops a last line of NUL bytes left by a crash, even with a newline after it', async () => {
+  it('moves a last line of NUL bytes left by a crash aside', async () => {
     const path = join(dir, 'j.jsonl');
-    await writeFile(
-      path,
-      Buffer.concat([Buffer.from(goodText), Buffer.alloc(64), Buffer.from('\n')]),
-    );
+    await writeFile(path, Buffer.concat([Buffer.from(goodText), Buffer.alloc(64)]));
     const journal = createFileJournal(path);
     expect(await journal.open()).toEqual(good);
     await journal.close();
     expect(lines(path)).toBe(goodText);
+    expect(readFileSync(journal.stats.tornPath!)).toEqual(Buffer.alloc(64));
   });
 
-  it('drops a torn multi-byte character at the end', async () => {
+  it('refuses a complete last line of NUL bytes (it has its newline: not torn) and leaves the file as it is', async () => {
+    const path = join(dir, 'j.jsonl');
+    const original = Buffer.concat([Buffer.from(goodText), Buffer.alloc(64), Buffer.from('\n')]);
+    await writeFile(path, original);
+    const error = await rejection(createFileJournal(path).open());
+    expect(error.code).toBe('corrupt');
+    expect(error.line).toBe(3);
+    expect(readFileSync(path)).toEqual(original);
+  });
+
+  it('moves a torn multi-byte character at the end aside', async () => {
     const path = join(dir, 'j.jsonl');
     const full = Buffer.from(`${JSON.stringify({ ...rec('c'), text: '✓' })}\n`);
     await writeFile(
@@ -204,6 +217,7 @@ describe('file journal: damaged files', () => {
     expect(await journal.open()).toEqual(good);
     await journal.close();
     expect(lines(path)).toBe(goodText);
+    expect(journal.stats.tornPath).toBeDefined();
   });
 
   it('keeps a complete last line without newline and adds the newline', async () => {
@@ -392,7 +406,7 @@ describe('file journal: failed writes', () => {
     return { path, journal, before: await readFile(path, 'utf8') };
   }
 
-  it('rejects every append of a failed batch with io and keeps the journal usable', async () => {
+  it('rejects every append of a failed batch with io, then fails the journal until reopened', async () => {
     const { path, journal, before } = await openWith([rec('a')]);
     vi.spyOn(proto, 'write').mockRejectedValueOnce(errnoError('ENOSPC'));
     const results = await Promise.allSettled([1, 2, 3].map((i) => journal.append(rec(`x${i}`))));
@@ -404,7 +418,17 @@ describe('file journal: failed writes', () => {
       expect(error.path).toBe(path);
       expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOSPC');
     }
+    expect(journal.failure).toBe((results[0] as PromiseRejectedResult).reason);
     expect(await readFile(path, 'utf8')).toBe(before);
+    // The write would succeed now, but a caller told a record was lost must not be told later ones were kept.
+    const writes = vi.spyOn(proto, 'write');
+    writes.mockClear();
+    expect(await rejection(journal.append(rec('b')))).toBe(journal.failure);
+    expect(writes).not.toHaveBeenCalled();
+    await journal.close();
+    expect(await readBack(path)).toEqual([rec('a')]);
+    expect(await journal.open()).toEqual([rec('a')]);
+    expect(journal.failure).toBeUndefined();
     await journal.append(rec('b'));
     await journal.close();
     expect(await readBack(path)).toEqual([rec('a'), rec('b')]);
@@ -425,9 +449,8 @@ describe('file journal: failed writes', () => {
     const error = await rejection(journal.append(rec('torn-by-enospc')));
     expect(error.code).toBe('io');
     expect(await readFile(path, 'utf8')).toBe(before);
-    await journal.append(rec('b'));
     await journal.close();
-    expect(await readBack(path)).toEqual([rec('a'), rec('b')]);
+    expect(await readBack(path)).toEqual([rec('a')]);
   });
 
   it('a failed fsync rejects the batch and removes its records', async () => {
@@ -436,11 +459,12 @@ describe('file journal: failed writes', () => {
     const error = await rejection(journal.append(rec('lost')));
     expect(error.code).toBe('io');
     expect(await readFile(path, 'utf8')).toBe(before);
-    await journal.append(rec('b'));
+    expect((await rejection(journal.append(rec('b')))).code).toBe('io');
     await journal.close();
+    expect(await readBack(path)).toEqual([rec('a')]);
   });
 
-  it('refuses further appends when the file cannot be cut back, until reopened', async () => {
+  it('when the file cannot be cut back either, the next open sets the fragment aside', async () => {
     const { path, journal } = await openWith([rec('a')]);
     const write = proto.write;
     vi.spyOn(proto, 'write').mockImplementationOnce(async function (
@@ -456,13 +480,16 @@ describe('file journal: failed writes', () => {
     expect((await rejection(journal.append(rec('x')))).code).toBe('io');
     const refused = await rejection(journal.append(rec('y')));
     expect(refused.code).toBe('io');
-    expect(refused.message).toMatch(/unusable/);
+    expect(refused.message).toMatch(/accepts no more appends/);
     await journal.close();
     expect(existsSync(`${path}.lock`)).toBe(false);
 
     const reopened = createFileJournal(path);
     expect(await reopened.open()).toEqual([rec('a')]); // the 5-byte fragment is a torn tail
     expect(reopened.stats.repairedBytes).toBe(5);
+    expect(readFileSync(reopened.stats.tornPath!, 'utf8')).toBe(
+      `${JSON.stringify(rec('x'))}\n`.slice(0, 5),
+    );
     await reopened.append(rec('b'));
     await reopened.close();
   });

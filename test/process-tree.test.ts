@@ -4,8 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { liveProcessTreeCount } from '../src/process/hostExit.js';
 import {
   findMarkedProcesses,
+  findSessionProcesses,
+  SCOPE_MARKER_ENV,
   SESSION_MARKER_ENV,
   sweepMarkedProcesses,
+  sweepScopeProcesses,
+  sweepSessionProcesses,
+  treeMembers,
 } from '../src/process/processTree.js';
 import { hasProcfs } from '../src/process/procfs.js';
 import { SHUTDOWN_EVENT } from '../src/shutdown.js';
@@ -14,7 +19,7 @@ import {
   type FixtureDescendant,
   fixtureCommand,
 } from '../src/testing/fixtureCommand.js';
-import { isPidAlive, waitForPidsGone } from '../src/testing/processes.js';
+import { isPidAlive, killPids, waitForPidsGone } from '../src/testing/processes.js';
 import {
   checkPidsAfterEach,
   expectError,
@@ -142,5 +147,128 @@ describe.runIf(hasProcfs)('process tree kill (Linux /proc)', () => {
     expect(result.survivors).toEqual([]);
     expect(alive(pids)).toEqual([]);
     expect(findMarkedProcesses({ name: SESSION_MARKER_ENV, value: session })).toEqual([]);
+  });
+
+  /**
+   * Starts a detached fixture tree carrying `markers` (and nothing inherited
+   * from this process), as a host that died would have left it; resolves
+   * with every pid, root last.
+   */
+  async function leftBehind(
+    markers: Record<string, string>,
+    spawnSpec: FixtureDescendant[] = [{ setsid: true }],
+  ): Promise<number[]> {
+    const { command, args } = fixtureCommand({ mode: 'hang', announce: true, spawn: spawnSpec });
+    const env = { ...process.env };
+    delete env[SESSION_MARKER_ENV];
+    delete env[SCOPE_MARKER_ENV];
+    const root = spawn(command, args, {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...env, ...markers },
+    });
+    const pids = await new Promise<number[]>((resolve) => {
+      const seen: number[] = [];
+      let buffered = '';
+      root.stdout.setEncoding('utf8');
+      root.stdout.on('data', (chunk: string) => {
+        buffered += chunk;
+        for (const match of buffered.matchAll(/pid:(\d+)\n/g)) {
+          const pid = Number(match[1]);
+          if (!seen.includes(pid)) seen.push(pid);
+        }
+        if (seen.includes(root.pid!)) resolve(seen);
+      });
+    });
+    root.stdout.destroy();
+    root.unref();
+    trackPids(pids);
+    return pids;
+  }
+
+  it('sweepSessionProcesses with a scope kills that session of that journal only', async () => {
+    const session = `same-${nanoid(6)}`;
+    const ours = await leftBehind({
+      [SESSION_MARKER_ENV]: session,
+      [SCOPE_MARKER_ENV]: 'scope-ours',
+    });
+    const theirs = await leftBehind({
+      [SESSION_MARKER_ENV]: session,
+      [SCOPE_MARKER_ENV]: 'scope-theirs',
+    });
+    try {
+      expect(findSessionProcesses(session, 'scope-ours').sort()).toEqual([...ours].sort());
+      const result = await sweepSessionProcesses(session, {
+        scope: 'scope-ours',
+        forceKillAfterMs: 200,
+      });
+      expect(result.pids.sort()).toEqual([...ours].sort());
+      expect(alive(ours)).toEqual([]);
+      // Another journal's session with the very same id: untouched.
+      expect(alive(theirs)).toEqual(theirs);
+      expect(findSessionProcesses(session, 'scope-theirs').sort()).toEqual([...theirs].sort());
+    } finally {
+      killPids(theirs);
+    }
+  });
+
+  it('sweepScopeProcesses kills what no live session of the journal owns, and nothing of another journal', async () => {
+    const live = await leftBehind({ [SESSION_MARKER_ENV]: 'live', [SCOPE_MARKER_ENV]: 'scope-a' });
+    const ended = await leftBehind({
+      [SESSION_MARKER_ENV]: 'ended',
+      [SCOPE_MARKER_ENV]: 'scope-a',
+    });
+    // Its host died between spawning it and writing its `created` record: no session knows it.
+    const unrecorded = await leftBehind({
+      [SESSION_MARKER_ENV]: `never-created-${nanoid(4)}`,
+      [SCOPE_MARKER_ENV]: 'scope-a',
+    });
+    const noSession = await leftBehind({ [SCOPE_MARKER_ENV]: 'scope-a' });
+    const otherJournal = await leftBehind({
+      [SESSION_MARKER_ENV]: 'ended',
+      [SCOPE_MARKER_ENV]: 'scope-b',
+    });
+    const unmarked = await leftBehind({ [SESSION_MARKER_ENV]: 'ended' });
+    try {
+      const result = await sweepScopeProcesses('scope-a', {
+        keep: (sessionId) => sessionId === 'live',
+        forceKillAfterMs: 200,
+      });
+      const swept = [...ended, ...unrecorded, ...noSession];
+      expect(result.pids.sort()).toEqual(swept.sort());
+      expect(result.survivors).toEqual([]);
+      expect(alive(swept)).toEqual([]);
+      expect(alive(live)).toEqual(live);
+      expect(alive(otherJournal)).toEqual(otherJournal);
+      expect(alive(unmarked)).toEqual(unmarked);
+    } finally {
+      killPids([...live, ...otherJournal, ...unmarked]);
+    }
+  });
+});
+
+describe('treeMembers with a scope matcher', () => {
+  it("walks to unmarked descendants, never into another journal's processes", () => {
+    const marks = (session?: string, scope?: string) =>
+      new Map<string, string>([
+        ...(session ? [[SESSION_MARKER_ENV, session] as [string, string]] : []),
+        ...(scope ? [[SCOPE_MARKER_ENV, scope] as [string, string]] : []),
+      ]);
+    // 100 is ours; 101 is a nested host's child for another journal, 102 its child;
+    // 103 scrubbed its environment; 200 is another session of ours that stays.
+    const table = [
+      { pid: 100, ppid: 1, markers: marks('s', 'scope-a') },
+      { pid: 101, ppid: 100, markers: marks('x', 'scope-b') },
+      { pid: 102, ppid: 101, markers: marks() },
+      { pid: 103, ppid: 100, markers: marks() },
+      { pid: 200, ppid: 1, markers: marks('live', 'scope-a') },
+      { pid: 201, ppid: 200, markers: marks() },
+    ];
+    const match = (markers: ReadonlyMap<string, string>) => {
+      const scope = markers.get(SCOPE_MARKER_ENV);
+      if (scope === undefined) return undefined;
+      return scope === 'scope-a' && markers.get(SESSION_MARKER_ENV) !== 'live';
+    };
+    expect(treeMembers(table, match).sort()).toEqual([100, 103]);
   });
 });

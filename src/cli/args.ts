@@ -6,9 +6,15 @@
  * parseCommandLine(['sessions', '--journal', 'j.jsonl', '--json']);
  * // { command: 'sessions', journal: 'j.jsonl', json: true }
  * parseCommandLine(['demo', '--bogus']); // throws UsageError: unknown option '--bogus' for 'demo'
+ * parseCommandLine(['diagram', '--help']); // { command: 'help', topic: 'diagram' }
+ * parseCommandLine(['--version', 'x']);  // throws UsageError: unexpected argument 'x' for '--version'
  * ```
+ *
+ * A negative number after an option that takes a value is that value
+ * (`--pace -1`), not an option: it is then judged by the option's own rule.
  */
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../errorMessage.js';
 import { UsageError } from './errors.js';
 
 /** Where the demo and `sessions` read and write unless told otherwise (relative to the working directory). */
@@ -17,8 +23,12 @@ export const DEFAULT_JOURNAL = '.xstate-otp/journal.jsonl';
 export const DIAGRAM_NAMES = ['session', 'supervisor', 'process'] as const;
 export type DiagramName = (typeof DIAGRAM_NAMES)[number];
 
+/** The commands with a help section of their own. */
+export const COMMANDS = ['demo', 'sessions', 'dashboard', 'diagram'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
 export type CommandLine =
-  | { command: 'help' }
+  | { command: 'help'; topic?: CommandName }
   | { command: 'version' }
   | {
       command: 'demo';
@@ -27,22 +37,44 @@ export type CommandLine =
       /** Scales every delay of the script: 1 is watchable, `--fast` is 0.1. */
       pace: number;
       plain: boolean;
-      /** Serve the run on the web dashboard (`--dashboard`), on this port (0: any). */
+      /** Serve the run on the web dashboard (`--dashboard`), at this address (port 0: any). */
       dashboard?: { port: number; host: string } | undefined;
     }
   | { command: 'sessions'; journal: string; json: boolean }
   | { command: 'diagram'; machine: DiagramName; markdown: boolean }
   | { command: 'dashboard'; journal: string; port: number; host: string };
 
-const COMMANDS = ['demo', 'sessions', 'diagram', 'dashboard', 'help'] as const;
+const ACCEPTED = [...COMMANDS, 'help'];
 
-type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+type Options = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
+
+/** `--pace -1` → `--pace=-1`: parseArgs would take `-1` for an option and call the value missing. */
+function joinNegativeValues(args: readonly string[], options: Options): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (
+      name &&
+      options[name]?.type === 'string' &&
+      next !== undefined &&
+      /^-\d|^-\.\d/.test(next)
+    ) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
 
 function parse(command: string, args: string[], options: Options, positionals: number) {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args,
+      args: joinNegativeValues(args, options),
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: true,
@@ -61,7 +93,7 @@ function parse(command: string, args: string[], options: Options, positionals: n
 /** parseArgs' messages are long and suggest `--` escapes; keep the first sentence. */
 function describeParseError(error: unknown): string {
   const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const option = /'(-[^' ]*)/.exec(message)?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option '${option}'`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
@@ -105,17 +137,41 @@ function dashboardAddress(values: { port?: unknown; host?: unknown }) {
   };
 }
 
+/** `--help`, `--version` and `help [command]` take nothing else. */
+function noMoreArguments(what: string, rest: readonly string[]): void {
+  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}' for '${what}'`);
+}
+
+const isCommand = (name: string): name is CommandName =>
+  (COMMANDS as readonly string[]).includes(name);
+
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const [first, ...rest] = argv;
-  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+  if (first === undefined) return { command: 'help' };
+  if (first === '--help' || first === '-h') {
+    noMoreArguments(first, rest);
     return { command: 'help' };
   }
-  if (first === '--version' || first === '-v') return { command: 'version' };
-  if (!(COMMANDS as readonly string[]).includes(first)) {
+  if (first === 'help') {
+    const [topic, ...extra] = rest;
+    if (topic === undefined) return { command: 'help' };
+    if (!isCommand(topic)) {
+      throw new UsageError(
+        `unknown command '${topic}' for 'help' (commands: ${COMMANDS.join(', ')})`,
+      );
+    }
+    noMoreArguments(`help ${topic}`, extra);
+    return { command: 'help', topic };
+  }
+  if (first === '--version' || first === '-v') {
+    noMoreArguments(first, rest);
+    return { command: 'version' };
+  }
+  if (!ACCEPTED.includes(first)) {
     throw new UsageError(
       first.startsWith('-')
-        ? `unknown option '${first}'; a command comes first (${COMMANDS.join(', ')})`
-        : `unknown command '${first}' (commands: ${COMMANDS.join(', ')})`,
+        ? `unknown option '${first}'; a command comes first (${ACCEPTED.join(', ')})`
+        : `unknown command '${first}' (commands: ${ACCEPTED.join(', ')})`,
     );
   }
   switch (first) {
@@ -135,7 +191,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         },
         0,
       );
-      if (values.help) return { command: 'help' };
+      if (values.help) return { command: 'help', topic: 'demo' };
       if (values.fast && values.pace !== undefined) {
         throw new UsageError("use either '--fast' or '--pace', not both");
       }
@@ -159,7 +215,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         { journal: { type: 'string' }, json: { type: 'boolean' } },
         0,
       );
-      if (values.help) return { command: 'help' };
+      if (values.help) return { command: 'help', topic: 'sessions' };
       return {
         command: 'sessions',
         journal:
@@ -169,7 +225,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
     case 'diagram': {
       const { values, positionals } = parse('diagram', rest, { markdown: { type: 'boolean' } }, 1);
-      if (values.help) return { command: 'help' };
+      if (values.help) return { command: 'help', topic: 'diagram' };
       const machine = positionals[0];
       if (machine === undefined) {
         throw new UsageError(`'diagram' needs a machine: ${DIAGRAM_NAMES.join(', ')}`);
@@ -192,7 +248,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         { journal: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
         0,
       );
-      if (values.help) return { command: 'help' };
+      if (values.help) return { command: 'help', topic: 'dashboard' };
       return {
         command: 'dashboard',
         journal:

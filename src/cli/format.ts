@@ -8,6 +8,8 @@
  * oneLine('a\n  b');        // 'a b'
  * shortReason('Reached the maximum restart intensity (2 restarts within 60000 ms); the last failure was child "agent": Command `node x.js` exited with code 3 after 140 ms. …');
  * // 'restart limit reached: agent exited with code 3 after 140 ms'
+ * // With intensity 0 ('(0 restarts within …)'): 'no restart allowed: agent was killed by SIGKILL after 279 ms'
+ * cutAtWord('restart limit reached: agent exited', 20); // 'restart limit…'
  * ```
  */
 
@@ -37,7 +39,7 @@ export function oneLine(text: string): string {
 }
 
 const INTENSITY =
-  /^Reached the maximum restart intensity \([^)]*\); the last failure was child "([^"]+)": (.*)$/s;
+  /^Reached the maximum restart intensity \((\d+) restarts? within [^)]*\); the last failure was child "([^"]+)": (.*)$/s;
 const COMMAND = /^Command `[^`]*` (.*?)(?:[.,:](?:\s|$)|$)/s;
 
 /**
@@ -50,9 +52,24 @@ export function shortReason(reason: string): string {
   const text = oneLine(reason);
   const gaveUp = INTENSITY.exec(text);
   if (!gaveUp) return shortCause(text);
-  return `restart limit reached: ${gaveUp[1]} ${shortCause(gaveUp[2]!)}`;
+  const [, intensity, child, cause] = gaveUp;
+  // With intensity 0 there is no limit to reach: the first failure is final.
+  const verdict = intensity === '0' ? 'no restart allowed' : 'restart limit reached';
+  return `${verdict}: ${child} ${shortCause(cause!)}`;
 }
 
 function shortCause(cause: string): string {
   return COMMAND.exec(cause)?.[1] ?? cause;
+}
+
+/**
+ * `text` cut to at most `width` characters, at a word boundary when there is
+ * one in its second half, with '…' marking the cut.
+ */
+export function cutAtWord(text: string, width: number): string {
+  if (text.length <= width) return text;
+  const room = Math.max(0, width - 1);
+  const space = text.lastIndexOf(' ', room);
+  const end = space >= room / 2 ? space : room;
+  return `${text.slice(0, end).trimEnd()}…`;
 }

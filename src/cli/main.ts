@@ -16,9 +16,11 @@
  * process ends when nothing is left to do, so a handle leaked by a command
  * shows up as a hang instead of being papered over.
  */
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 22) {
-  process.stderr.write(`xstate-otp: needs Node.js >= 22; this is ${process.version}\n`);
+import { nodeVersionProblem } from '../nodeVersion.js';
+
+const problem = nodeVersionProblem();
+if (problem !== undefined) {
+  process.stderr.write(`xstate-otp: ${problem}\n`);
   process.exitCode = 1;
 } else {
   // A reader that went away (`xstate-otp sessions | head`) is not an error

@@ -13,7 +13,7 @@ import { parseCommandLine } from './args.js';
 import { CliError } from './errors.js';
 import { oneLine } from './format.js';
 import type { CliIo } from './io.js';
-import { USAGE } from './usage.js';
+import { usage } from './usage.js';
 
 function version(): string {
   const manifest = new URL('../../package.json', import.meta.url);
@@ -25,7 +25,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const line = parseCommandLine(argv);
     switch (line.command) {
       case 'help':
-        io.out.write(USAGE);
+        io.out.write(usage(line.topic));
         return 0;
       case 'version':
         io.out.write(`${version()}\n`);

@@ -8,11 +8,13 @@
  * ```
  *
  * `countLine(rows)` is the line under it: `3 sessions: 2 completed, 1 failed`.
+ * `reasonLines(rows, options)` lists, under that, in full and on one line
+ * each, the reasons the REASON column had to cut.
  *
  * `DURATION` is created → ended, or created → now for a session still
  * running. A row still waiting for its terminal record reads `interrupted*`.
  */
-import { formatDuration, formatTimestamp, shortReason } from './format.js';
+import { cutAtWord, formatDuration, formatTimestamp, oneLine, shortReason } from './format.js';
 import type { SessionRow } from './journalSnapshot.js';
 import { type Column, formatTable, type Painter } from './table.js';
 
@@ -39,9 +41,12 @@ export interface SessionTableOptions {
   now: number;
   painter: Painter;
   columns?: readonly SessionColumn[];
-  /** Cut reasons to this many characters. Default 60. */
+  /** Cut reasons to this many characters (at a word; `reasonLines` then shows them whole). Default 60. */
   reasonWidth?: number;
 }
+
+const reasonWidth = (options: Pick<SessionTableOptions, 'reasonWidth'>) =>
+  options.reasonWidth ?? 60;
 
 /** A session row's state as shown: `interrupted*` while the interruption is not yet recorded. */
 export function stateLabel(row: Pick<SessionRow, 'state' | 'pending'>): string {
@@ -56,10 +61,6 @@ export function paintState(painter: Painter, state: string, text: string): strin
   if (state.startsWith('interrupted')) return painter.magenta(text);
   if (state.startsWith('running')) return painter.cyan(text);
   return painter.dim(text);
-}
-
-function cut(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
 /** What a scripted session was told to do (`metadata.what`), if anything. */
@@ -85,7 +86,7 @@ function cell(column: SessionColumn, row: SessionRow, options: SessionTableOptio
       if (row.pending || row.state === 'interrupted') return '-';
       return formatDuration((row.endedAt ?? options.now) - row.createdAt);
     case 'reason':
-      return row.reason ? cut(shortReason(row.reason), options.reasonWidth ?? 60) : '';
+      return row.reason ? cutAtWord(shortReason(row.reason), reasonWidth(options)) : '';
   }
 }
 
@@ -116,4 +117,20 @@ export function countLine(rows: readonly SessionRow[]): string {
   const parts = [...counts].map(([state, count]) => `${count} ${state}`);
   const noun = rows.length === 1 ? 'session' : 'sessions';
   return `${rows.length} ${noun}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
+}
+
+/** The reasons the table cut, whole: `Reasons in full:` then `  <id>  <reason>` (none: no lines). */
+export function reasonLines(
+  rows: readonly SessionRow[],
+  options: Pick<SessionTableOptions, 'reasonWidth'>,
+): string[] {
+  const cut = rows.filter(
+    (row) => row.reason !== undefined && shortReason(row.reason).length > reasonWidth(options),
+  );
+  if (cut.length === 0) return [];
+  const idWidth = Math.max(...cut.map((row) => row.id.length));
+  return [
+    'Reasons in full:',
+    ...cut.map((row) => `  ${row.id.padEnd(idWidth)}  ${oneLine(row.reason!)}`),
+  ];
 }

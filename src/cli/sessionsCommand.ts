@@ -7,8 +7,10 @@
  * $ xstate-otp sessions --journal .xstate-otp/journal.jsonl
  * SESSION      STATE      RESTARTS  CREATED              DURATION  REASON
  * run1-build   completed         0  2025-01-02 03:04:05      3.0s
- * run1-flaky   failed            2  2025-01-02 03:04:05      2.8s  Reached the maximum restart…
+ * run1-flaky   failed            2  2025-01-02 03:04:05      2.8s  restart limit reached: agent exited with code 3…
  * 2 sessions: 1 completed, 1 failed
+ * Reasons in full:
+ *   run1-flaky  Reached the maximum restart intensity (2 restarts within 60000 ms); the last failure …
  * ```
  *
  * `--json` prints the rows as a JSON array instead (`SessionRow`: times in
@@ -17,7 +19,7 @@
 import type { CliIo } from './io.js';
 import { wantsColor } from './io.js';
 import { type JournalSnapshot, readJournalSnapshot } from './journalSnapshot.js';
-import { countLine, sessionTableLines } from './sessionTable.js';
+import { countLine, reasonLines, sessionTableLines } from './sessionTable.js';
 import { createPainter } from './table.js';
 
 function notes(snapshot: JournalSnapshot): string[] {
@@ -32,8 +34,10 @@ function notes(snapshot: JournalSnapshot): string[] {
       '* no terminal record yet: the host stopped without writing one; the next manager to open this journal records it as interrupted.',
     );
   }
-  if (snapshot.tornTail) {
-    lines.push('The last line of the journal is torn (a crash mid-write) and was skipped.');
+  if (snapshot.tornBytes > 0) {
+    lines.push(
+      `The last line of the journal is torn (${snapshot.tornBytes} bytes without a newline: a crash mid-write, or a write in progress) and was skipped; the next host to open the journal moves it aside to ${snapshot.path}.torn-<time>.`,
+    );
   }
   return lines;
 }
@@ -49,13 +53,14 @@ export async function sessionsCommand(
   }
   const lines =
     snapshot.sessions.length === 0
-      ? [`No sessions in ${snapshot.path}.`]
+      ? [`No sessions in ${snapshot.path}.`, ...notes(snapshot)]
       : [
           ...sessionTableLines(snapshot.sessions, {
             now: Date.now(),
             painter: createPainter(wantsColor(io)),
           }),
           countLine(snapshot.sessions),
+          ...reasonLines(snapshot.sessions, {}),
           ...notes(snapshot),
         ];
   io.out.write(`${lines.join('\n')}\n`);

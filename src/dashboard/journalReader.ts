@@ -10,19 +10,25 @@
  * await reader.holder();                        // { pid } while a live process holds the lock
  * ```
  *
- * Lines are parsed with the journal's own rules (`parseJournal`): only
- * complete lines are read, and a last line that is not JSON yet is read again
- * next time (a writer mid-append, or a torn tail the next `open()` will move
- * aside). Any other bad line stops the reader with a `JournalError`
+ * Lines are parsed with the journal's own rules (`parseJournal`), complete
+ * lines only: a last line without its newline is read next time, once its
+ * writer has finished it (or never, if it is a torn tail the next `open()`
+ * moves aside). Any bad complete line stops the reader with a `JournalError`
  * `corrupt` naming the line. A file that shrank or was replaced is read
- * again from the start (`reset: true`).
+ * again from the start (`reset: true`). The whole-file counterpart is the
+ * journal's own `readJournal`; this one pays only for what is new.
  */
-import { open, readFile, realpath } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { JournalError } from '../errors.js';
-import { type JournalRecord, replayJournal, type SessionSummary } from '../journal/index.js';
-import { parseJournal } from '../journal/parse.js';
-import { isProcessAlive } from '../process/procfs.js';
+import {
+  type JournalRecord,
+  realJournalPath,
+  replayJournal,
+  type SessionSummary,
+} from '../journal/index.js';
+import { readLockHolder } from '../journal/lockFile.js';
+import { corruptJournalError, parseJournal } from '../journal/parse.js';
 
 export interface JournalReader {
   readonly path: string;
@@ -40,6 +46,8 @@ const errno = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.
 
 export function createJournalReader(path: string): JournalReader {
   const absolute = resolve(path);
+  // The file (and its lock) behind any symlink, as the journal itself resolves it.
+  const real = realJournalPath(absolute);
   let offset = 0;
   let inode: number | undefined;
   let lineNumber = 0;
@@ -56,7 +64,7 @@ export function createJournalReader(path: string): JournalReader {
   const readNew = async (): Promise<{ changed: Set<string>; reset: boolean }> => {
     let handle: Awaited<ReturnType<typeof open>>;
     try {
-      handle = await open(absolute, 'r');
+      handle = await open(real, 'r');
     } catch (error) {
       if (errno(error) === 'ENOENT') {
         throw new JournalError('io', `No journal at ${absolute}.`, { path: absolute });
@@ -81,11 +89,7 @@ export function createJournalReader(path: string): JournalReader {
       const complete = data.subarray(0, data.lastIndexOf(0x0a, bytesRead - 1) + 1);
       const parsed = parseJournal(complete);
       if (!parsed.ok) {
-        throw new JournalError(
-          'corrupt',
-          `Journal ${absolute} is corrupt at line ${lineNumber + parsed.line}: ${parsed.problem}.`,
-          { path: absolute, line: lineNumber + parsed.line },
-        );
+        throw corruptJournalError(absolute, { ...parsed, line: lineNumber + parsed.line });
       }
       const kept = complete.subarray(0, parsed.keepBytes);
       for (let i = kept.indexOf(0x0a); i !== -1; i = kept.indexOf(0x0a, i + 1)) lineNumber += 1;
@@ -125,17 +129,13 @@ export function createJournalReader(path: string): JournalReader {
     records: (sessionId) => [...(bySession.get(sessionId) ?? [])],
     summary: (sessionId) => summaries.get(sessionId),
     async holder() {
-      let text: string;
       try {
-        // The lock sits next to the journal's real path (a symlink names the same lock).
-        const real = await realpath(absolute).catch(() => absolute);
-        text = await readFile(`${real}.lock`, 'utf8');
+        const holder = await readLockHolder(`${real}.lock`);
+        return holder?.live ? { pid: holder.pid } : undefined;
       } catch {
+        // An unreadable lock file names no holder; the records still stand.
         return undefined;
       }
-      const pid = Number.parseInt(text.trim(), 10);
-      if (!Number.isInteger(pid) || pid <= 0) return undefined;
-      return isProcessAlive(pid) ? { pid } : undefined;
     },
   };
 }

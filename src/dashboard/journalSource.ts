@@ -21,6 +21,7 @@
 import { toMermaid } from '../inspect/toMermaid.js';
 import type { SessionSummary } from '../journal/index.js';
 import { sessionMachine } from '../session/sessionMachine.js';
+import { viewOfSummary } from '../session/view.js';
 import { createChartCache } from './charts.js';
 import { DashboardError } from './dashboardError.js';
 import { createJournalReader } from './journalReader.js';
@@ -34,47 +35,19 @@ export interface JournalSourceOptions {
 /** A row of the journal view: a session view, `pending` when its interruption is not recorded yet. */
 export type JournalSessionView = DashboardSessionView & { pending?: true };
 
-function workspaceOf(summary: SessionSummary): DashboardSessionView['workspace'] {
-  const record = summary.workspace;
-  if (!record) return undefined;
-  return {
-    path: record.path,
-    ...(typeof record.branch === 'string' ? { branch: record.branch } : {}),
-    ...(record.status === 'kept'
-      ? { kept: true }
-      : record.status === 'removed'
-        ? { kept: false }
-        : {}),
-  };
-}
-
 function viewOf(summary: SessionSummary, hostAlive: boolean): JournalSessionView {
-  const terminal = summary.terminal;
-  const open = hostAlive
-    ? summary.startedAt === undefined
-      ? 'starting'
-      : 'running'
-    : 'interrupted';
-  const host = summary.host ?? terminal?.host;
-  const workspace = workspaceOf(summary);
+  const view = viewOfSummary(summary);
   const children = Array.isArray(summary.spec?.children)
     ? (summary.spec.children as unknown[]).filter((id): id is string => typeof id === 'string')
     : [];
   return {
-    id: summary.sessionId,
-    state: terminal ? terminal.outcome : open,
-    ...(terminal ? { outcome: terminal.outcome } : {}),
-    ...(terminal?.reason === undefined ? {} : { reason: terminal.reason }),
-    createdAt: summary.createdAt,
-    ...(summary.startedAt === undefined ? {} : { startedAt: summary.startedAt }),
-    ...(terminal ? { endedAt: terminal.endedAt } : {}),
-    restarts: terminal?.restarts ?? 0,
-    ...(summary.metadata === undefined ? {} : { metadata: summary.metadata }),
+    ...view,
+    // No outcome and no live host: the next manager to open the journal records it interrupted.
+    ...(summary.terminal || hostAlive
+      ? {}
+      : { state: 'interrupted' as const, pending: true as const }),
     // What the journal knows of the children: their ids, not their state.
     children: children.map((id) => ({ id, status: 'stopped' as const })),
-    ...(workspace === undefined ? {} : { workspace }),
-    ...(host === undefined ? {} : { host }),
-    ...(terminal || hostAlive ? {} : { pending: true as const }),
   };
 }
 

@@ -30,7 +30,7 @@
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { systemNow } from '../clock.js';
 import { toSafeJson } from '../inspect/safeJson.js';
-import type { SessionManager } from '../manager/sessionManager.js';
+import type { SessionManager } from '../manager/createSessionManager.js';
 import { OUTCOMES } from '../outcome.js';
 import { processMachine } from '../process/fromProcess.js';
 import { sessionSupervisorKey } from '../registry/index.js';

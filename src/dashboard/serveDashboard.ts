@@ -28,7 +28,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SessionManager } from '../manager/sessionManager.js';
+import type { SessionManager } from '../manager/createSessionManager.js';
 import { createAssets } from './assets.js';
 import { checkTokenOption, newToken } from './auth.js';
 import { DashboardError } from './dashboardError.js';

@@ -13,7 +13,7 @@
  */
 import type { AnyActorLogic, AnyActorRef, AnyStateMachine } from 'xstate';
 import { type SupervisionNode, supervisionTree } from '../inspect/supervisionTree.js';
-import type { SessionManager } from '../manager/sessionManager.js';
+import type { SessionManager } from '../manager/createSessionManager.js';
 import { processMachine } from '../process/fromProcess.js';
 import { whichChild, whichChildren } from '../supervisor/index.js';
 

@@ -5,35 +5,42 @@
  * ```ts
  * const journal = createFileJournal('.xstate-otp/journal.jsonl');
  * const history = await journal.open();
+ * journal.stats.tornPath; // set when open() moved a torn last line aside
  * await Promise.all(ids.map((id) => journal.append({ type: 'started', sessionId: id, at: Date.now() })));
  * journal.stats.syncs; // far fewer than ids.length: the appends shared fsyncs
+ * journal.failure;     // undefined while every write has succeeded
  * await journal.close();
  * ```
  *
- * - `open()` creates missing directories, takes `<path>.lock` (see
- *   `lockFile.ts`), reads and validates every line (see `parse.ts`), repairs
- *   a torn last line by truncating it away (or adds the missing newline after
- *   a complete one), and keeps one file descriptor open in append mode.
+ * - `open()` creates missing directories, resolves the journal's real path
+ *   (see `realPath.ts`), refuses anything but a regular file, takes
+ *   `<real path>.lock` (see `lockFile.ts`), then reads and validates every
+ *   line (see `parse.ts`). A file that is not a journal, or has a bad line,
+ *   is refused untouched. A torn last line (no trailing newline) is moved to
+ *   `<journal>.torn-<time>` and named in `stats.tornPath` (see
+ *   `journalFile.ts`). One file descriptor then stays open in append mode.
  * - Group commit: the first `append` schedules a flush one microtask later,
  *   so a synchronous burst becomes one batch; while a batch's write+fsync is
  *   in flight further appends queue and go out together in the next one. One
  *   `write` and one `fdatasync` per batch; every append in it resolves after
  *   the fsync. File order = call order.
- * - A failed batch rejects every append in it with `JournalError` 'io'. The
- *   file is then cut back to its last durable length so that no partial line
- *   can glue onto the next record; if even that fails, the journal refuses
- *   further appends until it is closed and opened again (open repairs a torn
- *   tail).
+ * - A failed batch (a full disk, an I/O error) rejects every append in it
+ *   with `JournalError` 'io', and the journal is failed from then on:
+ *   `failure` holds that error and every later append rejects with it,
+ *   until the journal is closed and opened again. A caller that was told a
+ *   record was lost must not be told later ones were kept while the cause
+ *   may persist. The file is cut back to its last durable record so that no
+ *   partial line glues onto the next one; if even that fails, the next
+ *   `open()` finds a torn tail and sets it aside.
  */
-import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { JournalError } from '../errors.js';
 import type { Journal, JournalRecord } from './journal.js';
+import { checkRegularFile, prepareJournalFile } from './journalFile.js';
+import { describeFsError, type FileHandle, type JournalFs, journalFs } from './journalFs.js';
 import { acquireLock, type HeldLock } from './lockFile.js';
-import { parseJournal } from './parse.js';
+import { realJournalPath, scopeOfRealPath } from './realPath.js';
 import { encodeRecord } from './records.js';
-
-type FileHandle = Awaited<ReturnType<typeof open>>;
 
 export interface FileJournalStats {
   /** Records made durable since creation. */
@@ -44,16 +51,32 @@ export interface FileJournalStats {
   syncs: number;
   largestBatch: number;
   bytesWritten: number;
-  /** Bytes of a torn last line cut away by the latest `open()`. */
+  /** Bytes of a torn last line the latest `open()` moved aside (0: none). */
   repairedBytes: number;
+  /** Where the latest `open()` moved a torn last line: `<journal>.torn-<time>`. */
+  tornPath: string | undefined;
   /** The latest `open()` added a missing final newline. */
   addedNewline: boolean;
 }
 
 export interface FileJournal extends Journal {
-  /** The journal file, made absolute. */
+  /** The journal file, made absolute (as spelled; `realPath` resolves symlinks). */
   readonly path: string;
+  /** The path the lock and the data use, every symlink resolved; fixed by `open()`. */
+  readonly realPath: string;
+  /** `journalScope` of the real path: the marker value of this journal's processes. */
+  readonly scope: string;
   readonly stats: Readonly<FileJournalStats>;
+  /** The error of the first failed append since `open()`; every later append rejects with it. */
+  readonly failure: JournalError | undefined;
+}
+
+export interface FileJournalOptions {
+  /**
+   * Replaces file-system calls, for fault injection in tests (a full disk, a
+   * read-only file system). Not a stable API.
+   */
+  __unsafe_fs?: Partial<JournalFs>;
 }
 
 interface Pending {
@@ -62,41 +85,14 @@ interface Pending {
   reject: (error: JournalError) => void;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function errno(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
-}
-
-async function readIfExists(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    if (errno(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-/** Makes a newly created file's directory entry durable too, not just its data. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch (error) {
-    // Some platforms cannot open or fsync a directory; the entry then lands with the next metadata flush.
-    if (!['EISDIR', 'EINVAL', 'EPERM', 'EACCES'].includes(errno(error) ?? '')) throw error;
-  } finally {
-    await handle?.close();
-  }
-}
-
-export function createFileJournal(journalPath: string): FileJournal {
+export function createFileJournal(
+  journalPath: string,
+  options: FileJournalOptions = {},
+): FileJournal {
   // Absolute from the start: a later chdir must not redirect appends or the lock release.
   const path = resolve(journalPath);
-  const lockPath = `${path}.lock`;
+  const fs = journalFs(options.__unsafe_fs);
+  let realPath: string | undefined;
   const stats: FileJournalStats = {
     appends: 0,
     batches: 0,
@@ -104,6 +100,7 @@ export function createFileJournal(journalPath: string): FileJournal {
     largestBatch: 0,
     bytesWritten: 0,
     repairedBytes: 0,
+    tornPath: undefined,
     addedNewline: false,
   };
   let state: 'closed' | 'opening' | 'open' | 'closing' = 'closed';
@@ -113,56 +110,40 @@ export function createFileJournal(journalPath: string): FileJournal {
   let durableBytes = 0;
   let queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
-  let broken: JournalError | undefined;
+  let failure: JournalError | undefined;
   let opening: Promise<JournalRecord[]> | undefined;
   let closing: Promise<void> | undefined;
 
   const ioError = (text: string, cause?: unknown) =>
     new JournalError('io', text, cause === undefined ? { path } : { path, cause });
 
-  async function load(): Promise<JournalRecord[]> {
-    const data = await readIfExists(path);
-    const parsed = parseJournal(data ?? new Uint8Array());
-    if (!parsed.ok) {
-      throw new JournalError(
-        'corrupt',
-        `Journal ${path} is corrupt at line ${parsed.line}: ${parsed.problem}. Only a torn last line is repaired automatically. Move the file aside (e.g. \`mv ${path} ${path}.corrupt\`) to start a fresh journal, or fix or delete line ${parsed.line} by hand.`,
-        { path, line: parsed.line },
-      );
-    }
-    handle = await open(path, 'a');
-    if (data === undefined) await syncDirectory(dirname(path));
-    const size = data?.length ?? 0;
-    stats.repairedBytes = size - parsed.keepBytes;
-    stats.addedNewline = parsed.addNewline;
-    durableBytes = parsed.keepBytes;
-    if (stats.repairedBytes > 0) await handle.truncate(parsed.keepBytes);
-    if (parsed.addNewline) {
-      await handle.write('\n');
-      durableBytes += 1;
-    }
-    if (stats.repairedBytes > 0 || parsed.addNewline) await handle.sync();
-    return parsed.records;
-  }
-
   async function doOpen(): Promise<JournalRecord[]> {
     try {
-      await mkdir(dirname(path), { recursive: true });
+      await fs.mkdir(dirname(path));
     } catch (error) {
-      throw ioError(`Cannot create the directory of journal ${path}: ${message(error)}`, error);
+      throw ioError(
+        `Cannot create the directory of journal ${path}: ${describeFsError(error)}.`,
+        error,
+      );
     }
-    lock = await acquireLock(lockPath, path);
+    const real = realJournalPath(path);
+    realPath = real;
+    await checkRegularFile(fs, real, path);
+    lock = await acquireLock(`${real}.lock`, path, fs);
     try {
-      const records = await load();
+      const prepared = await prepareJournalFile(fs, real, path);
+      handle = prepared.handle;
+      durableBytes = prepared.durableBytes;
+      stats.repairedBytes = prepared.tornBytes;
+      stats.tornPath = prepared.tornPath;
+      stats.addedNewline = prepared.addedNewline;
       state = 'open';
-      return records;
+      return prepared.records;
     } catch (error) {
-      await handle?.close().catch(() => {});
-      handle = undefined;
       lock.release();
       lock = undefined;
       if (error instanceof JournalError) throw error;
-      throw ioError(`Cannot open journal ${path}: ${message(error)}`, error);
+      throw ioError(`Cannot open journal ${path}: ${describeFsError(error)}.`, error);
     }
   }
 
@@ -175,22 +156,19 @@ export function createFileJournal(journalPath: string): FileJournal {
   }
 
   /** After a failed batch: cut any partial bytes so the file ends on a record boundary. */
-  async function restore(fd: FileHandle, failure: JournalError): Promise<void> {
+  async function cutBack(fd: FileHandle): Promise<void> {
     try {
       await fd.truncate(durableBytes);
       await fd.sync();
-    } catch (error) {
-      broken = ioError(
-        `Journal ${path} is unusable: a write failed (${message(failure.cause)}) and the file could not be cut back to its last record (${message(error)}). Close it and open it again.`,
-        failure.cause,
-      );
+    } catch {
+      // The next open() finds the fragment as a torn last line and sets it aside.
     }
   }
 
   async function commit(batch: Pending[]): Promise<void> {
     const fd = handle;
-    if (broken || !fd) {
-      const error = broken ?? ioError(`Journal ${path} is closed.`);
+    if (failure || !fd) {
+      const error = failure ?? ioError(`Journal ${path} is closed.`);
       for (const pending of batch) pending.reject(error);
       return;
     }
@@ -202,12 +180,12 @@ export function createFileJournal(journalPath: string): FileJournal {
       await writeAll(fd, data);
       await fd.datasync();
     } catch (cause) {
-      const error = ioError(
-        `Could not append ${batch.length} record(s) to journal ${path}: ${message(cause)}`,
+      failure = ioError(
+        `Could not append ${batch.length} record(s) to journal ${path}: ${describeFsError(cause)}. The records were not stored, and the journal accepts no more appends: close it and open it again once the cause is fixed.`,
         cause,
       );
-      await restore(fd, error);
-      for (const pending of batch) pending.reject(error);
+      await cutBack(fd);
+      for (const pending of batch) pending.reject(failure);
       return;
     }
     durableBytes += data.length;
@@ -239,7 +217,7 @@ export function createFileJournal(journalPath: string): FileJournal {
     try {
       await fd?.close();
     } catch (error) {
-      throw ioError(`Could not close journal ${path}: ${message(error)}`, error);
+      throw ioError(`Could not close journal ${path}: ${describeFsError(error)}.`, error);
     } finally {
       lock?.release();
       lock = undefined;
@@ -250,6 +228,16 @@ export function createFileJournal(journalPath: string): FileJournal {
   return {
     path,
     stats,
+    get realPath() {
+      realPath ??= realJournalPath(path);
+      return realPath;
+    },
+    get scope() {
+      return scopeOfRealPath(this.realPath);
+    },
+    get failure() {
+      return failure;
+    },
     open() {
       if (state !== 'closed') {
         return Promise.reject(
@@ -261,7 +249,7 @@ export function createFileJournal(journalPath: string): FileJournal {
         );
       }
       state = 'opening';
-      broken = undefined;
+      failure = undefined;
       closing = undefined;
       opening = doOpen().catch((error: unknown) => {
         state = 'closed';
@@ -274,7 +262,7 @@ export function createFileJournal(journalPath: string): FileJournal {
         const what = state === 'opening' ? 'not open yet (await open() first)' : 'closed';
         return Promise.reject(ioError(`Cannot append to journal ${path}: it is ${what}.`));
       }
-      if (broken) return Promise.reject(broken);
+      if (failure) return Promise.reject(failure);
       let line: string;
       try {
         line = encodeRecord(record, path).line;

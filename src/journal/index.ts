@@ -1,14 +1,22 @@
 /**
  * Persistence for session outcomes: an append-only journal (in memory or a
- * JSON-lines file) and the pure fold that replays it.
+ * JSON-lines file), the pure fold that replays it, and a read-only reader.
  *
  * ```ts
- * import { createFileJournal, replayJournal } from './journal/index.js';
+ * import { createFileJournal, readJournal, replayJournal } from 'xstate-otp';
  * const journal = createFileJournal('.xstate-otp/journal.jsonl');
  * const { sessions, unterminated } = replayJournal(await journal.open());
+ *
+ * // Elsewhere, without taking the lock (the CLI's `sessions`):
+ * const { records, holder } = await readJournal('.xstate-otp/journal.jsonl');
  * ```
  */
-export { createFileJournal, type FileJournal, type FileJournalStats } from './fileJournal.js';
+export {
+  createFileJournal,
+  type FileJournal,
+  type FileJournalOptions,
+  type FileJournalStats,
+} from './fileJournal.js';
 export {
   isRecordOfType,
   type Journal,
@@ -23,6 +31,10 @@ export {
   type Outcome,
   type TerminalRecord,
 } from './journal.js';
+export type { LockHolder } from './lockFile.js';
 export { createMemoryJournal, type MemoryJournal } from './memoryJournal.js';
+export { isPlainJson, isPlainJsonObject, plainJsonProblem } from './plainJson.js';
+export { type JournalReading, readJournal } from './readJournal.js';
+export { journalScope, randomScope, realJournalPath } from './realPath.js';
 export { recordProblem } from './records.js';
 export { type JournalReplay, replayJournal, type SessionSummary } from './replay.js';

@@ -24,11 +24,25 @@
  * - `append` resolves once the record is durable and rejects with a
  *   `JournalError` otherwise; records land in the order `append` was called.
  * - One holder at a time: `open()` on a journal that is already open (by this
- *   or any live process) fails with `JournalError` 'locked'. `close()` flushes
- *   and releases it; the same object may then be opened again, which replays
- *   everything including what was appended before the close.
+ *   or any live process, through any spelling of its path) fails with
+ *   `JournalError` 'locked'. `close()` flushes and releases it; the same
+ *   object may then be opened again, which replays everything including what
+ *   was appended before the close.
+ * - A failed append fails the journal: once an append has rejected with 'io'
+ *   (the disk is full, the device failed), `failure` holds that error and
+ *   every later append rejects with it, without trying, until the journal is
+ *   closed and opened again. The caller (the session manager) must then stop
+ *   accepting sessions: what it would write next could not be kept either.
+ *   A rejected 'corrupt' append (an invalid record) does not fail the journal.
+ * - Nothing is destroyed that the journal did not write: `open()` refuses a
+ *   file that is not a journal, or has a bad line, with 'corrupt' and leaves
+ *   it untouched; only a torn last line (a crash mid-write) is set aside.
+ * - `scope` names the journal for process markers: every process started
+ *   under a journal carries it, so reconciliation kills its own journal's
+ *   leftovers and never another's.
  */
 
+import type { JournalError } from '../errors.js';
 import type { TerminalRecord } from '../outcome.js';
 
 export { OUTCOMES, type Outcome, type TerminalRecord } from '../outcome.js';
@@ -119,4 +133,14 @@ export interface Journal {
   close(): Promise<void>;
   /** The journal file, for file journals. */
   readonly path?: string;
+  /**
+   * The error of the first append that failed with 'io' since `open()`;
+   * while set, every append rejects with it. Absent on journals that cannot fail.
+   */
+  readonly failure?: JournalError | undefined;
+  /**
+   * A short id of this journal for the `XSTATE_OTP_SCOPE` process marker:
+   * `journalScope(realPath)` for a file journal, random for a memory journal.
+   */
+  readonly scope?: string;
 }

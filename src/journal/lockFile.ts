@@ -1,12 +1,17 @@
 /**
  * The journal's single-holder lock: a file `<journal>.lock` holding the
- * owner's pid.
+ * owner's pid. This module owns that format: the read-only reader asks it
+ * who holds a journal (`readLockHolder`) rather than parsing the file itself.
  *
  * ```ts
- * const lock = await acquireLock(`${path}.lock`, path); // JournalError 'locked' if held
+ * const lock = await acquireLock(`${realPath}.lock`, path); // JournalError 'locked' if held
  * try { ... } finally { lock.release(); }
+ * await readLockHolder(`${realPath}.lock`);                 // { pid: 4242, live: true } or undefined
  * ```
  *
+ * - Taken on the journal's real path (see `realPath.ts`): a symlink, a
+ *   symlinked directory or a `./` spelling of the same journal finds the
+ *   same lock, in this process and in any other.
  * - Created atomically with its content: the pid goes into a private temp
  *   file that is then hard-linked to the lock path (`link` fails if the path
  *   exists). A reader therefore never sees a half-written lock, so an empty or
@@ -26,6 +31,9 @@
  *   fresh locks: exactly one racer's `link` succeeds, the others then find it
  *   alive. Racers wait for a live guard holder with a short backoff; a guard
  *   left by a process that died mid-takeover is itself stale and removed.
+ * - A lock that cannot be created (a full disk, a read-only file system)
+ *   leaves no temp file behind, and the error names the journal, not a temp
+ *   file.
  * - Released by `release()` and, synchronously, when the process exits
  *   normally. A process killed by a signal leaves its lock behind; the next
  *   opener finds the pid dead and takes it over. A recycled pid keeps a stale
@@ -33,10 +41,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync, unlinkSync } from 'node:fs';
-import { link, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { JournalError } from '../errors.js';
+import { describeFsError, errno, type JournalFs, journalFs } from './journalFs.js';
 
 export interface HeldLock {
   readonly path: string;
@@ -64,15 +72,12 @@ function ownerAlive(path: string, pid: number | undefined): boolean {
 }
 let exitHookInstalled = false;
 
-function errno(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
-}
-
-function ioError(message: string, cause: unknown, journalPath: string): JournalError {
-  return new JournalError('io', `${message}: ${(cause as Error)?.message ?? String(cause)}`, {
-    path: journalPath,
-    cause,
-  });
+function ioError(journalPath: string, lockPath: string, cause: unknown): JournalError {
+  return new JournalError(
+    'io',
+    `Cannot open journal ${journalPath}: its lock ${lockPath} cannot be taken (${describeFsError(cause)}).`,
+    { path: journalPath, cause },
+  );
 }
 
 /** The pid in a lock file's content, or undefined for empty/garbage content. */
@@ -98,10 +103,10 @@ interface LockFileState {
   ino: number;
 }
 
-async function readLockFile(lockPath: string): Promise<LockFileState | undefined> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
+async function readLockFile(fs: JournalFs, lockPath: string): Promise<LockFileState | undefined> {
+  let handle: Awaited<ReturnType<JournalFs['open']>> | undefined;
   try {
-    handle = await open(lockPath, 'r');
+    handle = await fs.open(lockPath, 'r');
     const { ino } = await handle.stat();
     return { content: await handle.readFile('utf8'), ino };
   } catch (error) {
@@ -116,56 +121,79 @@ async function readLockFile(lockPath: string): Promise<LockFileState | undefined
  * Creates the file with our pid in it; returns its inode, or undefined if one
  * exists. Counted in `linkedHere` from just before the link, so that no other
  * journal of this process mistakes a lock it sees for a leftover meanwhile.
+ * The temp file goes whatever happens: a write that fails after creating it
+ * (a full disk) must not leave it behind.
  */
-async function tryCreate(lockPath: string): Promise<number | undefined> {
+async function tryCreate(fs: JournalFs, lockPath: string): Promise<number | undefined> {
   const content = `${process.pid}\n`;
   const temp = `${lockPath}.${process.pid}-${randomUUID()}.tmp`;
-  await writeFile(temp, content, { flag: 'wx' });
   countLinked(lockPath, 1);
   let ino: number | undefined;
   try {
-    ino = (await stat(temp)).ino;
-    await link(temp, lockPath);
-    return ino;
-  } catch (error) {
-    ino = undefined;
-    const code = errno(error);
-    if (code === 'EEXIST') return undefined;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') {
-      throw error;
+    await fs.writeFile(temp, content, { flag: 'wx' });
+    const tempIno = (await fs.stat(temp)).ino;
+    try {
+      await fs.link(temp, lockPath);
+      ino = tempIno;
+      return ino;
+    } catch (error) {
+      const code = errno(error);
+      if (code === 'EEXIST') return undefined;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') {
+        throw error;
+      }
     }
-    ino = await createWithoutLink(lockPath, content);
+    ino = await createWithoutLink(fs, lockPath, content);
     return ino;
   } finally {
     if (ino === undefined) countLinked(lockPath, -1);
-    await unlink(temp).catch(() => {});
+    await fs.unlink(temp).catch(() => {});
   }
 }
 
-async function createWithoutLink(lockPath: string, content: string): Promise<number | undefined> {
+/** For file systems without hard links: exclusive create, then write; removed again if the write fails. */
+async function createWithoutLink(
+  fs: JournalFs,
+  lockPath: string,
+  content: string,
+): Promise<number | undefined> {
+  let handle: Awaited<ReturnType<JournalFs['open']>>;
   try {
-    await writeFile(lockPath, content, { flag: 'wx' });
+    handle = await fs.open(lockPath, 'wx');
   } catch (error) {
     if (errno(error) === 'EEXIST') return undefined;
     throw error;
   }
-  return (await stat(lockPath)).ino;
+  try {
+    await handle.writeFile(content);
+    const { ino } = await handle.stat();
+    await handle.close();
+    return ino;
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await fs.unlink(lockPath).catch(() => {});
+    throw error;
+  }
 }
 
 /** Best effort: move a stale file aside and delete it, unless a rival replaced it meanwhile. */
-async function removeStaleGuard(guardPath: string, judged: LockFileState): Promise<void> {
+async function removeStaleGuard(
+  fs: JournalFs,
+  guardPath: string,
+  judged: LockFileState,
+): Promise<void> {
   const aside = `${guardPath}.${process.pid}-${randomUUID()}.stale`;
   try {
-    await rename(guardPath, aside);
+    await fs.rename(guardPath, aside);
   } catch (error) {
     if (errno(error) === 'ENOENT') return;
     throw error;
   }
-  const moved = await readLockFile(aside);
+  const moved = await readLockFile(fs, aside);
   if (moved && (moved.ino !== judged.ino || moved.content !== judged.content)) {
-    await link(aside, guardPath).catch(() => {});
+    await fs.link(aside, guardPath).catch(() => {});
   }
-  await unlink(aside).catch(() => {});
+  await fs.unlink(aside).catch(() => {});
 }
 
 /**
@@ -173,13 +201,18 @@ async function removeStaleGuard(guardPath: string, judged: LockFileState): Promi
  * removing anything when another process is breaking it (after a short wait)
  * or it changed meanwhile; the caller then looks again.
  */
-async function breakStale(lockPath: string, judged: LockFileState, attempt: number): Promise<void> {
+async function breakStale(
+  fs: JournalFs,
+  lockPath: string,
+  judged: LockFileState,
+  attempt: number,
+): Promise<void> {
   const guardPath = `${lockPath}.break`;
-  const guardIno = await tryCreate(guardPath);
+  const guardIno = await tryCreate(fs, guardPath);
   if (guardIno === undefined) {
-    const guard = await readLockFile(guardPath);
+    const guard = await readLockFile(fs, guardPath);
     if (guard && !ownerAlive(guardPath, parseLockPid(guard.content))) {
-      await removeStaleGuard(guardPath, guard);
+      await removeStaleGuard(fs, guardPath, guard);
     } else {
       await delay(2 ** Math.min(attempt, 6) + Math.random() * 4);
     }
@@ -188,10 +221,10 @@ async function breakStale(lockPath: string, judged: LockFileState, attempt: numb
   try {
     // Nobody else removes a lock while we hold the guard, and a live lock is never replaced
     // while it exists, so if it is still the file we judged, removing it is safe.
-    const now = await readLockFile(lockPath);
-    if (now && now.ino === judged.ino && now.content === judged.content) await unlink(lockPath);
+    const now = await readLockFile(fs, lockPath);
+    if (now && now.ino === judged.ino && now.content === judged.content) await fs.unlink(lockPath);
   } finally {
-    await unlink(guardPath).catch(() => {});
+    await fs.unlink(guardPath).catch(() => {});
     countLinked(guardPath, -1);
   }
 }
@@ -233,23 +266,27 @@ function hold(lockPath: string, ino: number): HeldLock {
 }
 
 /**
- * Take the lock for `journalPath` at `lockPath`. Rejects with `JournalError`
- * 'locked' while a live process holds it, 'io' when the lock file cannot be
- * read or written.
+ * Take the lock for `journalPath` at `lockPath` (the journal's real path plus
+ * `.lock`). Rejects with `JournalError` 'locked' while a live process holds
+ * it, 'io' when the lock file cannot be read or written.
  */
-export async function acquireLock(lockPath: string, journalPath: string): Promise<HeldLock> {
+export async function acquireLock(
+  lockPath: string,
+  journalPath: string,
+  fs: JournalFs = journalFs(),
+): Promise<HeldLock> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     try {
-      const ino = await tryCreate(lockPath);
+      const ino = await tryCreate(fs, lockPath);
       if (ino !== undefined) return hold(lockPath, ino);
-      const current = await readLockFile(lockPath);
+      const current = await readLockFile(fs, lockPath);
       if (current === undefined) continue; // released meanwhile: try again
       const pid = parseLockPid(current.content);
       if (ownerAlive(lockPath, pid)) throw lockedError(journalPath, lockPath, pid!);
-      await breakStale(lockPath, current, attempt);
+      await breakStale(fs, lockPath, current, attempt);
     } catch (error) {
       if (error instanceof JournalError) throw error;
-      throw ioError(`Cannot take the lock ${lockPath}`, error, journalPath);
+      throw ioError(journalPath, lockPath, error);
     }
   }
   throw new JournalError(
@@ -257,4 +294,29 @@ export async function acquireLock(lockPath: string, journalPath: string): Promis
     `Journal ${journalPath} is locked: ${lockPath} kept changing hands over ${MAX_ATTEMPTS} attempts; other processes are opening it at the same time.`,
     { path: journalPath },
   );
+}
+
+export interface LockHolder {
+  pid: number;
+  /** The process is alive (for our own pid: a journal of this process holds the lock). */
+  live: boolean;
+}
+
+/**
+ * Who holds the lock at `lockPath`, without taking it: `undefined` when
+ * there is no lock file or it names no pid (debris). Never writes.
+ */
+export async function readLockHolder(
+  lockPath: string,
+  fs: JournalFs = journalFs(),
+): Promise<LockHolder | undefined> {
+  let content: string;
+  try {
+    content = (await fs.readFile(lockPath)).toString('utf8');
+  } catch (error) {
+    if (errno(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  const pid = parseLockPid(content);
+  return pid === undefined ? undefined : { pid, live: ownerAlive(lockPath, pid) };
 }

@@ -21,39 +21,34 @@
  *   opened again and replays everything.
  * - `initial` records are validated at `open()`: a bad one fails it with
  *   'corrupt' and `line` = its 1-based index, as a bad file line would.
- * - `append` is durable at once; it resolves in a microtask.
+ * - `append` is durable at once; it resolves in a microtask. It never fails
+ *   with 'io' (there is no storage to fail), so there is no `failure`.
+ * - `scope` is random, drawn once per object: managers that reopen the same
+ *   memory journal share it, two memory journals never do.
  */
 import { JournalError } from '../errors.js';
 import type { Journal, JournalRecord } from './journal.js';
-import { encodeRecord, recordProblem } from './records.js';
+import { randomScope } from './realPath.js';
+import { encodeRecord, recordFromValue } from './records.js';
 
 export interface MemoryJournal extends Journal {
   /** Deep copies of every record, in append order (including the initial ones). */
   records(): JournalRecord[];
   readonly isOpen: boolean;
+  /** Random, fixed for this object: every manager that opens it shares its processes' scope. */
+  readonly scope: string;
 }
 
 const copy = (record: JournalRecord): JournalRecord => structuredClone(record);
-
-/** The record as a file round trip would give it back, or why it is not one. */
-function normalise(value: unknown): { record: JournalRecord } | { problem: string } {
-  let parsed: unknown;
-  try {
-    const json = JSON.stringify(value);
-    parsed = json === undefined ? undefined : JSON.parse(json);
-  } catch (error) {
-    return { problem: `it cannot be serialised to JSON (${(error as Error).message})` };
-  }
-  const problem = recordProblem(parsed);
-  return problem === undefined ? { record: parsed as JournalRecord } : { problem };
-}
 
 export function createMemoryJournal(initial: readonly JournalRecord[] = []): MemoryJournal {
   let unchecked: readonly unknown[] | undefined = [...initial];
   const stored: JournalRecord[] = [];
   let open = false;
+  const scope = randomScope();
 
   return {
+    scope,
     get isOpen() {
       return open;
     },
@@ -69,7 +64,7 @@ export function createMemoryJournal(initial: readonly JournalRecord[] = []): Mem
       // Initial records are checked on the first open, as a file is read on open.
       const checked: JournalRecord[] = [];
       for (const [index, value] of (unchecked ?? []).entries()) {
-        const result = normalise(value);
+        const result = recordFromValue(value);
         if ('problem' in result) {
           throw new JournalError(
             'corrupt',

@@ -1,27 +1,30 @@
 /**
- * Parsing a journal file's bytes, and deciding how to repair a torn tail.
- * Pure: the file journal applies the verdict.
+ * Parsing a journal file's bytes, and deciding what a torn tail is. Pure:
+ * the file journal applies the verdict, the read-only reader reports it.
  *
  * ```ts
  * const result = parseJournal(await readFile(path));
- * if (!result.ok) throw new JournalError('corrupt', `line ${result.line}: ${result.problem}`);
- * if (result.keepBytes < size) await handle.truncate(result.keepBytes);
- * if (result.addNewline) await handle.write('\n');
+ * if (!result.ok) throw corruptJournalError(path, result);
+ * result.records;     // every record, in file order
+ * result.tornBytes;   // > 0: the bytes from `keepBytes` on are a torn last line, to move aside
+ * result.addNewline;  // the kept bytes do not end with '\n': write one before appending
  * ```
  *
- * Rules:
+ * Rules (the journal never destroys what it did not write):
  * - Lines are separated by '\n'; blank (whitespace-only) lines are skipped.
- * - The last non-blank line may be torn by a crash mid-write: when it is not
- *   valid JSON (or not valid UTF-8) it is dropped, with or without a trailing
- *   newline (a crash can persist a file's new size before its data, leaving
- *   NUL bytes that end anywhere). Everything after the last kept line is cut
- *   so the next append starts on a clean line.
- * - A last line that is a valid record but lacks its newline is kept and the
- *   newline is added.
- * - Any other bad line is corruption: a line that is not valid JSON anywhere
- *   but last, or one that is JSON but not a record (that is never a tear: a
- *   prefix of a JSON object is never itself valid JSON).
+ * - Only a last line with no trailing '\n' can be torn (a crash mid-write,
+ *   which may also leave NUL bytes where data never landed). It is torn when
+ *   it is not valid JSON or not valid UTF-8: a prefix of a JSON object is
+ *   never itself valid JSON. The file journal moves it aside, never just
+ *   drops it.
+ * - Every other bad line is corruption, reported with its line number: a
+ *   complete line (one with its '\n') that is not a record, even the last
+ *   one, and a line that is JSON but not a record anywhere.
+ * - The first line is never torn: a file whose first line is not a record
+ *   is not a journal (say, a text file opened by mistake) and is refused.
+ * - A complete last record without its '\n' is kept; the newline is added.
  */
+import { JournalError } from '../errors.js';
 import type { JournalRecord } from './journal.js';
 import { recordProblem } from './records.js';
 
@@ -29,9 +32,11 @@ export type ParseResult =
   | {
       ok: true;
       records: JournalRecord[];
-      /** Length the file must be cut to (bytes); equal to the input length when nothing is cut. */
+      /** Bytes that stay: the file minus its torn last line. */
       keepBytes: number;
-      /** The last kept record has no trailing newline: write one. */
+      /** Length of the torn last line after `keepBytes` (0: none). */
+      tornBytes: number;
+      /** The kept bytes do not end with '\n'. */
       addNewline: boolean;
     }
   | { ok: false; line: number; problem: string };
@@ -84,29 +89,46 @@ function splitLines(data: Uint8Array): Span[] {
 
 export function parseJournal(data: Uint8Array): ParseResult {
   const spans = splitLines(data);
-  const lines = spans.map((span) => parseLine(data.subarray(span.start, span.end)));
-  let last = lines.length - 1;
-  while (last >= 0 && lines[last]?.kind === 'blank') last--;
-
   const records: JournalRecord[] = [];
-  for (let i = 0; i <= last; i++) {
-    const line = lines[i]!;
-    if (line.kind === 'record') records.push(line.record);
-    else if (line.kind === 'invalid' || (line.kind === 'unparseable' && i < last)) {
-      return { ok: false, line: i + 1, problem: line.problem };
+  let seenRecord = false;
+  for (const [i, span] of spans.entries()) {
+    const line = parseLine(data.subarray(span.start, span.end));
+    if (line.kind === 'blank') continue;
+    if (line.kind === 'record') {
+      records.push(line.record);
+      seenRecord = true;
+      continue;
     }
+    const unterminated = span.end === data.length;
+    if (line.kind === 'unparseable' && unterminated && seenRecord) {
+      return {
+        ok: true,
+        records,
+        keepBytes: span.start,
+        tornBytes: data.length - span.start,
+        addNewline: false,
+      };
+    }
+    return { ok: false, line: i + 1, problem: line.problem };
   }
-
-  if (last < 0) return { ok: true, records, keepBytes: 0, addNewline: false };
-  const lastSpan = spans[last]!;
-  if (lines[last]!.kind === 'unparseable') {
-    return { ok: true, records, keepBytes: lastSpan.start, addNewline: false };
-  }
-  const terminated = lastSpan.end < data.length;
   return {
     ok: true,
     records,
-    keepBytes: terminated ? lastSpan.end + 1 : data.length,
-    addNewline: !terminated,
+    keepBytes: data.length,
+    tornBytes: 0,
+    addNewline: data.length > 0 && data[data.length - 1] !== 0x0a,
   };
+}
+
+/** The error for a corrupt journal: names the file and the line, and says what to do. */
+export function corruptJournalError(
+  path: string,
+  corrupt: { line: number; problem: string },
+): JournalError {
+  const { line, problem } = corrupt;
+  return new JournalError(
+    'corrupt',
+    `Journal ${path} is corrupt at line ${line}: ${problem}. Only a torn last line (no trailing newline) is set aside automatically; the file was left as it is. If it is not a journal, use another path; to start a fresh journal, move the file aside (e.g. \`mv ${path} ${path}.corrupt\`); or fix or delete line ${line} by hand.`,
+    { path, line },
+  );
 }

@@ -6,6 +6,7 @@
  * recordProblem({ type: 'started', sessionId: 'a', at: 1 }); // undefined: valid
  * recordProblem({ type: 'started', at: 1 });                 // '"sessionId" must be a non-empty string'
  * const { line, record } = encodeRecord(r, path);            // line ends with '\n'
+ * recordFromValue({ type: 'x', sessionId: 'a', at: NaN });   // { problem: '"at" must be a finite number (epoch ms)' }
  * ```
  *
  * Every record needs a non-empty string `type` and `sessionId` and a finite
@@ -14,6 +15,7 @@
  * `restarts`, a string `reason` and object `metadata` when present;
  * `workspace` — a string `path`. Other types are not inspected further.
  */
+import { errorMessage } from '../errorMessage.js';
 import { JournalError } from '../errors.js';
 import { type JournalRecord, OUTCOMES } from './journal.js';
 
@@ -80,29 +82,40 @@ export function recordProblem(value: unknown): string | undefined {
 }
 
 /**
- * The JSON line for `record` and the record as it will read back. Validating
- * the parsed form rather than the input catches what JSON silently changes
- * (a NaN `at` becomes null, a `toJSON` rewrites the object).
+ * The JSON line for `value` and the record as it will read back, or why it
+ * is not a record. Validating the parsed form rather than the input catches
+ * what JSON silently changes (a NaN `at` becomes null, a `toJSON` rewrites
+ * the object). Both journals store exactly this, so they accept the same.
  */
+export function recordFromValue(
+  value: unknown,
+): { line: string; record: JournalRecord } | { problem: string } {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    return { problem: `it cannot be serialised to JSON (${errorMessage(error)})` };
+  }
+  if (json === undefined) return { problem: 'it has no JSON form' };
+  const parsed: unknown = JSON.parse(json);
+  const problem = recordProblem(parsed);
+  return problem === undefined
+    ? { line: `${json}\n`, record: parsed as JournalRecord }
+    : { problem };
+}
+
+/** `recordFromValue`, throwing `JournalError` 'corrupt' for a value that is not a record. */
 export function encodeRecord(
   record: unknown,
   path: string | undefined,
 ): { line: string; record: JournalRecord } {
-  let line: string | undefined;
-  let problem: string | undefined;
-  try {
-    line = JSON.stringify(record);
-  } catch (error) {
-    problem = `it cannot be serialised to JSON (${(error as Error).message})`;
-  }
-  const parsed: unknown = line === undefined ? undefined : JSON.parse(line);
-  problem ??= recordProblem(parsed);
-  if (problem !== undefined || line === undefined) {
+  const result = recordFromValue(record);
+  if ('problem' in result) {
     throw new JournalError(
       'corrupt',
-      `Refusing to append an invalid record to ${path ?? 'the memory journal'}: ${problem ?? 'it has no JSON form'}.`,
+      `Refusing to append an invalid record to ${path ?? 'the memory journal'}: ${result.problem}.`,
       path === undefined ? {} : { path },
     );
   }
-  return { line: `${line}\n`, record: parsed as JournalRecord };
+  return result;
 }

@@ -4,7 +4,10 @@
  *
  * ```ts
  * const { sessions, unterminated } = replayJournal(await journal.open());
- * for (const s of unterminated) await journal.append(interruptedRecordFor(s)); // then a second open appends nothing
+ * const now = Date.now();
+ * await Promise.all(unterminated.map((s) => journal.append({ type: 'terminal', sessionId: s.sessionId, at: now,
+ *   outcome: 'interrupted', createdAt: s.createdAt, endedAt: now, restarts: 0 })));
+ * // a second open finds them terminated and appends nothing
  * ```
  *
  * Pure, and trusts its input (`open()` has validated it). Rules:
@@ -29,6 +32,8 @@ import {
 export interface SessionSummary {
   sessionId: string;
   createdAt: number;
+  /** The last restart count a `restarts` record gave (a live session's restarts so far). */
+  restarts?: number;
   /** The host that owns (or owned) it, from its `created` record. */
   host?: string;
   startedAt?: number;
@@ -45,7 +50,7 @@ export interface JournalReplay {
   unterminated: SessionSummary[];
 }
 
-const KNOWN = new Set(['created', 'started', 'terminal', 'workspace']);
+const KNOWN = new Set(['created', 'started', 'restarts', 'terminal', 'workspace']);
 
 export function replayJournal(records: readonly JournalRecord[]): JournalReplay {
   const byId = new Map<string, SessionSummary & { seenCreated?: boolean }>();
@@ -72,6 +77,8 @@ export function replayJournal(records: readonly JournalRecord[]): JournalReplay 
       if (session.metadata === undefined && record.metadata !== undefined) {
         session.metadata = record.metadata;
       }
+    } else if (record.type === 'restarts' && typeof record.restarts === 'number') {
+      session.restarts = record.restarts;
     } else if (isRecordOfType(record, 'workspace')) {
       session.workspace = record;
     }

@@ -2,8 +2,9 @@
  * Killing a whole process tree, including the parts that tried to get away.
  *
  * Every process `fromProcess` spawns carries marker environment variables
- * (`XSTATE_OTP_PROCESS=<unique id>`, and `XSTATE_OTP_SESSION=<session id>`
- * when it runs for a session). The environment is inherited, so every
+ * (`XSTATE_OTP_PROCESS=<unique id>`; when it runs for a session,
+ * `XSTATE_OTP_SESSION=<session id>` and `XSTATE_OTP_SCOPE=<journal scope>`,
+ * since session ids are only unique within one journal). The environment is inherited, so every
  * descendant carries them too, even one that called `setsid` and was
  * re-parented to init. A tree is therefore found three ways, and all three are
  * signalled:
@@ -20,7 +21,9 @@
  * await tree.gone;           // resolves once the root has exited and nothing marked is left
  *
  * // A session's leftovers, e.g. after the previous host was SIGKILLed:
- * await sweepMarkedProcesses({ name: SESSION_MARKER_ENV, value: sessionId });
+ * await sweepSessionProcesses(sessionId, { scope: journal.scope });
+ * // Everything of this journal that no live session owns:
+ * await sweepScopeProcesses(journal.scope, { keep: (id) => id !== undefined && live.has(id) });
  * ```
  *
  * The escalation timers are module-level, not the actor's: XState's `stop()`
@@ -29,6 +32,7 @@
  * are cleared as soon as the tree is gone.
  */
 import { runAfter } from './batchedTimers.js';
+import { type EnvMarker, signalPid, treeMembers } from './markers.js';
 import {
   hasProcfs,
   isProcessAlive,
@@ -37,16 +41,25 @@ import {
   scanSoon,
 } from './procfs.js';
 
-/** Carries the unique id of the `fromProcess` actor that spawned the process. */
-export const PROCESS_MARKER_ENV = 'XSTATE_OTP_PROCESS';
-/** Carries the session id a process was spawned for (when it was). */
-export const SESSION_MARKER_ENV = 'XSTATE_OTP_SESSION';
-
-/** An environment variable that marks the processes of one tree or one session. */
-export interface EnvMarker {
-  name: string;
-  value: string;
-}
+export {
+  type EnvMarker,
+  type MarkerMatch,
+  PROCESS_MARKER_ENV,
+  SCOPE_MARKER_ENV,
+  SESSION_MARKER_ENV,
+  treeMembers,
+} from './markers.js';
+export {
+  findMarkedProcesses,
+  findSessionProcesses,
+  type ScopeSweepOptions,
+  type SessionSweepOptions,
+  type SweepOptions,
+  type SweepResult,
+  sweepMarkedProcesses,
+  sweepScopeProcesses,
+  sweepSessionProcesses,
+} from './sweep.js';
 
 export interface ProcessTreeOptions {
   /** Root pid; the root leads its own process group. */
@@ -66,53 +79,6 @@ export interface ProcessTreeOptions {
 // 10 ms slots, see batchedTimers.)
 const FIRST_POLL_MS = 10;
 const MAX_POLL_MS = 100;
-
-/** Pids in `table` that belong to the tree: marked ones, and descendants of `roots` and of those. */
-export function treeMembers(
-  table: readonly ProcRecord[],
-  marker: EnvMarker,
-  roots: readonly number[] = [],
-): number[] {
-  const members = new Set<number>();
-  for (const record of table) {
-    if (record.markers.get(marker.name) === marker.value) members.add(record.pid);
-  }
-  // Never ourselves, nor (through us) our other children: a host that was itself
-  // spawned by xstate-otp inherited a session marker.
-  members.delete(process.pid);
-  const hasParents = table.some((record) => record.ppid !== undefined);
-  if (hasParents) {
-    const children = new Map<number, number[]>();
-    for (const record of table) {
-      if (record.ppid === undefined) continue;
-      const siblings = children.get(record.ppid);
-      if (siblings) siblings.push(record.pid);
-      else children.set(record.ppid, [record.pid]);
-    }
-    const queue = [...roots, ...members];
-    for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
-      for (const child of children.get(pid) ?? []) {
-        if (!members.has(child)) {
-          members.add(child);
-          queue.push(child);
-        }
-      }
-    }
-  }
-  // Roots are signalled through their process group by the caller.
-  for (const root of roots) members.delete(root);
-  return [...members];
-}
-
-function signalPid(pid: number, signal: NodeJS.Signals): void {
-  if (pid <= 1) return;
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone, or not ours to signal.
-  }
-}
-
 function signalGroupOf(pid: number, signal: NodeJS.Signals): void {
   if (pid <= 1) return;
   try {
@@ -317,76 +283,4 @@ export function killTreesSync(trees: Iterable<ProcessTree>): void {
     // The root was only reached through its group; make sure it is not spared.
     if (!tree.rootHasExited && isProcessAlive(tree.pid)) signalPid(tree.pid, 'SIGKILL');
   }
-}
-
-/** Pids of the live processes carrying `marker` (empty without `/proc`). */
-export function findMarkedProcesses(marker: EnvMarker): number[] {
-  const table = readProcessTable([marker.name]);
-  return table ? treeMembers(table, marker) : [];
-}
-
-export interface SweepOptions {
-  /** First signal sent. Default `'SIGTERM'`. */
-  signal?: NodeJS.Signals;
-  /** SIGKILL what is left after this many ms. Default 5000; 0 sends SIGKILL at once. */
-  forceKillAfterMs?: number;
-}
-
-export interface SweepResult {
-  /** Every pid found carrying the marker (and their descendants). */
-  pids: number[];
-  /** Those still alive when the sweep gave up (SIGKILL ignored for 2 s: stuck in the kernel). */
-  survivors: number[];
-}
-
-// After SIGKILL, a process can only survive while stuck in an uninterruptible
-// kernel call: stop waiting for it at some point rather than hang the caller.
-const SIGKILL_PATIENCE_MS = 2000;
-
-/**
- * Kills every process carrying `marker` and its descendants: `signal`
- * first, SIGKILL after `forceKillAfterMs`, and resolves once none is left
- * (or, for a process that survives SIGKILL for 2 s, with it in `survivors`).
- * The session layer calls it with `SESSION_MARKER_ENV` when a session ends,
- * and at startup for sessions of a host that died (their processes
- * survived it). Linux only; elsewhere it finds nothing and resolves at once.
- *
- * Marker values must be unique to what you mean to kill: a session id reused
- * by another live host on the same machine would match its processes too.
- */
-export async function sweepMarkedProcesses(
-  marker: EnvMarker,
-  options: SweepOptions = {},
-): Promise<SweepResult> {
-  const signal = options.signal ?? 'SIGTERM';
-  const forceKillAfterMs = options.forceKillAfterMs ?? 5000;
-  const found = new Set<number>();
-  const deadline = Date.now() + forceKillAfterMs;
-  const giveUpAt = deadline + SIGKILL_PATIENCE_MS;
-  let current: NodeJS.Signals = forceKillAfterMs <= 0 ? 'SIGKILL' : signal;
-  let pollMs = FIRST_POLL_MS;
-  for (;;) {
-    const table = await scanSoon([marker.name], { parents: true });
-    if (!table) break;
-    const members = treeMembers(table, marker);
-    if (members.length === 0) break;
-    if (Date.now() >= giveUpAt) return { pids: [...found], survivors: members };
-    if (current !== 'SIGKILL' && Date.now() >= deadline) current = 'SIGKILL';
-    for (const pid of members) {
-      // Signal each process once per signal kind; SIGKILL again is harmless.
-      if (!found.has(pid) || current === 'SIGKILL') signalPid(pid, current);
-      found.add(pid);
-    }
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-    pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
-  }
-  return { pids: [...found], survivors: [] };
-}
-
-/** `sweepMarkedProcesses` for the processes of one session (`ProcessInput.sessionId`). */
-export function sweepSessionProcesses(
-  sessionId: string,
-  options: SweepOptions = {},
-): Promise<SweepResult> {
-  return sweepMarkedProcesses({ name: SESSION_MARKER_ENV, value: sessionId }, options);
 }

@@ -3,6 +3,9 @@
  * process sessions with deterministic outcomes and check that no process
  * outlives them.
  */
+// Must stay first: a clear error on an old Node.js before a dependency fails obscurely.
+import '../requireNodeVersion.js';
+
 export {
   countDescendants,
   type FixtureCommand,

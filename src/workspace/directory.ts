@@ -14,13 +14,14 @@
  * ours to remove.
  */
 import { lstat, mkdir, rm } from 'node:fs/promises';
+import { errorMessage } from '../errorMessage.js';
 import { WorkspaceError } from '../errors.js';
 import { defaultWorkspaceRoot } from './paths.js';
 
 /** Turns a file-system error into a `WorkspaceError` naming its cause. */
 export function fsFailure(error: unknown, doing: string): WorkspaceError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new WorkspaceError('permission', `no permission ${doing} (${message})`, {
       cause: error,

@@ -19,6 +19,7 @@
  * files in the user's repository; what it made is then removed. An aborted
  * creation rejects with `WorkspaceError('aborted')` and leaves nothing.
  */
+import { errorMessage } from '../errorMessage.js';
 import { WorkspaceError } from '../errors.js';
 import type { Outcome } from '../journal/index.js';
 import { pathExists, prepareRoot } from './directory.js';
@@ -42,8 +43,6 @@ export interface ReleasedWorkspace {
   kept: boolean;
   error?: string;
 }
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** What a session's children are told: the path, and the branch of a worktree. */
 export function workspaceLocation(plan: WorkspacePlan): WorkspaceLocation {
@@ -90,7 +89,7 @@ export async function createWorkspace(
   } catch (error) {
     throw new WorkspaceError(
       'workspace_failed',
-      `could not record workspace ${plan.path} before creating it (${messageOf(error)})`,
+      `could not record workspace ${plan.path} before creating it (${errorMessage(error)})`,
       { cause: error },
     );
   }
@@ -100,7 +99,7 @@ export async function createWorkspace(
     else await createTempDir(plan.path);
   } catch (error) {
     // Each kind's create undoes its own partial work before it throws.
-    await record(event('rolled_back', messageOf(error))).catch(() => {});
+    await record(event('rolled_back', errorMessage(error))).catch(() => {});
     throw error;
   }
   if (signal?.aborted) {
@@ -108,7 +107,7 @@ export async function createWorkspace(
       await removeWorkspace(plan);
       await record(event('rolled_back', 'abandoned')).catch(() => {});
     } catch (error) {
-      await record(event('kept', messageOf(error))).catch(() => {});
+      await record(event('kept', errorMessage(error))).catch(() => {});
     }
     throw abandoned(plan);
   }
@@ -136,7 +135,7 @@ export async function releaseWorkspace(
   try {
     await removeWorkspace(plan);
   } catch (error) {
-    const message = messageOf(error);
+    const message = errorMessage(error);
     const kept = await pathExists(plan.path);
     await note(kept ? 'kept' : 'removed', message);
     return { kept, error: message };

@@ -11,7 +11,7 @@
  * so once it is, the dashboard keeps serving it (the sessions, their
  * outcomes, output and journal records) until Ctrl-C.
  */
-import type { SessionManager } from '../../manager/sessionManager.js';
+import type { SessionManager } from '../../manager/createSessionManager.js';
 import { untilInterrupted } from '../dashboardCommand.js';
 import type { CliIo } from '../io.js';
 

@@ -8,14 +8,16 @@
  * progress.stop();   // last draw; stops following the dashboard
  * ```
  */
+
+import type { SessionManager } from '../../manager/createSessionManager.js';
 import type { SessionView } from '../../manager/dashboardStore.js';
-import type { SessionManager } from '../../manager/sessionManager.js';
 import { formatDuration } from '../format.js';
 import type { Output } from '../io.js';
 import { sessionTableLines } from '../sessionTable.js';
 import type { Painter } from '../table.js';
 import { createLiveView } from './liveView.js';
 import { createPlainLog } from './plainLog.js';
+import { LIVE_REASON_WIDTH } from './summary.js';
 
 export interface Progress {
   /** The run's rows, in created order. */
@@ -42,7 +44,7 @@ export function showProgress(
           now: Date.now(),
           painter,
           columns: ['id', 'what', 'state', 'restarts', 'duration', 'reason'],
-          reasonWidth: 48,
+          reasonWidth: LIVE_REASON_WIDTH,
         }),
         painter.dim(
           `${current.length - ended} running, ${ended} ended, ${formatDuration(Date.now() - startedAt)}`,

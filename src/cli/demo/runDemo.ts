@@ -9,7 +9,10 @@
  * The run:
  * 1. Opens the manager on the journal. That replays it: sessions of earlier
  *    runs are shown, and sessions a previous run left without an outcome
- *    (it was cut short) are recorded as `interrupted` right then.
+ *    (it was cut short) are recorded as `interrupted` right then. Nothing is
+ *    printed before the journal is known to be usable: opened, and on a disk
+ *    with room for the run, so a journal that cannot work fails with one
+ *    line on stderr and nothing on stdout.
  * 2. Starts the six sessions of `script.ts` as run `run<N>` and shows them:
  *    a live table in a terminal, one line per change otherwise.
  * 3. Once all have ended, checks that no process carrying one of the run's
@@ -24,18 +27,20 @@
  * graceful Ctrl-C calls `manager.stop()` instead: its sessions end
  * `cancelled`.)
  */
-import { resolve } from 'node:path';
+import { statfs } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import { JournalError } from '../../errors.js';
 import { createInspectionFile, type InspectionFile } from '../../inspect/inspectionFile.js';
-import type { TerminalRecord } from '../../journal/index.js';
-import { createSessionManager } from '../../manager/sessionManager.js';
+import { createFileJournal, type FileJournal, type TerminalRecord } from '../../journal/index.js';
+import { createSessionManager, type SessionManager } from '../../manager/createSessionManager.js';
 import { findMarkedProcesses, SESSION_MARKER_ENV } from '../../process/processTree.js';
 import { hasProcfs } from '../../process/procfs.js';
 import { startScenario } from '../../testing/scenario.js';
 import { CliError } from '../errors.js';
 import { oneLine } from '../format.js';
 import { type CliIo, wantsColor } from '../io.js';
+import { journalFailure } from '../journalErrors.js';
 import { createPainter } from '../table.js';
 import { startDemoDashboard } from './demoDashboard.js';
 import { previousRunLines } from './previousRuns.js';
@@ -53,16 +58,43 @@ export interface DemoOptions {
   dashboard?: { port: number; host: string } | undefined;
 }
 
-async function openManager(
-  journalPath: string,
-  inspect: ((event: InspectionEvent) => void) | undefined,
-) {
+/** What a run writes to the journal is a few KiB; refuse to start with less than this free. */
+const MIN_FREE_BYTES = 64 * 1024;
+
+/** Fails on a disk too full for the run, before anything is shown (ENOSPC mid-run can only be reported). */
+async function checkFreeSpace(journal: FileJournal): Promise<void> {
+  let free: number;
   try {
-    return await createSessionManager({ journal: journalPath, ...(inspect ? { inspect } : {}) });
+    const stats = await statfs(dirname(journal.realPath));
+    free = stats.bavail * stats.bsize;
+  } catch {
+    return; // No statfs here: the appends will say it if the disk is full.
+  }
+  if (free < MIN_FREE_BYTES) {
+    throw new CliError(
+      `cannot write the journal ${journal.path}: the disk is full (${Math.floor(free / 1024)} KiB free; the demo needs ${MIN_FREE_BYTES / 1024} KiB). Free some space, or pass --journal PATH on another disk, and run the command again`,
+    );
+  }
+}
+
+async function openManager(
+  journal: FileJournal,
+  inspect: ((event: InspectionEvent) => void) | undefined,
+): Promise<SessionManager> {
+  let manager: SessionManager;
+  try {
+    manager = await createSessionManager({ journal, ...(inspect ? { inspect } : {}) });
   } catch (error) {
-    if (error instanceof JournalError) throw new CliError(oneLine(error.message));
+    if (error instanceof JournalError) throw journalFailure(error);
     throw error;
   }
+  try {
+    await checkFreeSpace(journal);
+  } catch (error) {
+    await manager.stop();
+    throw error;
+  }
+  return manager;
 }
 
 function openInspection(path: string | undefined): InspectionFile | undefined {
@@ -121,13 +153,19 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> 
     });
 
   const openedAt = Date.now();
-  const manager = await openManager(journalPath, inspect);
+  const journal = createFileJournal(journalPath);
+  const manager = await openManager(journal, inspect);
   const run = nextRunName(manager.listSessions());
   const scripts = demoScripts(run, options.pace ?? 1);
   const ids = scripts.map((script) => script.id);
   write([
     painter.bold('xstate-otp demo'),
     `Journal: ${journalPath}`,
+    ...(journal.stats.tornPath === undefined
+      ? []
+      : [
+          `Its last line was torn (${journal.stats.repairedBytes} bytes without a newline: a crash mid-write); it was moved to ${journal.stats.tornPath}.`,
+        ]),
     '',
     ...previousRunLines(manager.listSessions(), openedAt, painter),
     '',
@@ -147,12 +185,16 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> 
   try {
     records = await Promise.all(startScenario(manager, scripts).map((session) => session.done));
   } catch (error) {
-    await dashboard?.close();
-    throw error;
-  } finally {
+    // The journal failed (the disk filled up) or a session could not run: no process outlives the demo.
     stopListening();
     progress.stop();
+    await manager.stop().catch(() => {});
+    await inspection?.close().catch(() => {});
+    await dashboard?.close();
+    throw error instanceof JournalError ? journalFailure(error) : error;
   }
+  stopListening();
+  progress.stop();
 
   // Each session swept its marker when it ended: nothing may carry one now.
   const leftovers = leftoverPids(ids);

@@ -8,8 +8,12 @@ import type { TerminalRecord } from '../../journal/index.js';
 import type { SessionView } from '../../manager/dashboardStore.js';
 import { EXPECTED_OUTCOME, type ScriptedSession } from '../../testing/scenario.js';
 import { formatDuration } from '../format.js';
-import { countLine, sessionTableLines } from '../sessionTable.js';
+import { commandHint } from '../invocation.js';
+import { countLine, reasonLines, sessionTableLines } from '../sessionTable.js';
 import type { Painter } from '../table.js';
+
+/** The live table's REASON width. */
+export const LIVE_REASON_WIDTH = 48;
 
 export interface RunReport {
   run: string;
@@ -41,16 +45,19 @@ export function summaryLines(report: RunReport, painter: Painter): string[] {
       `Run ${report.run} finished in ${formatDuration(report.tookMs)}: ${countLine(report.rows)}.`,
     ),
   ];
+  // The live table cut reasons at 48 characters, the plain one at 90: either way, whole below it.
+  const reasonWidth = report.tableShown ? LIVE_REASON_WIDTH : 90;
   if (!report.tableShown) {
     lines.push(
       ...sessionTableLines(report.rows, {
         now: Date.now(),
         painter,
         columns: ['id', 'what', 'state', 'restarts', 'duration', 'reason'],
-        reasonWidth: 90,
+        reasonWidth,
       }).map((line) => `  ${line}`),
     );
   }
+  lines.push(...reasonLines(report.rows, { reasonWidth }).map((line) => `  ${line}`));
   const unexpected = surprises(report);
   lines.push(
     unexpected.length === 0
@@ -62,7 +69,8 @@ export function summaryLines(report: RunReport, painter: Painter): string[] {
         ? 'No process left behind: none carries a session marker of this run.'
         : painter.red(`Processes left behind: ${report.leftovers.join(', ')}.`),
     `Journal: ${report.journalPath}`,
-    `  xstate-otp sessions --journal ${report.journalPath}   lists every run; run the demo again to see this one from the journal.`,
+    `  ${commandHint(['sessions', '--journal', report.journalPath])}`,
+    '  lists every run; run the demo again to see this one from the journal.',
   );
   if (report.inspection) {
     lines.push(

@@ -1,0 +1,99 @@
+/**
+ * Which processes belong to what: the marker environment variables every
+ * spawned process carries, and the walk that finds a tree's members in a
+ * process table (see `procfs.ts`).
+ *
+ * ```ts
+ * const table = readProcessTable([SESSION_MARKER_ENV], { parents: true });
+ * treeMembers(table, { name: SESSION_MARKER_ENV, value: 'a1' }); // marked pids and their descendants
+ * treeMembers(table, (markers) => (markers.get(SCOPE_MARKER_ENV) === scope ? true : undefined));
+ * ```
+ *
+ * The environment is inherited, so a descendant carries its ancestor's
+ * markers even after `setsid` and re-parenting to init; the parent-pid walk
+ * catches one that scrubbed its environment.
+ */
+import type { ProcRecord } from './procfs.js';
+
+/** Carries the unique id of the `fromProcess` actor that spawned the process. */
+export const PROCESS_MARKER_ENV = 'XSTATE_OTP_PROCESS';
+/** Carries the session id a process was spawned for (when it was). */
+export const SESSION_MARKER_ENV = 'XSTATE_OTP_SESSION';
+/**
+ * Carries the scope of the journal whose manager spawned the process
+ * (`journalScope` of its real path, random for a memory journal), next to
+ * `SESSION_MARKER_ENV`: session ids are only unique within one journal.
+ */
+export const SCOPE_MARKER_ENV = 'XSTATE_OTP_SCOPE';
+
+/** An environment variable that marks the processes of one tree or one session. */
+export interface EnvMarker {
+  name: string;
+  value: string;
+}
+
+/**
+ * Whether a process belongs: `true` it does, `false` it never does (not even
+ * as the descendant of one that does), `undefined` only as a descendant.
+ */
+export type MarkerMatch = (markers: ReadonlyMap<string, string>) => boolean | undefined;
+
+/** Processes carrying `marker`; descendants whatever they carry. */
+export const carrying =
+  (marker: EnvMarker): MarkerMatch =>
+  (markers) =>
+    markers.get(marker.name) === marker.value ? true : undefined;
+
+/**
+ * Pids in `table` that belong to the tree: matching ones, and descendants of
+ * `roots` and of those (unless `match` rules them out).
+ */
+export function treeMembers(
+  table: readonly ProcRecord[],
+  matcher: EnvMarker | MarkerMatch,
+  roots: readonly number[] = [],
+): number[] {
+  const match = typeof matcher === 'function' ? matcher : carrying(matcher);
+  const members = new Set<number>();
+  const excluded = new Set<number>();
+  for (const record of table) {
+    const verdict = match(record.markers);
+    if (verdict === true) members.add(record.pid);
+    else if (verdict === false) excluded.add(record.pid);
+  }
+  // Never ourselves, nor (through us) our other children: a host that was itself
+  // spawned by xstate-otp inherited a session marker.
+  members.delete(process.pid);
+  const hasParents = table.some((record) => record.ppid !== undefined);
+  if (hasParents) {
+    const children = new Map<number, number[]>();
+    for (const record of table) {
+      if (record.ppid === undefined) continue;
+      const siblings = children.get(record.ppid);
+      if (siblings) siblings.push(record.pid);
+      else children.set(record.ppid, [record.pid]);
+    }
+    const queue = [...roots, ...members];
+    for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
+      for (const child of children.get(pid) ?? []) {
+        if (!members.has(child) && !excluded.has(child)) {
+          members.add(child);
+          queue.push(child);
+        }
+      }
+    }
+  }
+  // Roots are signalled through their process group by the caller.
+  for (const root of roots) members.delete(root);
+  return [...members];
+}
+
+/** Signals one process; one that is gone (or not ours) is no error. */
+export function signalPid(pid: number, signal: NodeJS.Signals): void {
+  if (pid <= 1) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone, or not ours to signal.
+  }
+}
