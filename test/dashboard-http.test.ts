@@ -207,6 +207,8 @@ describe('actions', () => {
     expect(after).not.toBe(before);
     expect(before.getSnapshot().status).toBe('stopped');
     expect(after.getSnapshot().value).toBe('idle');
+    // An admin restart, not a crash: it counts toward neither restarts nor intensity.
+    expect(manager.getSession('a')?.restarts).toBe(0);
 
     expect((await api.post('/api/sessions/a/children/agent/terminate')).status).toBe(200);
     expect(manager.getChild('a', 'agent')).toBeUndefined();
