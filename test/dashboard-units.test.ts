@@ -165,4 +165,18 @@ describe('session logs', () => {
     expect(logs.has('a')).toBe(false);
     expect(logs.has('b')).toBe(true);
   });
+
+  it('keeps at most maxBytes per session, however many entries that is', () => {
+    const logs = new SessionLogs<{ seq: number; text: string }>({
+      perSession: 1000,
+      maxBytes: 10,
+      keepEnded: 1,
+    });
+    for (let i = 0; i < 5000; i++) {
+      const text = `l${i % 10}${i % 10}`;
+      logs.push('a', (seq) => ({ seq, text }), text.length);
+    }
+    // Three-character lines, ten characters: the last three.
+    expect(logs.since('a').map((e) => e.text)).toEqual(['l77', 'l88', 'l99']);
+  });
 });

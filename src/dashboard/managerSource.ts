@@ -67,6 +67,8 @@ export interface ManagerSourceOptions {
   journal?: string | undefined;
   /** Output lines kept per session. Default 500. */
   outputLines?: number;
+  /** Output kept per session, in characters. Default 64 Ki. */
+  outputBytes?: number;
   /** Events kept per watched session. Default 200. */
   events?: number;
   /** Ended sessions whose output and events stay in memory. Default 200. */
@@ -98,6 +100,7 @@ export function managerSource(
   const keepEnded = options.keepEnded ?? 200;
   const output = new SessionLogs<OutputLine>({
     perSession: options.outputLines ?? 500,
+    maxBytes: options.outputBytes ?? 64 * 1024,
     keepEnded,
   });
   const events = new SessionLogs<RecordedEvent>({ perSession: options.events ?? 200, keepEnded });
@@ -144,13 +147,12 @@ export function managerSource(
     attached.add(ref);
     ref.on('process.output', (emitted: { stream: 'stdout' | 'stderr'; line: string }) => {
       if (closed) return;
-      output.push(sessionId, (seq) => ({
-        seq,
-        at: now(),
-        child: childId,
-        stream: emitted.stream,
-        line: clip(emitted.line, MAX_LINE),
-      }));
+      const line = clip(emitted.line, MAX_LINE);
+      output.push(
+        sessionId,
+        (seq) => ({ seq, at: now(), child: childId, stream: emitted.stream, line }),
+        line.length,
+      );
       notifyWatchers(sessionId);
     });
   };
@@ -215,14 +217,19 @@ export function managerSource(
       if (!target) return;
       const source = inspection.sourceRef && index.get(inspection.sourceRef);
       const event = inspection.event;
-      events.push(target.sessionId, (seq) => ({
-        seq,
-        at: now(),
-        target: target.label,
-        ...(source && source.sessionId === target.sessionId ? { source: source.label } : {}),
-        type: String(event.type),
-        data: clip(JSON.stringify(toSafeJson(event)) ?? '', MAX_EVENT_TEXT),
-      }));
+      const data = clip(JSON.stringify(toSafeJson(event)) ?? '', MAX_EVENT_TEXT);
+      events.push(
+        target.sessionId,
+        (seq) => ({
+          seq,
+          at: now(),
+          target: target.label,
+          ...(source && source.sessionId === target.sessionId ? { source: source.label } : {}),
+          type: String(event.type),
+          data,
+        }),
+        data.length,
+      );
       notifyWatchers(target.sessionId);
     } else if (inspection.type === '@xstate.snapshot') {
       const target = index.get(inspection.actorRef);

@@ -216,7 +216,7 @@ async function handleApi(
     }
     return;
   }
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
+  if (req.method !== 'GET') {
     sendError(res, 405, 'method_not_allowed', 'This path takes GET.', { Allow: 'GET' });
     return;
   }

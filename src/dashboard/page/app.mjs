@@ -70,7 +70,7 @@ function Dashboard({ token }) {
     ${
       route === undefined
         ? html`<main>
-            <${LiveChart} stats=${list.stats} version=${list.version} />
+            <${LiveChart} stats=${list.stats} />
             <${SessionTable} list=${list} version=${list.version} token=${token} />
           </main>`
         : html`<${SessionPage} key=${route} id=${route} api=${api} token=${token} readOnly=${list.readOnly} />`
