@@ -231,14 +231,17 @@ describe('actions', () => {
     const path = join(dir, 'journal.jsonl');
     const journaled = await createSessionManager({ journal: path });
     journaled.createSession({ id: 'j1', children: [{ id: 'agent', logic: agentMachine }] });
+    journaled.createSession({ id: 'j2', children: [{ id: 'agent', logic: agentMachine }] });
+    // Its terminal record is durable once this resolves, and j1's `created` was appended before it.
+    await journaled.terminateSession('j2');
     const source = await openJournalSource(path);
     const view = await serveDashboard(source, { port: 0 });
     try {
       const api = apiClient(view);
       expect(view.readOnly).toBe(true);
       const list = await api.get('/api/sessions');
-      // Its host holds the journal: the session is live (`starting` or `running`, as journaled so far).
-      expect(list.body.sessions).toMatchObject([{ id: 'j1' }]);
+      // Its host holds the journal: j1 is live (`starting` or `running`, as journaled so far).
+      expect(list.body.sessions).toMatchObject([{ id: 'j1' }, { id: 'j2', state: 'cancelled' }]);
       expect(['starting', 'running']).toContain(list.body.sessions[0].state);
       for (const path of [
         '/api/sessions/j1/terminate',
