@@ -16,6 +16,7 @@ import { agentMachine } from './helpers/dashboard.js';
 
 const XSS_TITLE = '<img src=x onerror="window.__xss = 1">';
 const XSS_NOTE = '<script>window.__xss = 2</script>';
+const REASON = 'superseded by <b onclick="window.__xss = 4">build</b>';
 const screenshots = process.env.UPDATE_SCREENSHOT === '1';
 const docs = (name: string) => fileURLToPath(new URL(`../docs/${name}`, import.meta.url));
 
@@ -26,6 +27,8 @@ let dashboard: DashboardServer;
 let browser: LaunchedChromium;
 let page: Page;
 const processPids: number[] = [];
+/** Console errors and uncaught exceptions in the page: there must be none (CSP violations included). */
+const pageProblems: string[] = [];
 
 function agentSession(id: string, metadata?: Record<string, unknown>) {
   return manager.createSession({
@@ -68,10 +71,14 @@ describe.runIf(run)('the dashboard page in chromium', () => {
         },
       ],
     });
-    await manager.terminateSession('fix-login', 'superseded by build');
+    await manager.terminateSession('fix-login', REASON);
     dashboard = await serveDashboard(manager, { port: 0, sampleMs: 200 });
     browser = await launchChromium();
     page = await browser.context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageProblems.push(message.text());
+    });
+    page.on('pageerror', (error) => pageProblems.push(error.message));
   }, 30_000);
 
   afterAll(async () => {
@@ -128,6 +135,12 @@ describe.runIf(run)('the dashboard page in chromium', () => {
     await expect(page.locator('.fields').textContent()).resolves.toContain(XSS_TITLE);
     expect(await page.evaluate(() => document.querySelectorAll('img, main script').length)).toBe(0);
     expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+    await page.goBack();
+    // A reason is session data too.
+    await page.locator('tr[data-session="fix-login"] a').click();
+    await page.locator('main.session[data-session="fix-login"]').waitFor();
+    await expect(page.locator('.fields').textContent()).resolves.toContain(REASON);
+    expect(await page.evaluate(() => document.querySelectorAll('main b').length)).toBe(0);
     await page.goBack();
   });
 
@@ -206,5 +219,6 @@ describe.runIf(run)('the dashboard page in chromium', () => {
     await page.locator('main.session h1 .state-cancelled').waitFor();
     await expect(page.locator('button[data-action="terminate-session"]').count()).resolves.toBe(0);
     await waitForPidsGone([testsPid]);
+    expect(pageProblems).toEqual([]);
   });
 });
