@@ -227,14 +227,21 @@ export function SessionPage({ id, api, token, readOnly }) {
         )}
       </div>
     </section>
-    <section>
-      <h2>Recent events</h2>
-      <${Events} events=${detail.events} />
-    </section>
-    <section>
-      <h2>Output</h2>
-      <${Output} lines=${detail.output} />
-    </section>
+    ${
+      readOnly
+        ? html`<section>
+            <h2>Events and output</h2>
+            <p class="muted">A journal keeps neither: they are shown live, by a dashboard on the host.</p>
+          </section>`
+        : html`<section>
+              <h2>Recent events</h2>
+              <${Events} events=${detail.events} />
+            </section>
+            <section>
+              <h2>Output</h2>
+              <${Output} lines=${detail.output} />
+            </section>`
+    }
     <section>
       <h2>Journal</h2>
       <${Journal} records=${detail.journal} />
