@@ -32,6 +32,7 @@ const SCENARIOS = [
   'scale',
   'journal',
   'processes',
+  'cluster',
   'dashboard',
 ];
 const EXIT_GRACE_MS = 5000;
