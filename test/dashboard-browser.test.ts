@@ -186,6 +186,28 @@ describe.runIf(run)('the dashboard page in chromium', () => {
     }
   });
 
+  it("counts down a child's restart backoff in the tree", async () => {
+    manager.createSession({
+      id: 'backing-off',
+      intensity: 5,
+      children: [
+        { id: 'agent', logic: agentMachine, backoff: { minMs: 60_000, maxMs: 60_000, jitter: 0 } },
+      ],
+    });
+    manager.getChild('backing-off', 'agent')!.send({ type: 'CRASH' });
+    await page.goto(`${dashboard.url}&session=backing-off`);
+    const node = page.locator('[data-node="agent"]');
+    await node.locator('.status-restarting').waitFor();
+    const text = (await node.locator('.backoff').textContent()) ?? '';
+    expect(text).toMatch(/^restart in \d+\.\ds$/);
+    // Counting down from a minute: whatever the machine's speed, well above zero.
+    const left = Number(/[\d.]+/.exec(text)![0]);
+    expect(left).toBeGreaterThan(30);
+    expect(left).toBeLessThanOrEqual(60);
+    await manager.terminateSession('backing-off');
+    await page.goto(`${dashboard.url}&session=build`);
+  });
+
   it('a child restarted from the page starts again; a session terminated from the page ends', async () => {
     await page.locator('main.session[data-session="build"]').waitFor();
     const before = manager.getChild('build', 'agent');

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
 import { DashboardError } from '../src/dashboard/dashboardError.js';
 import { type DashboardServer, openJournalSource, serveDashboard } from '../src/dashboard/index.js';
 import { createSessionManager, fromProcess, type SessionManager } from '../src/index.js';
@@ -148,6 +149,47 @@ describe('reading', () => {
 
     await manager.stop();
     await waitForPidsGone([pid]);
+  });
+
+  it("shows a child's restart backoff: when it starts again, on the manager's clock", async () => {
+    const clock = new SimulatedClock();
+    clock.set(1_000);
+    const timed = await createSessionManager({ clock });
+    const view = await serveDashboard(timed, { port: 0 });
+    try {
+      timed.createSession({
+        id: 'b',
+        intensity: 5,
+        children: [
+          {
+            id: 'agent',
+            logic: agentMachine,
+            backoff: { minMs: 5_000, maxMs: 5_000, jitter: 0 },
+          },
+        ],
+      });
+      timed.getChild('b', 'agent')!.send({ type: 'CRASH' });
+      const api = apiClient(view);
+      const waiting = (await api.get('/api/sessions/b')).body;
+      const supervisor = waiting.tree.children.find(
+        (n: { kind: string }) => n.kind === 'supervisor',
+      );
+      expect(supervisor.children[0]).toMatchObject({
+        id: 'agent',
+        status: 'restarting',
+        nextRestartAt: 6_000,
+      });
+      expect(waiting.now).toBe(1_000);
+      clock.increment(5_000);
+      const restarted = (await api.get('/api/sessions/b')).body;
+      const again = restarted.tree.children.find((n: { kind: string }) => n.kind === 'supervisor');
+      expect(again.children[0]).toMatchObject({ id: 'agent', status: 'running', restarts: 1 });
+      expect(again.children[0].nextRestartAt).toBeUndefined();
+      expect(restarted.now).toBe(6_000);
+    } finally {
+      await view.close();
+      await timed.stop();
+    }
   });
 
   it('404 for an unknown session, on the detail and on its event stream', async () => {

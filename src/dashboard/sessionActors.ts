@@ -107,9 +107,8 @@ function withBackoff(node: SupervisionNode, supervisor: AnyActorRef): Supervisio
   const supervisorNode = node.children.find((child) => child.kind === 'supervisor');
   if (!supervisorNode) return node;
   const children = supervisorNode.children.map((child) => {
-    const next = (whichChild(supervisor, child.id) as { nextRestartAt?: unknown } | undefined)
-      ?.nextRestartAt;
-    return typeof next === 'number' ? { ...child, nextRestartAt: next } : child;
+    const next = whichChild(supervisor, child.id)?.nextRestartAt;
+    return next === undefined ? child : { ...child, nextRestartAt: next };
   });
   return {
     ...node,

@@ -13,12 +13,18 @@
 import { request } from 'node:http';
 import { setup } from 'xstate';
 
-/** A three-state agent: idle --GO--> working --FINISH--> done. */
+/** A three-state agent: idle --GO--> working --FINISH--> done; CRASH makes it fail. */
 export const agentMachine = setup({
-  types: { events: {} as { type: 'GO' } | { type: 'FINISH' } },
+  types: { events: {} as { type: 'GO' } | { type: 'FINISH' } | { type: 'CRASH' } },
+  actions: {
+    crash: () => {
+      throw new Error('the agent crashed');
+    },
+  },
 }).createMachine({
   id: 'agent',
   initial: 'idle',
+  on: { CRASH: { actions: 'crash' } },
   states: {
     idle: { on: { GO: 'working' } },
     working: { on: { FINISH: 'done' } },
