@@ -52,7 +52,7 @@ function activeNodes(machine: string): Promise<string[]> {
 
 describe.runIf(run)('the dashboard page in chromium', () => {
   beforeAll(async () => {
-    manager = await createSessionManager();
+    manager = await createSessionManager({ hostId: 'host-1' });
     agentSession('fix-login', { title: 'Fix the login redirect', ticket: 42 });
     agentSession('xss', { title: XSS_TITLE, note: XSS_NOTE });
     manager.createSession({
@@ -72,7 +72,28 @@ describe.runIf(run)('the dashboard page in chromium', () => {
       ],
     });
     await manager.terminateSession('fix-login', REASON);
+    // A completed session and a failed one, for the table and the screenshot.
+    const docs = manager.createSession({
+      id: 'docs-update',
+      metadata: { title: 'Update the API docs' },
+      autoShutdown: 'any_significant',
+      children: [{ id: 'agent', logic: agentMachine, restart: 'transient', significant: true }],
+    });
+    manager.getChild('docs-update', 'agent')!.send({ type: 'GO' });
+    manager.getChild('docs-update', 'agent')!.send({ type: 'FINISH' });
+    await docs.done;
+    const broken = manager.createSession({
+      id: 'broken-env',
+      metadata: { title: 'Reproduce the CI failure' },
+      intensity: 0,
+      children: [{ id: 'agent', logic: agentMachine }],
+    });
+    manager.getChild('broken-env', 'agent')!.send({ type: 'CRASH' });
+    await broken.done;
+    agentSession('flaky-agent', { title: 'Retry the flaky migration' });
     dashboard = await serveDashboard(manager, { port: 0, sampleMs: 200 });
+    // Two restarts while the dashboard watches: they show in the restarts chart.
+    for (let i = 0; i < 2; i++) manager.getChild('flaky-agent', 'agent')!.send({ type: 'CRASH' });
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.on('console', (message) => {
@@ -94,7 +115,13 @@ describe.runIf(run)('the dashboard page in chromium', () => {
   it('shows the sessions, and a new one appears with no reload', async () => {
     await page.goto(dashboard.url);
     await page.locator('tr[data-session="build"]').waitFor();
-    await expect(page.locator('tr.row').count()).resolves.toBe(3);
+    await expect(page.locator('tr.row').count()).resolves.toBe(6);
+    await expect(
+      page.locator('tr[data-session="flaky-agent"] td.num').last().textContent(),
+    ).resolves.toBe('2');
+    await expect(page.locator('tr[data-session="broken-env"] .state').textContent()).resolves.toBe(
+      'failed',
+    );
     await page.evaluate(() => {
       (window as { __sameDocument?: boolean }).__sameDocument = true;
     });
@@ -122,7 +149,7 @@ describe.runIf(run)('the dashboard page in chromium', () => {
     await page.locator('.count[data-count="1"]').waitFor();
     await expect(page.locator('tr.row').getAttribute('data-session')).resolves.toBe('xss');
     await page.locator('input[name="search"]').fill('');
-    await page.locator('.count[data-count="4"]').waitFor();
+    await page.locator('.count[data-count="7"]').waitFor();
   });
 
   it('shows what a session supplies as text, and runs none of it', async () => {
