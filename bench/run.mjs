@@ -33,6 +33,7 @@ const SCENARIOS = [
   'journal',
   'processes',
   'cluster',
+  'dashboard',
 ];
 const EXIT_GRACE_MS = 5000;
 

@@ -29,8 +29,13 @@ export const size = (full, small) => (quick ? small : full);
  * short tinybench runs that alternate their order, and the median per task is
  * kept: on a shared 2-core machine the background load changes from second to
  * second, and interleaving makes both sides of a comparison see the same load.
+ * `clock: 'cpu'` times this process's CPU instead of wall time for one
+ * scenario (BENCH_CLOCK=cpu does it for all).
  */
-export async function microseconds(tasks, { time = size(3000, 900), batch = 1, rounds = 5 } = {}) {
+export async function microseconds(
+  tasks,
+  { time = size(3000, 900), batch = 1, rounds = 5, clock = cpuClock ? 'cpu' : 'wall' } = {},
+) {
   // BENCH_TASK=<name> runs that task only: for profiling one side of a comparison.
   const only = process.env.BENCH_TASK;
   const entries = Object.entries(tasks).filter(([name]) => !only || only === name);
@@ -40,7 +45,7 @@ export async function microseconds(tasks, { time = size(3000, 900), batch = 1, r
       time: time / rounds,
       warmupTime: round === 0 ? size(500, 200) : 50,
       throws: true,
-      ...(cpuClock ? { now: cpuNow } : {}),
+      ...(clock === 'cpu' ? { now: cpuNow } : {}),
     });
     const ordered = round % 2 === 0 ? entries : [...entries].reverse();
     // A full GC before each task: otherwise one task pays for the garbage

@@ -24,7 +24,7 @@ export const DIAGRAM_NAMES = ['session', 'supervisor', 'process'] as const;
 export type DiagramName = (typeof DIAGRAM_NAMES)[number];
 
 /** The commands with a help section of their own. */
-export const COMMANDS = ['demo', 'sessions', 'diagram'] as const;
+export const COMMANDS = ['demo', 'sessions', 'dashboard', 'diagram'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export type CommandLine =
@@ -37,9 +37,12 @@ export type CommandLine =
       /** Scales every delay of the script: 1 is watchable, `--fast` is 0.1. */
       pace: number;
       plain: boolean;
+      /** Serve the run on the web dashboard (`--dashboard`), at this address (port 0: any). */
+      dashboard?: { port: number; host: string } | undefined;
     }
   | { command: 'sessions'; journal: string; json: boolean }
-  | { command: 'diagram'; machine: DiagramName; markdown: boolean };
+  | { command: 'diagram'; machine: DiagramName; markdown: boolean }
+  | { command: 'dashboard'; journal: string; port: number; host: string };
 
 const ACCEPTED = [...COMMANDS, 'help'];
 
@@ -116,6 +119,24 @@ function parsePace(value: unknown): number {
   return pace;
 }
 
+function parsePort(value: unknown): number {
+  const port = Number(value);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || port > 65535) {
+    throw new UsageError(
+      `option '--port' needs a port number from 0 to 65535; got '${String(value)}'`,
+    );
+  }
+  return port;
+}
+
+/** `--port` and `--host` of the web dashboard: any free port, loopback, unless told otherwise. */
+function dashboardAddress(values: { port?: unknown; host?: unknown }) {
+  return {
+    port: values.port === undefined ? 0 : parsePort(values.port),
+    host: values.host === undefined ? '127.0.0.1' : nonEmpty(values.host, '--host'),
+  };
+}
+
 /** `--help`, `--version` and `help [command]` take nothing else. */
 function noMoreArguments(what: string, rest: readonly string[]): void {
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}' for '${what}'`);
@@ -164,12 +185,18 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
           fast: { type: 'boolean' },
           pace: { type: 'string' },
           plain: { type: 'boolean' },
+          dashboard: { type: 'boolean' },
+          port: { type: 'string' },
+          host: { type: 'string' },
         },
         0,
       );
       if (values.help) return { command: 'help', topic: 'demo' };
       if (values.fast && values.pace !== undefined) {
         throw new UsageError("use either '--fast' or '--pace', not both");
+      }
+      if (!values.dashboard && (values.port !== undefined || values.host !== undefined)) {
+        throw new UsageError("'--port' and '--host' go with '--dashboard'");
       }
       return {
         command: 'demo',
@@ -178,6 +205,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         inspect: values.inspect === undefined ? undefined : nonEmpty(values.inspect, '--inspect'),
         pace: values.fast ? 0.1 : values.pace === undefined ? 1 : parsePace(values.pace),
         plain: values.plain === true,
+        ...(values.dashboard ? { dashboard: dashboardAddress(values) } : {}),
       };
     }
     case 'sessions': {
@@ -211,6 +239,21 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         command: 'diagram',
         machine: machine as DiagramName,
         markdown: values.markdown === true,
+      };
+    }
+    case 'dashboard': {
+      const { values } = parse(
+        'dashboard',
+        rest,
+        { journal: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+        0,
+      );
+      if (values.help) return { command: 'help', topic: 'dashboard' };
+      return {
+        command: 'dashboard',
+        journal:
+          values.journal === undefined ? DEFAULT_JOURNAL : nonEmpty(values.journal, '--journal'),
+        ...dashboardAddress(values),
       };
     }
     default:

@@ -40,6 +40,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const { sessionsCommand } = await import('./sessionsCommand.js');
         return await sessionsCommand(io, line);
       }
+      case 'dashboard': {
+        const { dashboardCommand } = await import('./dashboardCommand.js');
+        return await dashboardCommand(io, line);
+      }
       case 'demo': {
         const { runDemo } = await import('./demo/runDemo.js');
         return await runDemo(io, line);

@@ -12,6 +12,7 @@ const TITLE = 'xstate-otp — Erlang/OTP-style supervision, sessions and process
 
 const SECTIONS: Record<CommandName, string> = {
   demo: `  xstate-otp demo [--journal PATH] [--inspect FILE] [--fast | --pace N] [--plain]
+                  [--dashboard [--port N] [--host H]]
       Run six scripted process sessions with mixed outcomes under a session
       manager and show them live. Ctrl-C cuts the run short: every process is
       killed, and the next run records the cut sessions as interrupted.
@@ -20,10 +21,18 @@ const SECTIONS: Record<CommandName, string> = {
         --fast           short delays (a run takes about a second)
         --pace N         scale every delay by N > 0 (default 1, about five seconds)
         --plain          one line per change, even in a terminal
+        --dashboard      also serve the run on the web dashboard and print its
+                         address; it keeps serving after the run until Ctrl-C
+        --port N, --host H   where it listens (default any free port, 127.0.0.1)
 `,
   sessions: `  xstate-otp sessions [--journal PATH] [--json]
       List the sessions recorded in a journal (default ${DEFAULT_JOURNAL}),
       as a table or as JSON. Reads the file only: safe while a host runs.
+`,
+  dashboard: `  xstate-otp dashboard [--journal PATH] [--port N] [--host H]
+      Serve a read-only web dashboard of a journal (default ${DEFAULT_JOURNAL}),
+      live or not, and print its address (with its access token). Reads the
+      file only: safe while a host runs. Ctrl-C stops it.
 `,
   diagram: `  xstate-otp diagram <${DIAGRAM_NAMES.join('|')}> [--markdown]
       Print the statechart as a Mermaid stateDiagram-v2
@@ -40,6 +49,7 @@ export function usage(topic?: CommandName): string {
 Usage:
 ${SECTIONS.demo}
 ${SECTIONS.sessions}
+${SECTIONS.dashboard}
 ${SECTIONS.diagram}
   xstate-otp --help | --version
   xstate-otp <command> --help | xstate-otp help <command>

@@ -42,6 +42,7 @@ import { oneLine } from '../format.js';
 import { type CliIo, wantsColor } from '../io.js';
 import { journalFailure } from '../journalErrors.js';
 import { createPainter } from '../table.js';
+import { startDemoDashboard } from './demoDashboard.js';
 import { previousRunLines } from './previousRuns.js';
 import { type Progress, showProgress } from './progress.js';
 import { demoScripts, nextRunName } from './script.js';
@@ -53,6 +54,8 @@ export interface DemoOptions {
   /** Scales every delay of the script (default 1: about five seconds). */
   pace?: number;
   plain?: boolean;
+  /** Serve the run on the web dashboard, and keep serving it after the run until Ctrl-C. */
+  dashboard?: { port: number; host: string } | undefined;
 }
 
 /** What a run writes to the journal is a few KiB; refuse to start with less than this free. */
@@ -173,6 +176,8 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> 
     '',
   ]);
 
+  const dashboard =
+    options.dashboard && (await startDemoDashboard(io, manager, journalPath, options.dashboard));
   const startedAt = Date.now();
   const progress = showProgress(io.out, manager, ids, { live, painter, startedAt });
   const stopListening = cutShortOnCtrlC(io, progress);
@@ -185,6 +190,7 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> 
     progress.stop();
     await manager.stop().catch(() => {});
     await inspection?.close().catch(() => {});
+    await dashboard?.close();
     throw error instanceof JournalError ? journalFailure(error) : error;
   }
   stopListening();
@@ -207,5 +213,6 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> 
     inspection: inspection && { path: inspection.path, events: inspectedEvents },
   };
   write(summaryLines(report, painter));
+  await dashboard?.holdUntilInterrupted();
   return surprises(report).length === 0 && (leftovers?.length ?? 0) === 0 ? 0 : 1;
 }

@@ -1,0 +1,141 @@
+/**
+ * Reading a journal file while someone else may be writing it: never the
+ * lock, never a write, and only the new bytes on each `refresh()`.
+ *
+ * ```ts
+ * const reader = createJournalReader('.xstate-otp/journal.jsonl');
+ * const { changed } = await reader.refresh();   // ids with new records (all of them the first time)
+ * reader.records('fix-42');                     // that session's records, in append order
+ * reader.summary('fix-42');                     // its `replayJournal` summary
+ * await reader.holder();                        // { pid } while a live process holds the lock
+ * ```
+ *
+ * Lines are parsed with the journal's own rules (`parseJournal`), complete
+ * lines only: a last line without its newline is read next time, once its
+ * writer has finished it (or never, if it is a torn tail the next `open()`
+ * moves aside). Any bad complete line stops the reader with a `JournalError`
+ * `corrupt` naming the line. A file that shrank or was replaced is read
+ * again from the start (`reset: true`). The whole-file counterpart is the
+ * journal's own `readJournal`; this one pays only for what is new.
+ */
+import { open } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { JournalError } from '../errors.js';
+import {
+  type JournalRecord,
+  realJournalPath,
+  replayJournal,
+  type SessionSummary,
+} from '../journal/index.js';
+import { readLockHolder } from '../journal/lockFile.js';
+import { corruptJournalError, parseJournal } from '../journal/parse.js';
+
+export interface JournalReader {
+  readonly path: string;
+  /** Reads what was appended since the last call. Rejects with `JournalError` (`io`, `corrupt`). */
+  refresh(): Promise<{ changed: Set<string>; reset: boolean }>;
+  /** Session ids in first-seen order. */
+  ids(): IterableIterator<string>;
+  records(sessionId: string): JournalRecord[];
+  summary(sessionId: string): SessionSummary | undefined;
+  /** The live process holding the journal's lock, if any (`<journal>.lock` names its pid). */
+  holder(): Promise<{ pid: number } | undefined>;
+}
+
+const errno = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code;
+
+export function createJournalReader(path: string): JournalReader {
+  const absolute = resolve(path);
+  // The file (and its lock) behind any symlink, as the journal itself resolves it.
+  const real = realJournalPath(absolute);
+  let offset = 0;
+  let inode: number | undefined;
+  let lineNumber = 0;
+  let bySession = new Map<string, JournalRecord[]>();
+  let summaries = new Map<string, SessionSummary>();
+  let reading: Promise<{ changed: Set<string>; reset: boolean }> | undefined;
+
+  const ioError = (error: unknown) =>
+    new JournalError('io', `Cannot read the journal ${absolute}: ${(error as Error).message}`, {
+      path: absolute,
+      cause: error,
+    });
+
+  const readNew = async (): Promise<{ changed: Set<string>; reset: boolean }> => {
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(real, 'r');
+    } catch (error) {
+      if (errno(error) === 'ENOENT') {
+        throw new JournalError('io', `No journal at ${absolute}.`, { path: absolute });
+      }
+      throw ioError(error);
+    }
+    try {
+      const stat = await handle.stat();
+      let reset = false;
+      if (inode !== undefined && (stat.ino !== inode || stat.size < offset)) {
+        reset = true;
+        offset = 0;
+        lineNumber = 0;
+        bySession = new Map();
+        summaries = new Map();
+      }
+      inode = stat.ino;
+      if (stat.size <= offset) return { changed: new Set(), reset };
+      const data = Buffer.alloc(stat.size - offset);
+      const { bytesRead } = await handle.read(data, 0, data.length, offset);
+      // Only complete lines: the rest is being written.
+      const complete = data.subarray(0, data.lastIndexOf(0x0a, bytesRead - 1) + 1);
+      const parsed = parseJournal(complete);
+      if (!parsed.ok) {
+        throw corruptJournalError(absolute, { ...parsed, line: lineNumber + parsed.line });
+      }
+      const kept = complete.subarray(0, parsed.keepBytes);
+      for (let i = kept.indexOf(0x0a); i !== -1; i = kept.indexOf(0x0a, i + 1)) lineNumber += 1;
+      offset += parsed.keepBytes;
+      const changed = new Set<string>();
+      for (const record of parsed.records) {
+        let list = bySession.get(record.sessionId);
+        if (!list) {
+          list = [];
+          bySession.set(record.sessionId, list);
+        }
+        list.push(record);
+        changed.add(record.sessionId);
+      }
+      for (const id of changed) {
+        const summary = replayJournal(bySession.get(id) ?? []).sessions[0];
+        if (summary) summaries.set(id, summary);
+      }
+      return { changed, reset };
+    } catch (error) {
+      throw error instanceof JournalError ? error : ioError(error);
+    } finally {
+      await handle.close();
+    }
+  };
+
+  return {
+    path: absolute,
+    refresh() {
+      // One read at a time: two at once would both read from the same offset.
+      reading ??= readNew().finally(() => {
+        reading = undefined;
+      });
+      return reading;
+    },
+    ids: () => bySession.keys(),
+    records: (sessionId) => [...(bySession.get(sessionId) ?? [])],
+    summary: (sessionId) => summaries.get(sessionId),
+    async holder() {
+      try {
+        const holder = await readLockHolder(`${real}.lock`);
+        return holder?.live ? { pid: holder.pid } : undefined;
+      } catch {
+        // An unreadable lock file names no holder; the records still stand.
+        return undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * One session's page: its view, actions, supervision tree, live statecharts,
+ * recent events, process output and journal records, fed by
+ * `/api/events?session=<id>` (the full detail first, then what changed).
+ */
+import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
+import { routeHash, sessionPath } from './api.mjs';
+import { useConfirm } from './confirm.mjs';
+import { clockTime, duration, isEnded } from './format.mjs';
+import { html } from './html.mjs';
+import { Statechart } from './statechart.mjs';
+import { StateBadge } from './table.mjs';
+import { SupervisionTree } from './tree.mjs';
+
+const MAX_EVENTS = 300;
+const MAX_LINES = 1000;
+
+function merge(detail, data) {
+  if (data.full || !detail) {
+    return { ...data, machines: data.machines, clockOffset: data.now - Date.now() };
+  }
+  const previous = new Map(detail.machines.map((machine) => [machine.id, machine]));
+  return {
+    ...detail,
+    view: data.view,
+    local: data.local,
+    tree: data.tree,
+    journal: data.journal,
+    now: data.now,
+    clockOffset: data.now - Date.now(),
+    machines: data.machines.map((machine) => ({
+      ...machine,
+      statechart: machine.statechart ?? previous.get(machine.id)?.statechart,
+    })),
+    events: [...detail.events, ...data.events].slice(-MAX_EVENTS),
+    output: [...detail.output, ...data.output].slice(-MAX_LINES),
+  };
+}
+
+function useSessionStream(api, id) {
+  const [state, dispatch] = useReducer(
+    (current, action) =>
+      action.type === 'session'
+        ? { detail: merge(current.detail, action.data), gone: false }
+        : { ...current, gone: true },
+    { detail: undefined, gone: false },
+  );
+  useEffect(() => {
+    const source = api.events(`&session=${encodeURIComponent(id)}`);
+    source.addEventListener('session', (message) =>
+      dispatch({ type: 'session', data: JSON.parse(message.data) }),
+    );
+    source.addEventListener('gone', () => dispatch({ type: 'gone' }));
+    source.onerror = () => {
+      // A 404 (unknown id) closes the stream for good; say so instead of retrying.
+      if (source.readyState === EventSource.CLOSED) dispatch({ type: 'gone' });
+    };
+    return () => source.close();
+  }, [api, id]);
+  return state;
+}
+
+function Field({ name, children }) {
+  return html`<div class="field"><dt>${name}</dt><dd>${children}</dd></div>`;
+}
+
+function Output({ lines }) {
+  const box = useRef(null);
+  const [follow, setFollow] = useState(true);
+  useEffect(() => {
+    if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
+  }, [lines.length, follow]);
+  if (lines.length === 0) return html`<p class="muted">No output yet.</p>`;
+  return html`<pre
+    class="output"
+    ref=${box}
+    onScroll=${(event) => {
+      const element = event.currentTarget;
+      setFollow(element.scrollTop + element.clientHeight >= element.scrollHeight - 4);
+    }}
+  >${lines.map(
+    (line) =>
+      html`<span class=${`line ${line.stream}`} key=${line.seq}><span class="who">${line.child}</span>${line.line}</span>`,
+  )}</pre>`;
+}
+
+function Events({ events }) {
+  if (events.length === 0) {
+    return html`<p class="muted">No events yet: they are recorded while this page is open.</p>`;
+  }
+  return html`<table class="events">
+    <thead><tr><th>Time</th><th>To</th><th>From</th><th>Event</th><th>Data</th></tr></thead>
+    <tbody>
+      ${[...events].reverse().map(
+        (event) => html`<tr key=${event.seq} data-event=${event.type}>
+          <td class="time">${clockTime(event.at)}</td>
+          <td>${event.target}</td>
+          <td>${event.source ?? ''}</td>
+          <td class="event-type">${event.type}</td>
+          <td class="data">${event.data}</td>
+        </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+function Journal({ records }) {
+  if (records === null) {
+    return html`<p class="muted">No journal file was given to this dashboard.</p>`;
+  }
+  if (records.length === 0) return html`<p class="muted">Nothing journaled yet.</p>`;
+  return html`<table class="journal">
+    <thead><tr><th>Time</th><th>Record</th><th>Fields</th></tr></thead>
+    <tbody>
+      ${records.map((record, i) => {
+        const { type, at, sessionId: _, ...rest } = record;
+        return html`<tr key=${i}>
+          <td class="time">${clockTime(at)}</td>
+          <td>${type}</td>
+          <td class="data">${JSON.stringify(rest)}</td>
+        </tr>`;
+      })}
+    </tbody>
+  </table>`;
+}
+
+export function SessionPage({ id, api, token, readOnly }) {
+  const { detail, gone } = useSessionStream(api, id);
+  const [confirm, dialog] = useConfirm();
+  const back = html`<a class="back" href=${routeHash(token)}>← all sessions</a>`;
+  if (!detail) {
+    return html`<main class="session">${back}
+      <p class="muted">${gone ? `No session "${id}".` : 'Loading…'}</p></main>`;
+  }
+  const { view } = detail;
+  const ended = isEnded(view.state);
+  const canAct = !readOnly && !ended && detail.local;
+  const actions = canAct
+    ? {
+        restart: (childId) =>
+          confirm({
+            title: `Restart child "${childId}" of session "${view.id}"?`,
+            detail:
+              'A running child is stopped as its shutdown says, then started again from its spec.',
+            label: 'Restart',
+            run: () =>
+              api.post(sessionPath(view.id, `/children/${encodeURIComponent(childId)}/restart`)),
+          }),
+        terminate: (childId) =>
+          confirm({
+            title: `Terminate child "${childId}" of session "${view.id}"?`,
+            detail: 'It is stopped and its spec kept: Restart starts it again.',
+            label: 'Terminate',
+            run: () =>
+              api.post(sessionPath(view.id, `/children/${encodeURIComponent(childId)}/terminate`)),
+          }),
+      }
+    : undefined;
+  const terminate = () =>
+    confirm({
+      title: `Terminate session "${view.id}"?`,
+      detail: 'Its children are shut down and it ends cancelled. This cannot be undone.',
+      label: 'Terminate session',
+      run: () =>
+        api.post(sessionPath(view.id, '/terminate'), { reason: 'terminated from the dashboard' }),
+    });
+  const now = Date.now() + detail.clockOffset;
+  return html`<main class="session" data-session=${view.id}>
+    ${dialog}
+    ${back}
+    <div class="session-head">
+      <h1><span class="session-id">${view.id}</span> <${StateBadge} state=${view.state} /></h1>
+      ${
+        canAct
+          ? html`<button class="danger" data-action="terminate-session" onClick=${terminate}>
+              Terminate session
+            </button>`
+          : null
+      }
+    </div>
+    ${gone ? html`<p class="problem">This session has left the dashboard.</p>` : null}
+    <dl class="fields">
+      ${typeof view.metadata?.title === 'string' ? html`<${Field} name="Title">${view.metadata.title}<//>` : null}
+      <${Field} name="Outcome">${view.outcome ?? '—'}<//>
+      ${view.reason ? html`<${Field} name="Reason">${view.reason}<//>` : null}
+      <${Field} name="Host">${view.host ?? (detail.local ? 'this host' : '—')}<//>
+      <${Field} name="Created">${new Date(view.createdAt).toLocaleString()}<//>
+      <${Field} name=${ended ? 'Ran' : 'Age'}>${duration((view.endedAt ?? now) - view.createdAt)}<//>
+      <${Field} name="Restarts">${view.restarts}<//>
+      <${Field} name="Workspace">
+        ${
+          view.workspace
+            ? html`<span class="path">${view.workspace.path}</span>
+                ${view.workspace.branch ? html` on branch <span class="branch">${view.workspace.branch}</span>` : null}
+                ${view.workspace.kept === true ? ' (kept)' : view.workspace.kept === false ? ' (removed)' : null}`
+            : '—'
+        }
+      <//>
+    </dl>
+    ${
+      view.metadata
+        ? html`<details class="metadata"><summary>Metadata</summary>
+            <pre>${JSON.stringify(view.metadata, null, 2)}</pre></details>`
+        : null
+    }
+    <section>
+      <h2>Supervision tree</h2>
+      <${SupervisionTree}
+        tree=${detail.tree}
+        actions=${actions}
+        clockOffset=${detail.clockOffset}
+        ended=${ended}
+        local=${detail.local}
+      />
+    </section>
+    <section>
+      <h2>Statecharts</h2>
+      <div class="statecharts">
+        ${detail.machines.map(
+          (machine) =>
+            html`<${Statechart}
+              key=${machine.id}
+              name=${machine.id}
+              text=${machine.statechart}
+              active=${machine.active}
+            />`,
+        )}
+      </div>
+    </section>
+    ${
+      readOnly
+        ? html`<section>
+            <h2>Events and output</h2>
+            <p class="muted">A journal keeps neither: they are shown live, by a dashboard on the host.</p>
+          </section>`
+        : html`<section>
+              <h2>Recent events</h2>
+              <${Events} events=${detail.events} />
+            </section>
+            <section>
+              <h2>Output</h2>
+              <${Output} lines=${detail.output} />
+            </section>`
+    }
+    <section>
+      <h2>Journal</h2>
+      <${Journal} records=${detail.journal} />
+    </section>
+  </main>`;
+}
