@@ -145,7 +145,9 @@ describe('reading', () => {
     // Output tails, as printed: text, not markup.
     expect(body.output.map((l: { line: string }) => l.line)).toEqual(['hello <b>', 'second line']);
     expect(body.output[0]).toMatchObject({ child: 'shell', stream: 'stdout' });
-    expect(body.journal).toBeNull();
+    // The session's records, read back from the manager's store.
+    expect(body.journal.map((r: { type: string }) => r.type)).toEqual(['created', 'started']);
+    expect(body.journal[0]).toMatchObject({ sessionId: 's1', metadata: { title: 'two children' } });
 
     await manager.stop();
     await waitForPidsGone([pid]);

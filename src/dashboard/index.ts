@@ -7,7 +7,7 @@
  * import { openJournalSource, serveDashboard } from 'xstate-otp/dashboard';
  *
  * const manager = await createSessionManager({ journal: '.xstate-otp/journal.jsonl' });
- * const dashboard = await serveDashboard(manager, { journal: '.xstate-otp/journal.jsonl' });
+ * const dashboard = await serveDashboard(manager);
  * console.log(`Dashboard: ${dashboard.url}`);
  *
  * // Elsewhere, any journal, live or not, read-only:

@@ -3,7 +3,7 @@
  * built on its public API only.
  *
  * ```ts
- * const source = managerSource(manager, { journal: '.xstate-otp/journal.jsonl' });
+ * const source = managerSource(manager);
  * source.onChange((id) => console.log('row changed', id));
  * const detail = await source.detail('fix-42');   // tree, statecharts, events, output, journal records
  * await source.restartChild('fix-42', 'agent');
@@ -24,8 +24,8 @@
  *   system some throughput, so it is never left on for nothing); events are
  *   recorded from the moment the first viewer opens that session's page.
  * - Tree: `supervisionTree` of the session actor; statecharts: `toMermaid`
- *   of each machine; journal records: the journal file given as `journal`
- *   (read without its lock), since the manager does not expose its journal.
+ *   of each machine; journal records: `manager.records(id)`, read back from
+ *   its store (the journal file, or the cluster's stream).
  */
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { systemNow } from '../clock.js';
@@ -44,7 +44,6 @@ import {
 } from '../supervisor/index.js';
 import { createChartCache } from './charts.js';
 import { DashboardError } from './dashboardError.js';
-import { createJournalReader, type JournalReader } from './journalReader.js';
 import {
   isStateMachine,
   liveSessionRef,
@@ -63,8 +62,6 @@ import type {
 } from './source.js';
 
 export interface ManagerSourceOptions {
-  /** The manager's journal file, to show each session's records (read only, no lock). */
-  journal?: string | undefined;
   /** Output lines kept per session. Default 500. */
   outputLines?: number;
   /** Output kept per session, in characters. Default 64 Ki. */
@@ -105,8 +102,6 @@ export function managerSource(
   });
   const events = new SessionLogs<RecordedEvent>({ perSession: options.events ?? 200, keepEnded });
   const charts = createChartCache();
-  const reader: JournalReader | undefined =
-    options.journal === undefined ? undefined : createJournalReader(options.journal);
 
   // Listeners on actors cannot all be removed (an actor's `on` outlives us):
   // once closed, they do nothing.
@@ -297,11 +292,8 @@ export function managerSource(
       const row = view(id);
       if (!row) return undefined;
       const machines = machinesOf(id, row);
-      let journal = null;
-      if (reader) {
-        await reader.refresh();
-        journal = reader.records(id);
-      }
+      // Read back from the manager's store: the file journal, or the cluster's stream.
+      const journal = await manager.records(id).catch(() => null);
       return {
         view: row,
         local: !isRemote(row),

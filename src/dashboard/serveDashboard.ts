@@ -15,8 +15,7 @@
  * Options: `host` (default `127.0.0.1`: loopback only; anything else is
  * reachable by whoever can reach that address, with the token), `port`
  * (default 0: any free port), `token` (default: 256 random bits; at least
- * 22 base64url characters if given), `journal` (the manager's journal file,
- * whose records the session page shows), `intervalMs` (least time between
+ * 22 base64url characters if given), `intervalMs` (least time between
  * two pushes to a client, default 100: at most ten a second), `sampleMs`
  * (the chart's sampling period, default 5000), `maxQueuedBytes` (a slow
  * client's queue before it is switched to snapshots, default 1 MiB).
@@ -47,8 +46,6 @@ export interface DashboardOptions {
   port?: number;
   /** Default: a random 256-bit token. */
   token?: string;
-  /** The manager's journal file, for the session page's journal records. */
-  journal?: string;
   /** Least ms between two pushes to one client. Default 100. */
   intervalMs?: number;
   /** The chart's sampling period in ms. Default 5000. */
@@ -99,9 +96,6 @@ function resolveOptions(options: DashboardOptions): Resolved {
   if (typeof host !== 'string' || host === '') {
     throw new DashboardError('invalid_option', 'host must be a non-empty string.');
   }
-  if (options.journal !== undefined && typeof options.journal !== 'string') {
-    throw new DashboardError('invalid_option', 'journal must be a path.');
-  }
   return {
     host,
     port,
@@ -141,7 +135,7 @@ export async function serveDashboard(
 ): Promise<DashboardServer> {
   const resolved = resolveOptions(options);
   const owned = !isSource(target);
-  const source = isSource(target) ? target : managerSource(target, { journal: options.journal });
+  const source = isSource(target) ? target : managerSource(target);
   const list = createListFeed(source, {
     intervalMs: resolved.intervalMs,
     sampleMs: resolved.sampleMs,

@@ -34,7 +34,12 @@ import { type AnyActorRef, createActor } from 'xstate';
 import { systemNow } from '../clock.js';
 import { definedFields } from '../defined.js';
 import { JournalError, SessionError, SupervisorError } from '../errors.js';
-import { createFileJournal, createMemoryJournal, type Journal } from '../journal/index.js';
+import {
+  createFileJournal,
+  createMemoryJournal,
+  type Journal,
+  type JournalRecord,
+} from '../journal/index.js';
 import type { TerminalRecord } from '../outcome.js';
 import { createRegistry, type Registry, sessionSupervisorKey } from '../registry/index.js';
 import type { SessionView } from '../session/view.js';
@@ -73,6 +78,8 @@ export interface SessionManager {
   getSession(id: string): SessionView | undefined;
   /** Live sessions and the newest `retainEnded` ended ones, in created order. */
   listSessions(): SessionView[];
+  /** Every journal record of one session, oldest first (read back from storage). */
+  records(sessionId: string): Promise<JournalRecord[]>;
   /** Ended sessions read back from the journal, newest end first. */
   history(query?: { limit?: number; before?: number }): Promise<SessionView[]>;
   readonly dashboard: Dashboard;
@@ -286,6 +293,7 @@ export async function createSessionManager(
     getChild: (id, childId) => localChild(index, id, childId),
     getSession: index.view,
     listSessions: index.list,
+    records: async (sessionId) => store.records(checkSessionId(sessionId)),
     history: async ({ limit = 100, before } = {}) =>
       (await store.history({ limit, ...definedFields({ before }) })).map(viewOfSummary),
     dashboard: index.dashboard,

@@ -70,6 +70,8 @@ export function journalStore(journal: Journal): SessionStoreFactory {
         append: (record) => journal.append(record),
         release: () => Promise.resolve(),
         read: async (sessionId) => (await summaries()).find((s) => s.sessionId === sessionId),
+        records: async (sessionId) =>
+          (await readBack(journal)).filter((record) => record.sessionId === sessionId),
         history: async ({ limit, before }) => endedNewestFirst(await summaries(), limit, before),
         locate: () => Promise.resolve(undefined),
         request: (_hostId, message) =>

@@ -106,6 +106,8 @@ export interface SessionStore {
   release(sessionId: string): Promise<void>;
   /** One session read back from storage, live or ended, or `undefined` if never used. */
   read(sessionId: string): Promise<SessionSummary | undefined>;
+  /** Every record of one session, oldest first (empty when it was never used). */
+  records(sessionId: string): Promise<JournalRecord[]>;
   /** Ended sessions, newest end first; `before` is an `endedAt` (exclusive). */
   history(query: { limit: number; before?: number }): Promise<SessionSummary[]>;
   /** Who owns a live session of another host; `undefined` when nobody does. */

@@ -293,6 +293,11 @@ function startStore(link: ClusterLink, options: ResolvedClusterOptions, context:
       );
     },
 
+    async records(sessionId) {
+      checkSessionId(sessionId);
+      return (await journal.readSession(sessionId)).map((entry) => entry.record);
+    },
+
     history: (query) => readHistory(journal, query),
 
     async locate(sessionId) {

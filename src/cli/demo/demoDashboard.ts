@@ -2,7 +2,7 @@
  * `xstate-otp demo --dashboard`: the run, served live on the web dashboard.
  *
  * ```ts
- * const dashboard = await startDemoDashboard(io, manager, journalPath, { port: 0, host: '127.0.0.1' });
+ * const dashboard = await startDemoDashboard(io, manager, { port: 0, host: '127.0.0.1' });
  * // ... the run ...
  * await dashboard.holdUntilInterrupted();   // keeps serving until Ctrl-C, then closes
  * ```
@@ -23,11 +23,10 @@ export interface DemoDashboard {
 export async function startDemoDashboard(
   io: CliIo,
   manager: SessionManager,
-  journalPath: string,
   address: { port: number; host: string },
 ): Promise<DemoDashboard> {
   const { serveDashboard } = await import('../../dashboard/serveDashboard.js');
-  const dashboard = await serveDashboard(manager, { ...address, journal: journalPath });
+  const dashboard = await serveDashboard(manager, address);
   io.out.write(`Dashboard: ${dashboard.url}\n`);
   return {
     async holdUntilInterrupted() {

@@ -176,8 +176,7 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<number> 
     '',
   ]);
 
-  const dashboard =
-    options.dashboard && (await startDemoDashboard(io, manager, journalPath, options.dashboard));
+  const dashboard = options.dashboard && (await startDemoDashboard(io, manager, options.dashboard));
   const startedAt = Date.now();
   const progress = showProgress(io.out, manager, ids, { live, painter, startedAt });
   const stopListening = cutShortOnCtrlC(io, progress);
