@@ -4,7 +4,7 @@ import { nanoid } from 'nanoid';
 import { describe, expect, it } from 'vitest';
 import { SESSION_MARKER_ENV, sweepMarkedProcesses } from '../src/process/processTree.js';
 import { hasProcfs } from '../src/process/procfs.js';
-import type { FixtureDescendant } from '../src/testing/fixtureCommand.js';
+import type { FixtureDescendant } from '../src/scripted/fixtureCommand.js';
 import { isPidAlive } from '../src/testing/processes.js';
 import { checkPidsAfterEach, expectAllGone, trackPids } from './process-helpers.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProcessExitError } from '../src/errors.js';
-import { fixtureCommand } from '../src/testing/fixtureCommand.js';
+import { fixtureCommand } from '../src/scripted/fixtureCommand.js';
 import { checkPidsAfterEach, expectError, expectOutput, startProcess } from './process-helpers.js';
 
 checkPidsAfterEach();

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type AnyActorRef, createActor } from 'xstate';
 import { fromProcess } from '../src/process/fromProcess.js';
+import { fixtureCommand } from '../src/scripted/fixtureCommand.js';
 import { createSupervisor, terminateChild, whichChildren } from '../src/supervisor/index.js';
-import { fixtureCommand } from '../src/testing/fixtureCommand.js';
 import { isPidAlive, waitForPidsGone, watchProcess } from '../src/testing/processes.js';
 import { checkPidsAfterEach, trackPids } from './process-helpers.js';
 

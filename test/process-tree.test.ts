@@ -13,12 +13,12 @@ import {
   treeMembers,
 } from '../src/process/processTree.js';
 import { hasProcfs } from '../src/process/procfs.js';
-import { SHUTDOWN_EVENT } from '../src/shutdown.js';
 import {
   countDescendants,
   type FixtureDescendant,
   fixtureCommand,
-} from '../src/testing/fixtureCommand.js';
+} from '../src/scripted/fixtureCommand.js';
+import { SHUTDOWN_EVENT } from '../src/shutdown.js';
 import { isPidAlive, killPids, waitForPidsGone } from '../src/testing/processes.js';
 import {
   checkPidsAfterEach,

@@ -14,7 +14,15 @@ export {
   type FixtureOptions,
   fixtureCommand,
   fixturePath,
-} from './fixtureCommand.js';
+} from '../scripted/fixtureCommand.js';
+export {
+  EXPECTED_OUTCOME,
+  runScenario,
+  type ScriptedOutcome,
+  type ScriptedSession,
+  scriptedSessionSpec,
+  startScenario,
+} from '../scripted/scenario.js';
 export {
   isPidAlive,
   killPids,
@@ -23,11 +31,3 @@ export {
   waitForPidsGone,
   watchProcess,
 } from './processes.js';
-export {
-  EXPECTED_OUTCOME,
-  runScenario,
-  type ScriptedOutcome,
-  type ScriptedSession,
-  scriptedSessionSpec,
-  startScenario,
-} from './scenario.js';

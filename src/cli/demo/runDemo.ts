@@ -36,7 +36,7 @@ import { createFileJournal, type FileJournal, type TerminalRecord } from '../../
 import { createSessionManager, type SessionManager } from '../../manager/createSessionManager.js';
 import { findMarkedProcesses, SESSION_MARKER_ENV } from '../../process/processTree.js';
 import { hasProcfs } from '../../process/procfs.js';
-import { startScenario } from '../../testing/scenario.js';
+import { startScenario } from '../../scripted/scenario.js';
 import { CliError } from '../errors.js';
 import { oneLine } from '../format.js';
 import { type CliIo, wantsColor } from '../io.js';

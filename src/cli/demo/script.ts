@@ -1,7 +1,8 @@
 /**
  * What the demo runs: six process sessions whose outcomes are decided in
- * advance by the fixture program (see `xstate-otp/testing`'s scenario
- * helpers), one of each kind, plus one that leaves a daemon behind.
+ * advance by the fixture program (the scripted scenarios of `src/scripted/`,
+ * which `xstate-otp/testing` also offers), one of each kind, plus one that
+ * leaves a daemon behind.
  *
  * ```ts
  * const scripts = demoScripts('run3', 1);        // ids run3-build, run3-flaky, …
@@ -12,7 +13,7 @@
  * `pace` scales every delay: 1 is slow enough to watch (about 5 s), 0.1 is
  * the `--fast` run the tests use.
  */
-import type { ScriptedSession } from '../../testing/scenario.js';
+import type { ScriptedSession } from '../../scripted/scenario.js';
 
 interface Entry extends Omit<ScriptedSession, 'id' | 'metadata'> {
   name: string;

@@ -6,7 +6,7 @@
 
 import type { TerminalRecord } from '../../journal/index.js';
 import type { SessionView } from '../../manager/dashboardStore.js';
-import { EXPECTED_OUTCOME, type ScriptedSession } from '../../testing/scenario.js';
+import { EXPECTED_OUTCOME, type ScriptedSession } from '../../scripted/scenario.js';
 import { formatDuration } from '../format.js';
 import { commandHint } from '../invocation.js';
 import { countLine, reasonLines, sessionTableLines } from '../sessionTable.js';

@@ -1,7 +1,8 @@
 /**
  * Scripted mixed-outcome scenarios: process sessions whose outcome is
- * decided in advance by the fixture program, for a consumer's own tests and
- * for the demo.
+ * decided in advance by the fixture program. The demo plays them, and
+ * `xstate-otp/testing` offers them to a consumer's own tests: they live
+ * here, below both, so the CLI never depends on the test entry.
  *
  * ```ts
  * import { createSessionManager } from 'xstate-otp';
