@@ -129,9 +129,8 @@ export class ChildTable {
     );
   }
 
-  /** A table where the child `record.spec.id` is `record` (it must exist). */
-  put(record: ChildRecord): ChildTable {
-    const before = this.records.get(record.spec.id)!;
+  /** A table where the child `record.spec.id` is `record`, which replaces `before`. */
+  put(record: ChildRecord, before = this.records.get(record.spec.id)!): ChildTable {
     const active = (before.status === 'stopped' ? -1 : 0) + (record.status === 'stopped' ? 0 : 1);
     return new ChildTable(
       this.records.set(record.spec.id, record),
@@ -140,9 +139,10 @@ export class ChildTable {
     );
   }
 
-  /** A table with the child's record changed by `patch`. */
+  /** A table with the child's record changed by `patch` (the child must exist). */
   update(id: string, patch: Partial<Omit<ChildRecord, 'spec' | 'order'>>): ChildTable {
-    return this.put({ ...this.records.get(id)!, ...patch });
+    const before = this.records.get(id)!;
+    return this.put({ ...before, ...patch }, before);
   }
 
   remove(id: string): ChildTable {

@@ -121,8 +121,10 @@ class Draft {
   }
 
   set(id: string, patch: RecordPatch): void {
-    this.table = this.table.update(id, patch);
-    this.notify(id);
+    const before = this.table.get(id)!;
+    const record = { ...before, ...patch };
+    this.table = this.table.put(record, before);
+    this.emitted.push(childChanged(id, record, this.totalRestarts));
   }
 
   end(ending: Ending): void {
@@ -194,10 +196,9 @@ class Draft {
       stopDeadline: undefined,
       nextRestartAt,
     });
-    const starts = new Set(decision.start);
     for (const other of decision.stop) {
       this.table = this.table.update(other, { stopping: true });
-      if (starts.has(other)) this.set(other, { status: 'restarting', nextRestartAt });
+      if (decision.start.includes(other)) this.set(other, { status: 'restarting', nextRestartAt });
     }
     for (const other of decision.start) {
       if (other !== id && !decision.stop.includes(other)) {
