@@ -228,8 +228,11 @@ export class PersistentMap<V> {
     this.size = size;
   }
 
+  private static readonly EMPTY = new PersistentMap<never>([], [], undefined, 0);
+
+  /** The empty map (one, shared: it never changes). */
   static empty<V>(): PersistentMap<V> {
-    return new PersistentMap<V>([], [], undefined, 0);
+    return PersistentMap.EMPTY;
   }
 
   get(key: string): V | undefined {
