@@ -41,7 +41,10 @@ export interface ChildRecord {
   readonly stopDeadline: number | undefined;
   /** While it waits out its restart backoff: when it starts again. */
   readonly nextRestartAt: number | undefined;
-  /** When its current or last incarnation started (system clock). */
+  /**
+   * When its current or last incarnation started (system clock); kept for
+   * children with a backoff only, where it decides whether the count resets.
+   */
   readonly startedAt: number | undefined;
   /** Consecutive restarts so far: the backoff's n. */
   readonly backoffAttempts: number;
@@ -95,8 +98,11 @@ export class ChildTable {
     this.activeCount = activeCount;
   }
 
+  private static readonly EMPTY = new ChildTable(PersistentMap.empty(), 0, 0);
+
+  /** The empty table (one, shared: it never changes). */
   static empty(): ChildTable {
-    return new ChildTable(PersistentMap.empty(), 0, 0);
+    return ChildTable.EMPTY;
   }
 
   get size(): number {
@@ -129,9 +135,8 @@ export class ChildTable {
     );
   }
 
-  /** A table where the child `record.spec.id` is `record` (it must exist). */
-  put(record: ChildRecord): ChildTable {
-    const before = this.records.get(record.spec.id)!;
+  /** A table where the child `record.spec.id` is `record`, which replaces `before`. */
+  put(record: ChildRecord, before = this.records.get(record.spec.id)!): ChildTable {
     const active = (before.status === 'stopped' ? -1 : 0) + (record.status === 'stopped' ? 0 : 1);
     return new ChildTable(
       this.records.set(record.spec.id, record),
@@ -140,9 +145,10 @@ export class ChildTable {
     );
   }
 
-  /** A table with the child's record changed by `patch`. */
+  /** A table with the child's record changed by `patch` (the child must exist). */
   update(id: string, patch: Partial<Omit<ChildRecord, 'spec' | 'order'>>): ChildTable {
-    return this.put({ ...this.records.get(id)!, ...patch });
+    const before = this.records.get(id)!;
+    return this.put({ ...before, ...patch }, before);
   }
 
   remove(id: string): ChildTable {
@@ -155,21 +161,27 @@ export class ChildTable {
     );
   }
 
-  /** Every record in start order (computed once per table). */
+  /** Every record in start order (kept once computed, for a large table). */
   inStartOrder(): readonly ChildRecord[] {
-    this.ordered ??= this.records.values().sort((a, b) => a.order - b.order);
-    return this.ordered;
+    if (this.ordered) return this.ordered;
+    const ordered = this.records.values().sort((a, b) => a.order - b.order);
+    // A few records sort in no time; a session's table stays small in memory.
+    if (ordered.length > 16) this.ordered = ordered;
+    return ordered;
   }
 }
+
+// Shared by every new supervisor: nothing ever changes an array of the context in place.
+const NONE: readonly never[] = Object.freeze([]);
 
 export function initialContext(options: ResolvedSupervisorOptions): SupervisorContext {
   return {
     options,
     table: ChildTable.empty(),
-    restartLog: [],
+    restartLog: NONE,
     totalRestarts: 0,
-    stopWork: [],
-    pendingRestarts: [],
+    stopWork: NONE,
+    pendingRestarts: NONE,
     restartTimerAt: undefined,
     ending: undefined,
   };

@@ -14,10 +14,12 @@
  * one.delete('a').size; // 0
  * ```
  *
- * It is a hash array mapped trie (Bagwell): 32-way nodes indexed by five
- * bits of the key's hash at a time, each holding only the slots in use
- * (a bitmap says which); keys whose hashes are equal share a collision node.
- * Iteration order is the hash order, not insertion order.
+ * Past a handful of entries it is a hash array mapped trie (Bagwell):
+ * 32-way nodes indexed by five bits of the key's hash at a time, each
+ * holding only the slots in use (a bitmap says which); keys whose hashes are
+ * equal share a collision node. Below that, two small arrays copied on
+ * change (a supervisor of a session has a few children). Iteration order is
+ * not insertion order.
  */
 
 // (No constructor parameter properties: the sources also run with Node's type stripping.)
@@ -203,21 +205,41 @@ function collect<V>(node: Slot<V>, into: V[]): void {
 
 const EMPTY_ROOT = new Branch<never>(0, []);
 
+/** Up to this many entries, keys and values are plain arrays: copying them beats hashing. */
+const SMALL = 8;
+
 export class PersistentMap<V> {
-  private readonly root: Branch<V>;
+  /** Small form: the keys and values, side by side (`undefined` in trie form). */
+  private readonly keys: readonly string[] | undefined;
+  private readonly vals: readonly V[] | undefined;
+  /** Trie form. */
+  private readonly root: Branch<V> | undefined;
   readonly size: number;
 
-  private constructor(root: Branch<V>, size: number) {
+  private constructor(
+    keys: readonly string[] | undefined,
+    vals: readonly V[] | undefined,
+    root: Branch<V> | undefined,
+    size: number,
+  ) {
+    this.keys = keys;
+    this.vals = vals;
     this.root = root;
     this.size = size;
   }
 
+  private static readonly EMPTY = new PersistentMap<never>([], [], undefined, 0);
+
+  /** The empty map (one, shared: it never changes). */
   static empty<V>(): PersistentMap<V> {
-    return new PersistentMap<V>(EMPTY_ROOT, 0);
+    return PersistentMap.EMPTY;
   }
 
   get(key: string): V | undefined {
-    return this.size === 0 ? undefined : lookup(this.root, hashOf(key), key);
+    const keys = this.keys;
+    if (keys === undefined) return lookup(this.root!, hashOf(key), key);
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.vals![i];
+    return undefined;
   }
 
   has(key: string): boolean {
@@ -226,21 +248,56 @@ export class PersistentMap<V> {
 
   /** A map with `key` set to `value`. (`undefined` values are not supported.) */
   set(key: string, value: V): PersistentMap<V> {
-    const change = put(this.root, new Leaf(hashOf(key), key, value), 0);
-    return new PersistentMap(change.node as Branch<V>, this.size + change.sizeDelta);
+    const { keys, vals } = this;
+    if (keys !== undefined && vals !== undefined) {
+      const index = keys.indexOf(key);
+      if (index >= 0) {
+        const changed = vals.slice();
+        changed[index] = value;
+        return new PersistentMap(keys, changed, undefined, this.size);
+      }
+      if (keys.length < SMALL) {
+        return new PersistentMap([...keys, key], [...vals, value], undefined, this.size + 1);
+      }
+      let root: Branch<V> = EMPTY_ROOT;
+      for (let i = 0; i < keys.length; i++) {
+        root = put(root, new Leaf(hashOf(keys[i]!), keys[i]!, vals[i]!), 0).node as Branch<V>;
+      }
+      root = put(root, new Leaf(hashOf(key), key, value), 0).node as Branch<V>;
+      return new PersistentMap<V>(undefined, undefined, root, this.size + 1);
+    }
+    const change = put(this.root!, new Leaf(hashOf(key), key, value), 0);
+    return new PersistentMap(
+      undefined,
+      undefined,
+      change.node as Branch<V>,
+      this.size + change.sizeDelta,
+    );
   }
 
   /** A map without `key`; this map itself when it has no such key. */
   delete(key: string): PersistentMap<V> {
-    const change = remove(this.root, hashOf(key), key, 0);
+    const { keys, vals } = this;
+    if (keys !== undefined && vals !== undefined) {
+      const index = keys.indexOf(key);
+      if (index < 0) return this;
+      const remainingKeys = keys.slice();
+      const remainingVals = vals.slice();
+      remainingKeys.splice(index, 1);
+      remainingVals.splice(index, 1);
+      return new PersistentMap(remainingKeys, remainingVals, undefined, this.size - 1);
+    }
+    const change = remove(this.root!, hashOf(key), key, 0);
     if (change.sizeDelta === 0) return this;
-    return new PersistentMap((change.node as Branch<V> | undefined) ?? EMPTY_ROOT, this.size - 1);
+    const root = (change.node as Branch<V> | undefined) ?? EMPTY_ROOT;
+    return new PersistentMap<V>(undefined, undefined, root, this.size - 1);
   }
 
-  /** Every value, in hash order. */
+  /** Every value: in insertion order while small, in hash order once a trie. */
   values(): V[] {
+    if (this.vals !== undefined) return this.vals.slice();
     const into: V[] = [];
-    collect(this.root, into);
+    collect(this.root!, into);
     return into;
   }
 }

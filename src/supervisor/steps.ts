@@ -64,6 +64,11 @@ export interface Step {
 
 type RecordPatch = Partial<Omit<ChildRecord, 'spec' | 'order'>>;
 
+/** A start time is kept only where a backoff reads it: one number less per child otherwise. */
+function startTime(spec: ResolvedChildSpec, now: number): number | undefined {
+  return spec.backoff ? now : undefined;
+}
+
 function describe(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
 }
@@ -120,9 +125,10 @@ class Draft {
     this.emitted.push(childChanged(id, this.table.get(id), this.totalRestarts));
   }
 
-  set(id: string, patch: RecordPatch): void {
-    this.table = this.table.update(id, patch);
-    this.notify(id);
+  set(id: string, patch: RecordPatch, from = this.table.get(id)!): void {
+    const record = { ...from, ...patch };
+    this.table = this.table.put(record);
+    this.emitted.push(childChanged(id, record, this.totalRestarts));
   }
 
   end(ending: Ending): void {
@@ -153,15 +159,30 @@ class Draft {
     }
   }
 
-  /** (Re)starts a child whose record exists; on failure it stays `restarting`, retried later. */
+  /**
+   * (Re)starts a child whose record exists, from `record` (its record as
+   * it is, or as it was just announced); on failure it stays `restarting`,
+   * retried later.
+   */
   startRecord(record: ChildRecord): boolean {
     const { id } = record.spec;
     try {
       const ref = this.fx.start(record.spec);
-      this.set(id, { ref, status: 'running', startedAt: this.fx.now, nextRestartAt: undefined });
+      const started: RecordPatch = {
+        ref,
+        status: 'running',
+        startedAt: startTime(record.spec, this.fx.now),
+        nextRestartAt: undefined,
+      };
+      this.set(id, started, record);
       return true;
     } catch (error) {
-      this.set(id, { status: 'restarting', startedAt: undefined, nextRestartAt: undefined });
+      const failed: RecordPatch = {
+        status: 'restarting',
+        startedAt: undefined,
+        nextRestartAt: undefined,
+      };
+      this.set(id, failed, record);
       this.emitted.push({ type: 'child.startFailed', id, error });
       this.retries.push({ id, error });
       return false;
@@ -185,7 +206,8 @@ class Draft {
     const record = this.table.get(id)!;
     const dueAt = this.fx.now + decision.delayMs;
     const nextRestartAt = decision.delayMs > 0 ? dueAt : undefined;
-    this.set(id, {
+    const restarting: ChildRecord = {
+      ...record,
       ref: undefined,
       status: 'restarting',
       restarts: record.restarts + 1,
@@ -193,11 +215,19 @@ class Draft {
       stopping: false,
       stopDeadline: undefined,
       nextRestartAt,
-    });
-    const starts = new Set(decision.start);
+    };
+    if (decision.stop.length === 0 && decision.delayMs <= 0 && decision.start.length === 1) {
+      // Restarted at once: announced as restarting, stored once, as started.
+      this.emitted.push(childChanged(id, restarting, this.totalRestarts));
+      if (!this.ending) this.startRecord(restarting);
+      else this.table = this.table.put(restarting);
+      return;
+    }
+    this.table = this.table.put(restarting);
+    this.emitted.push(childChanged(id, restarting, this.totalRestarts));
     for (const other of decision.stop) {
       this.table = this.table.update(other, { stopping: true });
-      if (starts.has(other)) this.set(other, { status: 'restarting', nextRestartAt });
+      if (decision.start.includes(other)) this.set(other, { status: 'restarting', nextRestartAt });
     }
     for (const other of decision.start) {
       if (other !== id && !decision.stop.includes(other)) {
@@ -255,7 +285,7 @@ export function startInitialChildren(context: SupervisorContext, fx: StepEffects
   for (const spec of context.options.children) {
     try {
       const ref = fx.start(spec);
-      draft.table = draft.table.add(spec, { ref, startedAt: fx.now });
+      draft.table = draft.table.add(spec, { ref, startedAt: startTime(spec, fx.now) });
       draft.notify(spec.id);
     } catch (error) {
       // OTP: a child that cannot start fails the supervisor's own start.
@@ -407,7 +437,7 @@ export function startRequested(
   const draft = new Draft(context, fx);
   try {
     const ref = fx.start(spec);
-    draft.table = draft.table.add(spec, { ref, startedAt: fx.now });
+    draft.table = draft.table.add(spec, { ref, startedAt: startTime(spec, fx.now) });
     draft.notify(spec.id);
   } catch (error) {
     draft.emitted.push({ type: 'child.startFailed', id: spec.id, error });
@@ -421,7 +451,7 @@ export function restartRequested(context: SupervisorContext, fx: StepEffects, id
   const record = draft.table.get(id)!;
   try {
     const ref = fx.start(record.spec);
-    draft.set(id, { ref, status: 'running', startedAt: fx.now });
+    draft.set(id, { ref, status: 'running', startedAt: startTime(record.spec, fx.now) });
   } catch (error) {
     draft.emitted.push({ type: 'child.startFailed', id, error });
   }

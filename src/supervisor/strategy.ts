@@ -14,7 +14,8 @@
  * A `temporary` bystander is stopped but never started again (OTP
  * `temporary_bystander`); a child that was stopped (terminated, or a
  * transient one that finished) is started again with the others, as OTP's
- * `one_for_all` does.
+ * `one_for_all` does. A child that other stop work is already stopping
+ * (`terminateChild`, an earlier restart) is left to that work.
  */
 import type { ChildTable } from './childTable.js';
 import type { Strategy } from './types.js';
@@ -39,6 +40,9 @@ export function planRestart(table: ChildTable, strategy: Strategy, failedId: str
       start.push(id);
       continue;
     }
+    // Already being stopped by other stop work (terminated, or an earlier
+    // restart that will start it again): left to that work.
+    if (record.stopping) continue;
     if (record.ref !== undefined) stop.push(id);
     if (record.spec.restart !== 'temporary') start.push(id);
   }

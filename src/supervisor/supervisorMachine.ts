@@ -135,14 +135,14 @@ function effectsOf(self: AnyActorRef, context: SupervisorContext): StepEffects {
 }
 
 interface StepQueue {
-  assign(context: SupervisorContext): void;
+  assign(assignment: () => SupervisorContext): void;
   emit(event: SupervisorEmitted): void;
   sendTo(target: AnyActorRef, event: SupervisorEvent): void;
 }
 
 /** Applies a step: its context by `assign`, its events by `emit`, its retries through the mailbox. */
 function applyStep(enqueue: StepQueue, self: AnyActorRef, step: Step): void {
-  enqueue.assign(step.context);
+  enqueue.assign(() => step.context);
   for (const event of step.emitted) enqueue.emit(event);
   for (const retry of step.retries) enqueue.sendTo(self, { type: 'otp.retry', ...retry });
 }
