@@ -143,6 +143,22 @@ describe.concurrent('xstate-otp (built)', () => {
       expect(readFileSync(path, 'utf8')).toBe('hello world\n');
     });
 
+    it('a torn last line: the run goes ahead, and the header says where the line went', async () => {
+      const torn = '{"type":"terminal","sessionId":"old","at":3,"outc';
+      const kept = created('old', 1) + started('old', 2);
+      const path = journalFile('demo-torn.jsonl', `${kept}${torn}`);
+      const result = await cli(['demo', '--fast', '--journal', path]);
+      expect(result.code).toBe(0);
+      const note = new RegExp(
+        `^Its last line was torn \\(${torn.length} bytes without a newline: a crash mid-write\\); it was moved to (${path}\\.torn-\\S+)\\.$`,
+        'm',
+      );
+      const [, tornPath] = note.exec(result.stdout) ?? [];
+      expect(tornPath).toBeDefined();
+      expect(readFileSync(tornPath!, 'utf8')).toBe(torn);
+      expect(readFileSync(path, 'utf8').startsWith(kept)).toBe(true);
+    });
+
     it('an inspection file it cannot create: one-line error, exit 1', async () => {
       const blocker = journalFile('not-a-directory', '');
       const result = await cli(['demo', '--fast', '--inspect', join(blocker, 'events.jsonl')]);
