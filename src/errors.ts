@@ -64,7 +64,13 @@ export class RegistryError extends OtpError {
   }
 }
 
-export type SessionErrorCode = 'invalid_id' | 'duplicate_id' | 'not_found' | 'stopped';
+export type SessionErrorCode =
+  | 'invalid_id'
+  | 'duplicate_id'
+  | 'not_found'
+  | 'stopped'
+  | 'invalid_spec'
+  | 'invalid_option';
 
 export class SessionError extends OtpError {
   declare readonly code: SessionErrorCode;
@@ -92,6 +98,28 @@ export class JournalError extends OtpError {
     super(code, message, options);
     this.line = options?.line;
     this.path = options?.path;
+  }
+}
+
+export type ClusterErrorCode = 'unavailable' | 'unsupported_server' | 'fenced' | 'timeout';
+
+/**
+ * Cluster mode could not do what was asked: NATS is unreachable
+ * (`unavailable`), the server is too old (`unsupported_server`), this host
+ * lost ownership of a session to another host (`fenced`: nothing more is
+ * written for it), or a request got no answer in time (`timeout`).
+ */
+export class ClusterError extends OtpError {
+  declare readonly code: ClusterErrorCode;
+  readonly sessionId: string | undefined;
+
+  constructor(
+    code: ClusterErrorCode,
+    message: string,
+    options?: { sessionId?: string; cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.sessionId = options?.sessionId;
   }
 }
 

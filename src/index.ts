@@ -1,33 +1,84 @@
+/**
+ * xstate-otp: Erlang/OTP-grade supervision, sessions and process management
+ * for XState v5 actors. This is the whole public surface of the main entry;
+ * `xstate-otp/testing`, `xstate-otp/nats` and `xstate-otp/dashboard` are the
+ * other entries.
+ *
+ * @module
+ */
+
 // Must stay first: a clear error on an old Node.js before a dependency fails obscurely.
 import './requireNodeVersion.js';
 
-export * from './errors.js';
-export * from './inspect/index.js';
-export * from './journal/index.js';
+// Errors: one hierarchy, each with a stable `code`.
 export {
-  createDashboard,
-  type Dashboard,
-  type DashboardContext,
-  listRows,
-  type SessionChildView,
-  type SessionView,
-} from './manager/dashboardStore.js';
+  ClusterError,
+  type ClusterErrorCode,
+  JournalError,
+  type JournalErrorCode,
+  OtpError,
+  type ProcessErrorCode,
+  ProcessExitError,
+  RegistryError,
+  type RegistryErrorCode,
+  SessionError,
+  type SessionErrorCode,
+  SupervisorError,
+  type SupervisorErrorCode,
+  WorkspaceError,
+  type WorkspaceErrorCode,
+} from './errors.js';
+// Inspection.
+export {
+  createInspectionFile,
+  type InspectionFile,
+  type InspectionFileOptions,
+  type InspectionRecord,
+  inspectionLine,
+  inspectionRecord,
+  type SupervisionNode,
+  type SupervisionNodeKind,
+  supervisionTree,
+  type ToMermaidOptions,
+  toMermaid,
+} from './inspect/index.js';
+// The journal.
+export {
+  createFileJournal,
+  createMemoryJournal,
+  type FileJournal,
+  type Journal,
+  type JournalCreatedRecord,
+  type JournalRecord,
+  type JournalStartedRecord,
+  type JournalTerminalRecord,
+  type JournalWorkspaceRecord,
+  type MemoryJournal,
+  replayJournal,
+  type SessionSummary,
+} from './journal/index.js';
+// Sessions and the manager.
 export {
   createSessionManager,
   type Session,
   type SessionManager,
   type SessionManagerOptions,
-} from './manager/sessionManager.js';
+} from './manager/createSessionManager.js';
+export type { Dashboard, DashboardContext } from './manager/dashboardStore.js';
+export { listRows } from './manager/dashboardStore.js';
 export { SESSION_ID_PATTERN, type SessionSpec } from './manager/sessionSpec.js';
+export type {
+  HostRequest,
+  OpenedStore,
+  SessionStore,
+  SessionStoreFactory,
+  StoreContext,
+  StoreEvent,
+} from './manager/store.js';
+export { OUTCOMES, type Outcome, type TerminalRecord } from './outcome.js';
+// Processes.
+export { fromProcess, processMachine } from './process/fromProcess.js';
 export {
-  fromProcess,
-  type ProcessContext,
-  type ProcessEvent,
-  processMachine,
-} from './process/fromProcess.js';
-export { liveProcessTreeCount, processTreesGone } from './process/hostExit.js';
-export {
-  type EnvMarker,
   findMarkedProcesses,
   findSessionProcesses,
   PROCESS_MARKER_ENV,
@@ -47,24 +98,52 @@ export type {
   ProcessOutput,
   ProcessResult,
 } from './process/processTypes.js';
-export * from './registry/index.js';
+// The registry.
+export {
+  createRegistry,
+  type Registry,
+  type RegistryChange,
+  sessionSupervisorKey,
+} from './registry/index.js';
 export { sessionMachine } from './session/sessionMachine.js';
-export type { SessionInput, SessionOutput, SessionState } from './session/types.js';
-export { acceptsShutdown, SHUTDOWN_EVENT, type ShutdownEvent } from './shutdown.js';
-export * from './supervisor/index.js';
+export type { SessionInput, SessionOutput } from './session/types.js';
+export type { SessionChildView, SessionState, SessionView } from './session/view.js';
+export { SHUTDOWN_EVENT, type ShutdownEvent } from './shutdown.js';
+// Supervisors and their admin API.
+export {
+  type AutoShutdown,
+  type ChildChangedEvent,
+  type ChildCounts,
+  type ChildEnvironment,
+  type ChildInfo,
+  type ChildSpec,
+  type ChildStatus,
+  countChildren,
+  createSupervisor,
+  deleteChild,
+  type RestartType,
+  restartChild,
+  type Shutdown,
+  type Strategy,
+  type SupervisorLogic,
+  type SupervisorOptions,
+  type SupervisorOutput,
+  startChild,
+  supervisorMachine,
+  terminateChild,
+  whichChild,
+  whichChildren,
+} from './supervisor/index.js';
+// Workspaces.
 export {
   DEFAULT_KEEP_POLICY,
   defaultWorkspaceRoot,
-  KEEP_POLICIES,
   type KeepPolicy,
   keepsWorkspace,
   WORKSPACE_BRANCH_PREFIX,
-  type WorkspaceEvent,
   type WorkspaceKind,
   type WorkspaceLocation,
-  type WorkspacePlan,
   type WorkspaceSpec,
-  type WorkspaceStatus,
   workspaceBranch,
   workspacePath,
 } from './workspace/index.js';

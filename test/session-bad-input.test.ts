@@ -150,3 +150,42 @@ describe('bad input to the session manager: typed errors, nothing written', () =
     await manager.stop();
   });
 });
+
+describe('metadata the journal could not hold is refused when the session is created', () => {
+  class Task {
+    title = 'x';
+  }
+  test.each([
+    ['a Date', new Date(0)],
+    ['an object with toJSON', { toJSON: () => 'flattened' }],
+    ['a class instance', new Task()],
+    ['NaN inside', { score: Number.NaN }],
+    ['a Date inside', { at: new Date(0) }],
+    ['undefined in an array', { list: [1, undefined] }],
+    ['an array', []],
+  ])('%s', async (_, metadata) => {
+    const journal = createMemoryJournal();
+    const manager = await createSessionManager({ journal });
+    expect(() =>
+      manager.createSession({ id: 's', metadata: metadata as never, children: [] }),
+    ).toThrow(
+      expect.objectContaining({ code: 'invalid_spec', message: expect.stringMatching(/metadata/) }),
+    );
+    expect(journal.records()).toEqual([]);
+    expect(manager.listSessions()).toEqual([]);
+    await manager.stop();
+  });
+
+  test('plain JSON metadata round-trips: done resolves and a reopen finds the session completed', async () => {
+    const journal = createMemoryJournal();
+    const manager = await createSessionManager({ journal });
+    const metadata = { title: 'fix <b>', tags: ['a', 1, true, null], nested: { n: 1.5 } };
+    const session = manager.createSession({ id: 'ok', metadata, children: [] });
+    await manager.terminateSession('ok');
+    expect((await session.done).metadata).toEqual(metadata);
+    await manager.stop();
+    const again = await createSessionManager({ journal });
+    expect(again.getSession('ok')).toMatchObject({ state: 'cancelled', metadata });
+    await again.stop();
+  });
+});

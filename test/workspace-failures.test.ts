@@ -265,7 +265,7 @@ describe('bad workspace specs are rejected before anything starts', () => {
 
   test('a workspaceRoot that is not a path', async () => {
     await expect(createSessionManager({ workspaceRoot: '' })).rejects.toMatchObject({
-      code: 'invalid_spec',
+      code: 'invalid_option',
     });
   });
 });

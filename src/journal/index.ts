@@ -35,6 +35,6 @@ export type { LockHolder } from './lockFile.js';
 export { createMemoryJournal, type MemoryJournal } from './memoryJournal.js';
 export { isPlainJson, isPlainJsonObject, plainJsonProblem } from './plainJson.js';
 export { type JournalReading, readJournal } from './readJournal.js';
-export { journalScope, realJournalPath } from './realPath.js';
+export { journalScope, randomScope, realJournalPath } from './realPath.js';
 export { recordProblem } from './records.js';
 export { type JournalReplay, replayJournal, type SessionSummary } from './replay.js';

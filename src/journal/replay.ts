@@ -32,6 +32,8 @@ import {
 export interface SessionSummary {
   sessionId: string;
   createdAt: number;
+  /** The last restart count a `restarts` record gave (a live session's restarts so far). */
+  restarts?: number;
   /** The host that owns (or owned) it, from its `created` record. */
   host?: string;
   startedAt?: number;
@@ -48,7 +50,7 @@ export interface JournalReplay {
   unterminated: SessionSummary[];
 }
 
-const KNOWN = new Set(['created', 'started', 'terminal', 'workspace']);
+const KNOWN = new Set(['created', 'started', 'restarts', 'terminal', 'workspace']);
 
 export function replayJournal(records: readonly JournalRecord[]): JournalReplay {
   const byId = new Map<string, SessionSummary & { seenCreated?: boolean }>();
@@ -75,6 +77,8 @@ export function replayJournal(records: readonly JournalRecord[]): JournalReplay 
       if (session.metadata === undefined && record.metadata !== undefined) {
         session.metadata = record.metadata;
       }
+    } else if (record.type === 'restarts' && typeof record.restarts === 'number') {
+      session.restarts = record.restarts;
     } else if (isRecordOfType(record, 'workspace')) {
       session.workspace = record;
     }

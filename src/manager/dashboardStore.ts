@@ -14,63 +14,52 @@
  * updated in place, so a change costs O(1) however many sessions there are.
  */
 import { createStore } from '@xstate/store';
-import type { Outcome } from '../journal/index.js';
-import type { SessionState } from '../session/types.js';
-import type { ChildStatus } from '../supervisor/types.js';
+import type { SessionView } from '../session/view.js';
 
-export interface SessionChildView {
-  id: string;
-  status: ChildStatus;
-}
-
-export interface SessionView {
-  id: string;
-  state: SessionState;
-  outcome?: Outcome;
-  reason?: string;
-  createdAt: number;
-  startedAt?: number;
-  endedAt?: number;
-  restarts: number;
-  metadata?: Record<string, unknown>;
-  children: SessionChildView[];
-  workspace?: { path: string; branch?: string; kept?: boolean };
-}
+export type { SessionChildView, SessionView } from '../session/view.js';
 
 export interface DashboardContext {
   rows: Map<string, SessionView>;
-  /** Session ids in created order (createdAt, then id). */
+  /**
+   * Session ids in created order (createdAt, then id). Ids of removed rows
+   * stay until the next compaction: skip ids that have no row.
+   */
   order: string[];
   version: number;
 }
 
+const before = (a: SessionView, b: SessionView) =>
+  a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id);
+
+// How far back from the end a new row's place is looked for before searching.
+const NEAR_END = 32;
+
 /** Where a row created at `createdAt` goes: after every row created earlier or at the same time with a smaller id. */
 function insertionIndex(context: DashboardContext, view: SessionView): number {
+  // Sessions are almost always created in clock order, so the place is at or
+  // near the end (same-millisecond sessions order by id): walk back a little,
+  // stepping over the ids of removed rows.
   const { order, rows } = context;
-  let low = 0;
-  let high = order.length;
-  // Sessions are almost always created in clock order: check the end first.
-  const last = order.length > 0 ? rows.get(order[order.length - 1]!)! : undefined;
-  if (
-    !last ||
-    last.createdAt < view.createdAt ||
-    (last.createdAt === view.createdAt && last.id < view.id)
-  ) {
-    return order.length;
+  for (let index = order.length, steps = 0; index > 0 && steps < NEAR_END; index--, steps++) {
+    const other = rows.get(order[index - 1]!);
+    if (other && before(other, view)) return index;
   }
+  if (order.length <= NEAR_END) return 0;
+  // Far out of order (a session of another host, say): binary search a compacted order.
+  if (order.length > rows.size) compact(context);
+  let low = 0;
+  let high = context.order.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    const other = rows.get(order[mid]!)!;
-    if (
-      other.createdAt < view.createdAt ||
-      (other.createdAt === view.createdAt && other.id < view.id)
-    ) {
-      low = mid + 1;
-    } else {
-      high = mid;
-    }
+    if (before(rows.get(context.order[mid]!)!, view)) low = mid + 1;
+    else high = mid;
   }
   return low;
+}
+
+/** Drops the ids of removed rows from `order`. */
+function compact(context: DashboardContext): void {
+  context.order = context.order.filter((id) => context.rows.has(id));
 }
 
 export function createDashboard() {
@@ -82,6 +71,12 @@ export function createDashboard() {
         if (index === context.order.length) context.order.push(event.view.id);
         else context.order.splice(index, 0, event.view.id);
         context.rows.set(event.view.id, event.view);
+        return { ...context, version: context.version + 1 };
+      },
+      /** A row leaves memory (retention, see `retainEnded`); its place in `order` is freed lazily. */
+      sessionRemoved: (context, event: { id: string }) => {
+        if (!context.rows.delete(event.id)) return context;
+        if (context.order.length > 2 * context.rows.size + 64) compact(context);
         return { ...context, version: context.version + 1 };
       },
       sessionChanged: (context, event: { id: string; patch: Partial<Omit<SessionView, 'id'>> }) => {
@@ -98,5 +93,10 @@ export type Dashboard = ReturnType<typeof createDashboard>;
 
 /** Every row in created order. */
 export function listRows(context: DashboardContext): SessionView[] {
-  return context.order.map((id) => context.rows.get(id)!);
+  const views: SessionView[] = [];
+  for (const id of context.order) {
+    const view = context.rows.get(id);
+    if (view) views.push(view);
+  }
+  return views;
 }

@@ -1,100 +1,75 @@
 /**
- * Start-up reconciliation: rebuild the dashboard from the journal and close
- * the books on every session the previous host left running.
+ * Start-up reconciliation: what the store knows becomes the manager's index,
+ * and what this host left running when it died is closed, once.
  *
- * A session with a `created` record but no `terminal` one was live when its
- * host died. It gets a terminal record with outcome `interrupted`, appended
- * once: the next open finds that record and appends nothing. The appends go
- * out together, so the journal writes them in one group commit.
+ * ```ts
+ * await reconcile(opened, { index, recorder, processes, now });
+ * ```
  *
- * Then (`reconcileWorkspaces`, once their stray processes are gone) the
- * workspaces those sessions left on disk are kept or removed per their keep
- * policy (see `reconcileWorkspaces.ts`).
+ * In order:
+ * 1. Every process of this manager's scope is killed: nothing runs yet, so
+ *    anything carrying the scope was left by the previous host, including
+ *    processes of a session whose `created` record never made it to disk.
+ * 2. Each leftover session (no terminal record) gets a terminal record with
+ *    outcome `interrupted`, appended once: the next open finds it and appends
+ *    nothing. The appends go out together, so a file journal writes them in
+ *    one group commit. Its last known restart count is kept.
+ * 3. Their workspaces are kept or removed per policy (`reconcileWorkspaces.ts`),
+ *    only now that no process can still be writing in them.
  */
-
-import {
-  type Journal,
-  type JournalRecord,
-  replayJournal,
-  type SessionSummary,
-  type TerminalRecord,
-} from '../journal/index.js';
-import type { Dashboard, SessionView } from './dashboardStore.js';
+import type { SessionSummary } from '../journal/index.js';
+import type { Outcome, TerminalRecord } from '../outcome.js';
+import { viewOfSummary } from '../session/view.js';
+import type { ProcessSweeper } from './processes.js';
 import { settleWorkspaces } from './reconcileWorkspaces.js';
+import type { Recorder } from './recorder.js';
+import type { SessionIndex } from './sessionIndex.js';
+import type { OpenedStore } from './store.js';
 
 export const INTERRUPTED_REASON = 'the host stopped before the session ended';
 
-function interrupted(summary: SessionSummary, endedAt: number): TerminalRecord {
+export interface ReconcileDeps {
+  index: SessionIndex;
+  recorder: Recorder;
+  processes: ProcessSweeper;
+  hostId: string;
+  now(): number;
+}
+
+function interrupted(summary: SessionSummary, hostId: string, endedAt: number): TerminalRecord {
   return {
     sessionId: summary.sessionId,
     outcome: 'interrupted',
     reason: INTERRUPTED_REASON,
     createdAt: summary.createdAt,
     endedAt,
-    restarts: 0,
+    restarts: summary.restarts ?? 0,
+    host: summary.host ?? hostId,
     ...(summary.metadata === undefined ? {} : { metadata: summary.metadata }),
   };
 }
 
-function endedView(summary: SessionSummary, terminal: TerminalRecord): SessionView {
-  return {
-    id: summary.sessionId,
-    state: terminal.outcome,
-    outcome: terminal.outcome,
-    createdAt: summary.createdAt,
-    endedAt: terminal.endedAt,
-    restarts: terminal.restarts,
-    children: [],
-    ...(summary.startedAt === undefined ? {} : { startedAt: summary.startedAt }),
-    ...(summary.metadata === undefined ? {} : { metadata: summary.metadata }),
-    ...(terminal.reason === undefined ? {} : { reason: terminal.reason }),
-  };
-}
+export async function reconcile(opened: OpenedStore, deps: ReconcileDeps): Promise<void> {
+  const { index, recorder, processes, hostId, now } = deps;
+  const { known, leftovers } = opened;
+  await processes.sweepLeftovers();
 
-/** Returns the summaries of the sessions it marked interrupted. */
-export async function reconcile(
-  records: readonly JournalRecord[],
-  journal: Journal,
-  dashboard: Dashboard,
-  ended: Map<string, TerminalRecord>,
-  now: () => number,
-): Promise<SessionSummary[]> {
-  const { sessions, unterminated } = replayJournal(records);
   const endedAt = now();
-  const appends: Promise<void>[] = [];
-  for (const summary of sessions) {
-    let terminal: TerminalRecord;
-    if (summary.terminal) {
-      const { type: _type, at: _at, ...record } = summary.terminal;
-      terminal = record;
-    } else {
-      terminal = interrupted(summary, endedAt);
-      appends.push(journal.append({ type: 'terminal', at: endedAt, ...terminal }));
-    }
-    ended.set(summary.sessionId, terminal);
+  const closed = new Map<string, TerminalRecord>();
+  for (const summary of leftovers) {
+    closed.set(summary.sessionId, interrupted(summary, hostId, endedAt));
   }
-  await Promise.all(appends);
-  for (const summary of sessions) {
-    dashboard.trigger.sessionAdded({ view: endedView(summary, ended.get(summary.sessionId)!) });
-  }
-  return unterminated;
-}
+  await Promise.all([...closed.values()].map((record) => recorder.terminal(record)));
 
-/**
- * The second half, once the interrupted sessions' stray processes are gone:
- * their workspaces are kept or removed per policy, and every row shows its
- * session's workspace as the journal last saw it.
- */
-export async function reconcileWorkspaces(
-  records: readonly JournalRecord[],
-  journal: Journal,
-  dashboard: Dashboard,
-  ended: ReadonlyMap<string, TerminalRecord>,
-  now: () => number,
-): Promise<void> {
-  const { sessions } = replayJournal(records);
-  const views = await settleWorkspaces(sessions, ended, journal, now);
-  for (const [id, workspace] of views) {
-    dashboard.trigger.sessionChanged({ id, patch: { workspace } });
+  for (const summary of known) {
+    const record = closed.get(summary.sessionId);
+    const terminal = record && { type: 'terminal' as const, at: endedAt, ...record };
+    index.addKnown(viewOfSummary(terminal ? { ...summary, terminal } : summary));
   }
+
+  // A session still live on another host (cluster mode) keeps its workspace.
+  const settled = known.filter((summary) => summary.terminal || closed.has(summary.sessionId));
+  const outcomes = (id: string): Outcome => index.view(id)?.outcome ?? 'interrupted';
+  const workspaces = await settleWorkspaces(settled, outcomes, recorder.raw, now);
+  for (const [id, workspace] of workspaces) index.change(id, { workspace });
 }

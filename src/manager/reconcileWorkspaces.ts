@@ -7,7 +7,7 @@
  * gone.
  *
  * ```ts
- * const views = await settleWorkspaces(sessions, terminals, journal, now);
+ * const views = await settleWorkspaces(sessions, (id) => outcomes.get(id), recorder.raw, now);
  * views.get('a'); // { path: '/tmp/ws/a', branch: 'xstate-otp/a', kept: true }
  * ```
  *
@@ -18,7 +18,9 @@
  * on (`planFromRecord`); anything else is left alone and shown as kept.
  */
 
-import type { Journal, SessionSummary, TerminalRecord } from '../journal/index.js';
+import type { JournalRecord, SessionSummary } from '../journal/index.js';
+import type { Outcome } from '../outcome.js';
+import type { SessionView } from '../session/view.js';
 import { pruneWorktrees } from '../workspace/gitWorktree.js';
 import {
   planFromRecord,
@@ -27,22 +29,21 @@ import {
 } from '../workspace/journalRecord.js';
 import { releaseWorkspace } from '../workspace/lifecycle.js';
 import type { WorkspaceEvent } from '../workspace/types.js';
-import type { SessionView } from './dashboardStore.js';
 
 type WorkspaceView = NonNullable<SessionView['workspace']>;
 
 /** Returns the workspace to show for each session that has one. */
 export async function settleWorkspaces(
   sessions: readonly SessionSummary[],
-  terminals: ReadonlyMap<string, TerminalRecord>,
-  journal: Journal,
+  outcomeOf: (sessionId: string) => Outcome,
+  write: (record: JournalRecord) => Promise<void>,
   now: () => number,
 ): Promise<Map<string, WorkspaceView>> {
   const views = new Map<string, WorkspaceView>();
   const repos = new Set<string>();
   const failures: unknown[] = [];
   const record = (event: WorkspaceEvent) =>
-    journal.append(toWorkspaceRecord(event, now())).catch((error: unknown) => {
+    write(toWorkspaceRecord(event, now())).catch((error: unknown) => {
       failures.push(error);
     });
 
@@ -67,20 +68,18 @@ export async function settleWorkspaces(
     const plan = planFromRecord(last);
     if (!plan) {
       // Settled as kept, so that the next start does not look at it again.
-      await journal
-        .append({
-          ...last,
-          at: now(),
-          status: 'kept',
-          error: 'left alone: the record does not describe a workspace this runtime makes',
-        })
-        .catch((error: unknown) => {
-          failures.push(error);
-        });
+      await write({
+        ...last,
+        at: now(),
+        status: 'kept',
+        error: 'left alone: the record does not describe a workspace this runtime makes',
+      }).catch((error: unknown) => {
+        failures.push(error);
+      });
       views.set(summary.sessionId, { ...location, kept: true });
       return;
     }
-    const outcome = terminals.get(summary.sessionId)?.outcome ?? 'interrupted';
+    const outcome = outcomeOf(summary.sessionId);
     const released = await releaseWorkspace(plan, outcome, record);
     if (plan.kind === 'git-worktree') repos.add(plan.repo);
     views.set(summary.sessionId, { ...location, kept: released.kept });

@@ -3,6 +3,7 @@
  */
 import { nanoid } from 'nanoid';
 import { SessionError, SupervisorError } from '../errors.js';
+import { isPlainJsonObject, plainJsonProblem } from '../journal/index.js';
 import type { Registry } from '../registry/index.js';
 import type { ChildSpec, SupervisorOptions } from '../supervisor/types.js';
 import { resolveSupervisorOptions } from '../supervisor/validate.js';
@@ -93,15 +94,12 @@ export function checkSessionSpec(
   }
   const { metadata } = spec;
   if (metadata !== undefined) {
-    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-      throw invalid(`Session "${id}": metadata must be a plain object.`);
-    }
-    try {
-      JSON.stringify(metadata);
-    } catch (error) {
-      throw invalid(
-        `Session "${id}": metadata must be JSON-serialisable (${(error as Error).message}).`,
-      );
+    // The journal must be able to hold whatever is accepted here: plain JSON
+    // only (no Date, no toJSON, no class instances, no NaN), or the record
+    // would be refused later, after the session had started.
+    if (!isPlainJsonObject(metadata)) {
+      const problem = plainJsonProblem(metadata, 'metadata') ?? 'metadata is not an object';
+      throw invalid(`Session "${id}": metadata must be a plain JSON object: ${problem}.`);
     }
   }
   const workspace =

@@ -91,6 +91,13 @@ export interface SessionStore {
    * prefix and this host.
    */
   readonly scope: string;
+  /**
+   * True when this manager is the store's only writer (a locked journal):
+   * the manager's own index decides claims synchronously, and `claim` only
+   * records the decision. False in cluster mode: a session waits for its
+   * claim in `starting`, before any child starts.
+   */
+  readonly singleWriter: boolean;
   /** Claims a fresh session id for this host; see the rules above. */
   claim(sessionId: string, claim: { createdAt: number }): Promise<void>;
   /** Appends a record of a session this host owns; see the rules above. */

@@ -7,7 +7,15 @@
  *    └─────────────────────────────────────→ finalizing   (workspace failed, or cancelled while starting)
  * ```
  *
- * `starting` creates the session's workspace when it asks for one (a git
+ * The states carry the tags `starting`, `running` and `stopping`: the
+ * lifecycle a view shows is read from the tags, never from the shape of the
+ * state value, so states can be added inside them freely.
+ *
+ * `starting` first waits for the session's id to be claimed when the store
+ * asks for a claim (cluster mode: one owner per id across hosts, decided
+ * before any child starts). A refused claim errors the session actor with
+ * the store's error: the session never existed, and nothing is recorded.
+ * Then it creates the session's workspace when it asks for one (a git
  * worktree or a temp dir, see `src/workspace/`), before any child exists.
  * Cancelling or the deadline while it is being created asks the creation to
  * stop and waits until it has undone its work (`starting.preparing.abandoning`).
@@ -31,8 +39,9 @@
  * The final states are the once-only guard: the first outcome decided wins,
  * whatever else arrives in the same tick, and a final state is reached once.
  */
-import { assign, sendTo, setup } from 'xstate';
+import { assign, fromPromise, sendTo, setup } from 'xstate';
 import { systemNow } from '../clock.js';
+import { definedFields } from '../defined.js';
 import { SHUTDOWN_EVENT } from '../shutdown.js';
 import { supervisorMachine } from '../supervisor/index.js';
 import type { WorkspaceLocation } from '../workspace/types.js';
@@ -60,12 +69,14 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
-function supervisorRestarts(children: Record<string, unknown>): number {
-  const sup = children.supervisor as
-    | { getSnapshot(): { context?: { totalRestarts?: number } } }
-    | undefined;
-  return sup?.getSnapshot().context?.totalRestarts ?? 0;
+/** The supervisor reports its restarts in its output, and in the error it escalates with. */
+function restartsReported(event: { output?: unknown; error?: unknown }): number | undefined {
+  const carrier = (event.output ?? event.error) as { restarts?: unknown } | undefined;
+  return typeof carrier?.restarts === 'number' ? carrier.restarts : undefined;
 }
+
+/** Claims the session id in the store (`SessionInput.claim`); rejects when it is taken. */
+const claimer = fromPromise<void, () => Promise<void>>(({ input: claim }) => claim());
 
 export const sessionMachine = setup({
   types: {
@@ -74,13 +85,14 @@ export const sessionMachine = setup({
     events: {} as SessionEvent,
     output: {} as SessionOutput,
   },
-  actors: { supervisor: supervisorMachine, workspaceCreator, workspaceReleaser },
+  actors: { claimer, supervisor: supervisorMachine, workspaceCreator, workspaceReleaser },
   delays: {
     deadline: ({ context, self }) =>
       Math.max(0, context.input.createdAt + (context.input.timeoutMs ?? 0) - systemNow(self)),
   },
   guards: {
     hasDeadline: ({ context }) => context.input.timeoutMs !== undefined,
+    asksForClaim: ({ context }) => context.input.claim !== undefined,
     asksForWorkspace: ({ context }) => context.input.workspace !== undefined,
     hasWorkspace: ({ context }) => context.workspace !== undefined,
     decided: ({ context }) => context.decided !== undefined,
@@ -130,10 +142,8 @@ export const sessionMachine = setup({
     // its cleanup instead of stopping it halfway; there is nothing else to do.
     alreadyEnding: () => {},
     recordRestarts: assign({
-      restarts: ({ context, self }) => {
-        const children = (self.getSnapshot() as { children: Record<string, unknown> }).children;
-        return Math.max(context.restarts, supervisorRestarts(children));
-      },
+      restarts: ({ context, event }) =>
+        restartsReported(event as { output?: unknown; error?: unknown }) ?? context.restarts,
     }),
     // Deferred like every sendTo: sending directly would run the supervisor
     // inside this action, where XState forbids its emitted events.
@@ -145,10 +155,32 @@ export const sessionMachine = setup({
   initial: 'starting',
   states: {
     starting: {
+      tags: 'starting',
       initial: 'routing',
       states: {
         routing: {
-          always: [{ guard: 'asksForWorkspace', target: 'preparing' }, { target: '#session.live' }],
+          always: [
+            { guard: 'asksForClaim', target: 'claiming' },
+            { guard: 'asksForWorkspace', target: 'preparing' },
+            { target: '#session.live' },
+          ],
+        },
+        claiming: {
+          invoke: {
+            src: 'claimer',
+            input: ({ context }) => context.input.claim!,
+            onDone: [
+              { guard: 'decided', target: '#session.finalizing' },
+              { guard: 'asksForWorkspace', target: 'preparing' },
+              { target: '#session.live' },
+            ],
+            // No onError: a refused claim errors the session itself (see above).
+          },
+          // Nothing runs yet, so nothing to stop: the decision waits for the claim.
+          on: {
+            'session.cancel': { actions: 'decideCancelled' },
+            [SHUTDOWN_EVENT]: { actions: 'decideCancelled' },
+          },
         },
         preparing: {
           invoke: {
@@ -190,6 +222,7 @@ export const sessionMachine = setup({
             },
             // Outcome decided; waiting for the creation to undo what it made.
             abandoning: {
+              tags: 'stopping',
               on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
             },
           },
@@ -214,21 +247,24 @@ export const sessionMachine = setup({
         },
         onDone: [
           // Cancelled or timed out while running: that decision stands.
-          { guard: 'decided', target: 'finalizing' },
+          { guard: 'decided', target: 'finalizing', actions: 'recordRestarts' },
           // Shut down by someone other than this session: a cancellation too.
-          { guard: 'shutDownFromOutside', target: 'finalizing', actions: 'decideCancelled' },
-          { target: 'finalizing', actions: 'decideCompleted' },
+          {
+            guard: 'shutDownFromOutside',
+            target: 'finalizing',
+            actions: ['recordRestarts', 'decideCancelled'],
+          },
+          { target: 'finalizing', actions: ['recordRestarts', 'decideCompleted'] },
         ],
         onError: [
-          { guard: 'decided', target: 'finalizing' },
-          { target: 'finalizing', actions: 'decideFailed' },
+          { guard: 'decided', target: 'finalizing', actions: 'recordRestarts' },
+          { target: 'finalizing', actions: ['recordRestarts', 'decideFailed'] },
         ],
       },
-      // Runs before the final state's output is computed.
-      exit: 'recordRestarts',
       initial: 'running',
       states: {
         running: {
+          tags: 'running',
           on: {
             'session.cancel': { target: 'stopping', actions: 'decideCancelled' },
             [SHUTDOWN_EVENT]: { target: 'stopping', actions: 'decideCancelled' },
@@ -248,6 +284,7 @@ export const sessionMachine = setup({
           },
         },
         stopping: {
+          tags: 'stopping',
           entry: 'askSupervisorToShutDown',
           // Already shutting down: a parent asking again waits for it rather than killing it.
           on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
@@ -255,6 +292,7 @@ export const sessionMachine = setup({
       },
     },
     finalizing: {
+      tags: 'stopping',
       on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
       initial: 'routing',
       states: {
@@ -289,7 +327,7 @@ export const sessionMachine = setup({
   },
   output: ({ context, self }) => ({
     outcome: context.decided?.outcome ?? 'failed',
-    ...(context.decided?.reason === undefined ? {} : { reason: context.decided.reason }),
+    ...definedFields({ reason: context.decided?.reason }),
     restarts: context.restarts,
     endedAt: systemNow(self),
   }),

@@ -1,9 +1,8 @@
-import type { Outcome } from '../journal/index.js';
+import type { Outcome } from '../outcome.js';
 import type { ChildSpec, SupervisorOptions } from '../supervisor/types.js';
 import type { WorkspaceLocation, WorkspacePlan, WorkspaceRecorder } from '../workspace/types.js';
 
-/** A session's lifecycle state as the dashboard shows it. */
-export type SessionState = 'starting' | 'running' | 'stopping' | Outcome;
+export type { SessionState } from './view.js';
 
 /** What the session manager hands a session actor. */
 export interface SessionInput {
@@ -14,6 +13,11 @@ export interface SessionInput {
   timeoutMs?: number | undefined;
   /** Creation time on the system clock; the deadline counts from it. */
   createdAt: number;
+  /**
+   * Claims the session's id before anything starts (cluster mode); a
+   * rejection errors the session with the store's error. Absent: nothing to claim.
+   */
+  claim?: (() => Promise<void>) | undefined;
   /**
    * The workspace to create in `starting` and release in `finalizing`, and
    * who to tell about each step (the manager journals and shows them).

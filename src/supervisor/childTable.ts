@@ -63,6 +63,7 @@ export function notify(scope: TableScope, id: string, record: ChildRecord | unde
     status: record ? record.status : 'deleted',
     restarts: record?.restarts ?? 0,
     ref: record?.ref,
+    totalRestarts: scope.context.totalRestarts,
   });
 }
 

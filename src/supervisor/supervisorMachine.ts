@@ -520,7 +520,11 @@ const machine = setup({
       invoke: {
         id: 'otp.escalate',
         src: 'escalate',
-        input: ({ context }) => (context.ending as { error: SupervisorError }).error,
+        // The session reads the restart count from the error it escalates with.
+        input: ({ context }) =>
+          Object.assign((context.ending as { error: SupervisorError }).error, {
+            restarts: context.totalRestarts,
+          }),
       },
     },
   },

@@ -92,4 +92,6 @@ export interface ChildChangedEvent {
   status: ChildStatus | 'deleted';
   restarts: number;
   ref: AnyActorRef | undefined;
+  /** Every restart of this supervisor so far. */
+  totalRestarts: number;
 }

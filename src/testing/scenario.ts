@@ -24,7 +24,7 @@
  */
 
 import type { TerminalRecord } from '../journal/index.js';
-import type { Session, SessionManager } from '../manager/sessionManager.js';
+import type { Session, SessionManager } from '../manager/createSessionManager.js';
 import type { SessionSpec } from '../manager/sessionSpec.js';
 import { fromProcess } from '../process/fromProcess.js';
 import { type FixtureDescendant, fixtureCommand } from './fixtureCommand.js';

@@ -8,8 +8,9 @@
  * progress.stop();   // last draw; stops following the dashboard
  * ```
  */
+
+import type { SessionManager } from '../../manager/createSessionManager.js';
 import type { SessionView } from '../../manager/dashboardStore.js';
-import type { SessionManager } from '../../manager/sessionManager.js';
 import { formatDuration } from '../format.js';
 import type { Output } from '../io.js';
 import { sessionTableLines } from '../sessionTable.js';

@@ -34,7 +34,7 @@ import { errorMessage } from '../../errorMessage.js';
 import { JournalError } from '../../errors.js';
 import { createInspectionFile, type InspectionFile } from '../../inspect/inspectionFile.js';
 import { createFileJournal, type FileJournal, type TerminalRecord } from '../../journal/index.js';
-import { createSessionManager, type SessionManager } from '../../manager/sessionManager.js';
+import { createSessionManager, type SessionManager } from '../../manager/createSessionManager.js';
 import { findMarkedProcesses, SESSION_MARKER_ENV } from '../../process/processTree.js';
 import { hasProcfs } from '../../process/procfs.js';
 import { startScenario } from '../../testing/scenario.js';

@@ -1,0 +1,103 @@
+/**
+ * The single-host store: a `SessionStore` over one journal (a file or
+ * memory). See `store.ts` for the contract.
+ *
+ * ```ts
+ * const { store, known, leftovers } = await journalStore(createFileJournal(path)).open({
+ *   hostId: 'laptop',
+ *   now: Date.now,
+ * });
+ * ```
+ *
+ * One journal has one writer (its lock), so this store is the whole truth
+ * about which ids were used: a claim checks the ids the journal holds plus
+ * those claimed since it opened. There are no other hosts: nothing is ever
+ * fenced, nothing is remote, and `locate` finds nothing.
+ *
+ * `read` and `history` read the journal back rather than keep every ended
+ * session in memory: the manager keeps only the newest `retainEnded`.
+ */
+import { JournalError, SessionError } from '../errors.js';
+import {
+  type Journal,
+  type JournalRecord,
+  replayJournal,
+  type SessionSummary,
+} from '../journal/index.js';
+import { randomScope, readJournal } from '../journal/index.js';
+import type { SessionStore, SessionStoreFactory } from './store.js';
+
+/** Every record the journal holds now, read without its lock. */
+async function readBack(journal: Journal): Promise<JournalRecord[]> {
+  const inMemory = (journal as { records?: () => JournalRecord[] }).records;
+  if (typeof inMemory === 'function') return inMemory.call(journal);
+  if (journal.path === undefined) {
+    throw new JournalError(
+      'io',
+      'This journal cannot be read back: it has neither a path nor records().',
+    );
+  }
+  return (await readJournal(journal.path)).records;
+}
+
+export function journalStore(journal: Journal): SessionStoreFactory {
+  return {
+    async open({ hostId }) {
+      const records = await journal.open();
+      const { sessions, unterminated } = replayJournal(records);
+      const used = new Set(sessions.map((summary) => summary.sessionId));
+      // A journal of someone else's without a scope still gets one, for this run.
+      const scope = journal.scope ?? randomScope();
+      const summaries = async () => replayJournal(await readBack(journal)).sessions;
+      const store: SessionStore = {
+        hostId,
+        scope,
+        singleWriter: true,
+        claim: (sessionId) => {
+          if (used.has(sessionId)) {
+            return Promise.reject(
+              new SessionError(
+                'duplicate_id',
+                `A session "${sessionId}" already exists in the journal; session ids are never reused.`,
+                { sessionId },
+              ),
+            );
+          }
+          used.add(sessionId);
+          return Promise.resolve();
+        },
+        append: (record) => journal.append(record),
+        release: () => Promise.resolve(),
+        read: async (sessionId) => (await summaries()).find((s) => s.sessionId === sessionId),
+        history: async ({ limit, before }) => endedNewestFirst(await summaries(), limit, before),
+        locate: () => Promise.resolve(undefined),
+        request: (_hostId, message) =>
+          Promise.reject(
+            new SessionError('not_found', `No live session "${message.sessionId}".`, {
+              sessionId: message.sessionId,
+            }),
+          ),
+        serve: () => () => {},
+        watch: () => () => {},
+        close: () => journal.close(),
+      };
+      return { store, known: sessions, leftovers: unterminated };
+    },
+  };
+}
+
+/** Ended sessions, newest end first (ties: later id first), ending before `before`. */
+export function endedNewestFirst(
+  sessions: readonly SessionSummary[],
+  limit: number,
+  before: number | undefined,
+): SessionSummary[] {
+  return sessions
+    .filter(
+      (s) => s.terminal !== undefined && (before === undefined || s.terminal.endedAt < before),
+    )
+    .sort(
+      (a, b) => b.terminal!.endedAt - a.terminal!.endedAt || (a.sessionId < b.sessionId ? 1 : -1),
+    )
+    .slice(0, limit);
+}

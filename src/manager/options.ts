@@ -1,0 +1,134 @@
+/**
+ * The options of `createSessionManager`, checked before anything opens.
+ * Every mistake is a `SessionError('invalid_option')` naming the option, so
+ * `createSessionManager({ journal: 42 })` rejects with a message rather than
+ * failing later inside a journal call.
+ */
+import { hostname } from 'node:os';
+import type { ActorOptions, AnyActorLogic, InspectionEvent, Observer } from 'xstate';
+import { SessionError } from '../errors.js';
+import type { Journal } from '../journal/index.js';
+import type { SessionStoreFactory } from './store.js';
+
+export type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
+
+export interface SessionManagerOptions {
+  /** A `Journal`, or a path for the file journal. Default: in memory. */
+  journal?: Journal | string;
+  /** Cluster mode: a store shared by several hosts, such as `natsCluster(...)` from `xstate-otp/nats`. */
+  cluster?: SessionStoreFactory;
+  /** This host's name, stable across restarts. Default: the machine's hostname. */
+  hostId?: string;
+  /** At most this many live sessions; `createSession` past it throws `SupervisorError('max_children')`. */
+  maxSessions?: number;
+  /** The default `timeoutMs` of every session. */
+  timeoutMs?: number;
+  /** How many ended sessions stay in memory (views, `listSessions`); older ones are in `history()`. Default 10,000. */
+  retainEnded?: number;
+  /** The actor system's clock; a `SimulatedClock` drives every deadline and timestamp. */
+  clock?: Clock;
+  /** An XState inspector; it sees every actor the manager creates. */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /**
+   * Where session workspaces are created, as `<workspaceRoot>/<sessionId>`
+   * (relative paths resolve against the cwd). Default: a folder of this user
+   * and this journal under `os.tmpdir()`. Keep it the same across restarts
+   * so reconciliation finds what it left.
+   */
+  workspaceRoot?: string;
+}
+
+export const DEFAULT_RETAIN_ENDED = 10_000;
+
+export interface CheckedOptions {
+  storage: { journal: Journal | string | undefined } | { cluster: SessionStoreFactory };
+  hostId: string;
+  maxSessions: number;
+  timeoutMs: number | undefined;
+  retainEnded: number;
+  workspaceRoot: string | undefined;
+}
+
+function invalid(name: string, rule: string, value: unknown): SessionError {
+  let shown: string;
+  try {
+    shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  } catch {
+    shown = typeof value;
+  }
+  return new SessionError('invalid_option', `createSessionManager: ${name} ${rule}; got ${shown}.`);
+}
+
+const isCount = (value: unknown) =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0;
+const hasMethods = (value: unknown, ...names: string[]) =>
+  typeof value === 'object' &&
+  value !== null &&
+  names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
+
+/** Throws `SessionError('invalid_option')` for the first bad option. */
+export function checkOptions(options: unknown): CheckedOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null) {
+    throw invalid('options', 'must be an object', options);
+  }
+  const o = options as SessionManagerOptions;
+  const { journal, cluster } = o;
+  if (journal !== undefined && cluster !== undefined) {
+    throw invalid('journal', 'cannot be combined with cluster (the cluster is the journal)', '');
+  }
+  if (
+    journal !== undefined &&
+    typeof journal !== 'string' &&
+    !hasMethods(journal, 'open', 'append', 'close')
+  ) {
+    throw invalid('journal', 'must be a path or a Journal (open, append, close)', journal);
+  }
+  if (typeof journal === 'string' && journal.length === 0) {
+    throw invalid('journal', 'must be a non-empty path', journal);
+  }
+  if (cluster !== undefined && !hasMethods(cluster, 'open')) {
+    throw invalid('cluster', 'must be a cluster store such as natsCluster(...)', cluster);
+  }
+  const hostId = o.hostId ?? hostname();
+  if (typeof hostId !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(hostId)) {
+    throw invalid('hostId', "must be 1 to 64 letters, digits, '.', '_' or '-'", o.hostId);
+  }
+  const maxSessions = o.maxSessions ?? Number.POSITIVE_INFINITY;
+  if (maxSessions !== Number.POSITIVE_INFINITY && !isCount(maxSessions)) {
+    throw invalid('maxSessions', 'must be an integer >= 0', maxSessions);
+  }
+  const { timeoutMs } = o;
+  if (
+    timeoutMs !== undefined &&
+    (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0)
+  ) {
+    throw invalid('timeoutMs', 'must be a finite number of ms > 0', timeoutMs);
+  }
+  const retainEnded = o.retainEnded ?? DEFAULT_RETAIN_ENDED;
+  if (!isCount(retainEnded)) throw invalid('retainEnded', 'must be an integer >= 0', retainEnded);
+  if (
+    o.workspaceRoot !== undefined &&
+    (typeof o.workspaceRoot !== 'string' || o.workspaceRoot === '')
+  ) {
+    throw invalid('workspaceRoot', 'must be a non-empty path', o.workspaceRoot);
+  }
+  if (o.clock !== undefined && !hasMethods(o.clock, 'setTimeout', 'clearTimeout')) {
+    throw invalid(
+      'clock',
+      'must be a clock (setTimeout, clearTimeout), such as SimulatedClock',
+      o.clock,
+    );
+  }
+  if (o.inspect !== undefined && typeof o.inspect !== 'function' && typeof o.inspect !== 'object') {
+    throw invalid('inspect', 'must be an inspection observer or function', o.inspect);
+  }
+  return {
+    storage: cluster === undefined ? { journal } : { cluster },
+    hostId,
+    maxSessions,
+    timeoutMs,
+    retainEnded,
+    workspaceRoot: o.workspaceRoot,
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Location transparency: `send`, `terminateSession` and `locate` find a
+ * session wherever it runs. A session of this host is reached through its
+ * actor; one of another host (cluster mode) through the store's request to
+ * its owner, which answers with the same local calls (`serveRequests`).
+ *
+ * ```ts
+ * await manager.send('fix-bug-42', 'agent', { type: 'review' }); // here or on its owner
+ * await manager.locate('fix-bug-42'); // { hostId: 'worker-2', local: false }
+ * ```
+ */
+import type { AnyActorRef } from 'xstate';
+import { SessionError } from '../errors.js';
+import type { TerminalRecord } from '../outcome.js';
+import { childRef } from '../supervisor/index.js';
+import type { SessionIndex } from './sessionIndex.js';
+import type { HostRequest, SessionStore } from './store.js';
+
+export interface RoutingDeps {
+  store: SessionStore;
+  index: SessionIndex;
+  /** Cancels a local live session and returns its `done`. */
+  cancelLocal(sessionId: string, reason: string): Promise<TerminalRecord> | undefined;
+}
+
+const notFound = (sessionId: string, what = `No live session "${sessionId}"`) =>
+  new SessionError('not_found', `${what}.`, { sessionId });
+
+/** The running ref of a local session's child, or `undefined`. */
+export function localChild(
+  index: SessionIndex,
+  sessionId: string,
+  childId: string,
+): AnyActorRef | undefined {
+  const supervisor = index.live(sessionId)?.supervisor;
+  return supervisor?.getSnapshot().status === 'active' ? childRef(supervisor, childId) : undefined;
+}
+
+function sendLocal(index: SessionIndex, message: Extract<HostRequest, { type: 'send' }>): void {
+  const { sessionId, childId, event } = message;
+  if (!index.live(sessionId)) throw notFound(sessionId);
+  const child = localChild(index, sessionId, childId);
+  if (!child) throw notFound(sessionId, `Session "${sessionId}" has no running child "${childId}"`);
+  child.send(event);
+}
+
+export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
+  const remoteOwner = async (sessionId: string) => {
+    const owner = await store.locate(sessionId);
+    return owner && owner.hostId !== store.hostId ? owner : undefined;
+  };
+
+  return {
+    async send(sessionId: string, childId: string, event: { type: string }): Promise<void> {
+      const message = { type: 'send', sessionId, childId, event } as const;
+      if (index.live(sessionId)) return sendLocal(index, message);
+      const owner = await remoteOwner(sessionId);
+      if (!owner) throw notFound(sessionId);
+      await store.request(owner.hostId, message);
+    },
+
+    async locate(sessionId: string): Promise<{ hostId: string; local: boolean } | undefined> {
+      if (index.live(sessionId)) return { hostId: store.hostId, local: true };
+      const owner = await remoteOwner(sessionId);
+      return owner && { hostId: owner.hostId, local: false };
+    },
+
+    /** A session live on another host, terminated there; `undefined` when it is not. */
+    async terminateRemote(sessionId: string, reason: string): Promise<TerminalRecord | undefined> {
+      const owner = await remoteOwner(sessionId);
+      if (!owner) return undefined;
+      return (await store.request(owner.hostId, {
+        type: 'terminate',
+        sessionId,
+        reason,
+      })) as TerminalRecord;
+    },
+
+    /** Answers other hosts' requests with this host's sessions. */
+    serveRequests(): () => void {
+      return store.serve(async (message) => {
+        if (message.type === 'send') return sendLocal(index, message);
+        const done = cancelLocal(message.sessionId, message.reason ?? 'terminated');
+        if (!done) throw notFound(message.sessionId);
+        return done;
+      });
+    },
+  };
+}
+
+export type Routing = ReturnType<typeof createRouting>;

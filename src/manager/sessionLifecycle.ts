@@ -1,0 +1,248 @@
+/**
+ * One session from `createSession` to its terminal record: start its actor
+ * under the manager's root supervisor, follow its lifecycle into the index
+ * and the journal, and settle `done` once the outcome is durable.
+ *
+ * ```ts
+ * const session = startSession(checked, deps); // { id, ref, createdAt, done }
+ * ```
+ *
+ * The order of writes is the once-only guarantee: the session's id is
+ * claimed first, then `created` is appended; `started` when it runs; at its
+ * end, whatever still carries its marker is killed, then `terminal` is
+ * appended, and only then does `done` resolve. A session that lost its
+ * ownership (cluster mode) writes nothing more: its `done` rejects with
+ * `ClusterError('fenced')`.
+ */
+import type { AnyActorRef } from 'xstate';
+import { definedFields } from '../defined.js';
+import { ClusterError, SessionError } from '../errors.js';
+import type { TerminalRecord } from '../outcome.js';
+import type { Registry } from '../registry/index.js';
+import { sessionSupervisorKey } from '../registry/index.js';
+import { followSession } from '../session/lifecycle.js';
+import { sessionMachine } from '../session/sessionMachine.js';
+import type { SessionOutput } from '../session/types.js';
+import type { SessionView } from '../session/view.js';
+import { startChild } from '../supervisor/index.js';
+import { workspaceLocation } from '../workspace/lifecycle.js';
+import type { WorkspaceEvent, WorkspacePlan, WorkspaceRecorder } from '../workspace/types.js';
+import type { ProcessSweeper } from './processes.js';
+import type { Recorder } from './recorder.js';
+import type { LiveSession, SessionIndex } from './sessionIndex.js';
+import type { CheckedSessionSpec } from './sessionSpec.js';
+import type { SessionStore } from './store.js';
+
+export interface Session {
+  id: string;
+  ref: AnyActorRef;
+  createdAt: number;
+  /** Resolves once the terminal record is durable in the journal. */
+  done: Promise<TerminalRecord>;
+}
+
+export interface SessionDeps {
+  root: AnyActorRef;
+  registry: Registry;
+  store: SessionStore;
+  index: SessionIndex;
+  recorder: Recorder;
+  processes: ProcessSweeper;
+  now(): number;
+}
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A failure is reported through the promise, never as an unhandled rejection.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/** A refused claim is the one error that means "this session never existed". */
+function isRefusedClaim(error: unknown): boolean {
+  return error instanceof SessionError && error.code === 'duplicate_id';
+}
+
+export function startSession(
+  checked: CheckedSessionSpec,
+  workspacePlan: WorkspacePlan | undefined,
+  deps: SessionDeps,
+): Session {
+  const { root, registry, store, index, recorder, processes, now } = deps;
+  const { id, metadata } = checked;
+  const createdAt = now();
+  const done = deferred<TerminalRecord>();
+  const handle: LiveSession = {
+    ref: undefined as unknown as AnyActorRef,
+    supervisor: undefined,
+    done: done.promise,
+    fenced: false,
+  };
+  const view: SessionView = {
+    id,
+    state: 'starting',
+    host: store.hostId,
+    createdAt,
+    restarts: 0,
+    children: checked.supervisor.children.map((child) => ({ id: child.id, status: 'stopped' })),
+    ...definedFields({ metadata }),
+  };
+  index.addLive(view, handle);
+
+  const created = () =>
+    recorder.created({
+      sessionId: id,
+      at: createdAt,
+      metadata,
+      spec: {
+        children: checked.supervisor.children.map((child) => child.id),
+        ...definedFields({ workspace: workspacePlan?.kind }),
+      },
+    });
+  // One writer (a locked journal): the index has already decided the claim.
+  // Several hosts: the claim is decided by the store, before anything starts.
+  const claim = store.singleWriter
+    ? undefined
+    : () => store.claim(id, { createdAt }).then(() => void created().catch(() => {}));
+  if (store.singleWriter) {
+    store.claim(id, { createdAt }).catch(() => {});
+    created().catch(() => {});
+  }
+
+  const finish = (output: SessionOutput) => {
+    if (index.live(id) !== handle) return;
+    const record: TerminalRecord = {
+      sessionId: id,
+      outcome: output.outcome,
+      ...definedFields({ reason: output.reason }),
+      createdAt,
+      endedAt: output.endedAt,
+      restarts: output.restarts,
+      host: store.hostId,
+      ...definedFields({ metadata }),
+    };
+    index.end(id, {
+      state: record.outcome,
+      outcome: record.outcome,
+      endedAt: record.endedAt,
+      restarts: record.restarts,
+      ...definedFields({ reason: record.reason }),
+    });
+    if (handle.fenced) {
+      index.settled(id);
+      done.reject(fencedError(id));
+      return;
+    }
+    // Anything still carrying the session's marker escaped its process tree
+    // (a setsid daemon): it dies before the outcome is final.
+    processes
+      .sweepSession(id)
+      .then(() => recorder.terminal(record))
+      .then(() => store.release(id))
+      .then(
+        () => {
+          index.settled(id);
+          done.resolve(record);
+        },
+        (error: unknown) => {
+          index.settled(id);
+          if (!handle.fenced) index.change(id, { unrecorded: describe(error) });
+          done.reject(handle.fenced ? fencedError(id) : error);
+        },
+      );
+  };
+
+  try {
+    handle.ref = startChild(root, {
+      id,
+      logic: sessionMachine,
+      restart: 'temporary',
+      // A session bounds its own shutdown by its children's grace.
+      shutdown: 'infinity',
+      input: {
+        id,
+        createdAt,
+        timeoutMs: checked.timeoutMs,
+        claim,
+        workspace: workspacePlan && {
+          plan: workspacePlan,
+          record: workspaceRecorder(id, index, recorder),
+          beforeRelease: () => processes.sweepSession(id),
+        },
+        supervisor: {
+          ...checked.supervisor,
+          registry,
+          registerAs: sessionSupervisorKey(id),
+          environment: processes.environmentOf(id),
+        },
+      },
+    });
+  } catch (error) {
+    index.forget(id);
+    throw error;
+  }
+
+  followSession(handle.ref, {
+    state: (state) => {
+      if (state !== 'running') {
+        index.change(id, { state });
+        return;
+      }
+      const startedAt = now();
+      index.change(id, { state, startedAt });
+      recorder.started(id, startedAt).catch(() => {});
+    },
+    ended: finish,
+    crashed: (error) => {
+      if (isRefusedClaim(error) || error instanceof ClusterError) {
+        // Never existed: nothing was written under this id, nothing is shown.
+        index.forget(id);
+        done.reject(error);
+        return;
+      }
+      finish({ outcome: 'failed', reason: describe(error), restarts: 0, endedAt: now() });
+    },
+  });
+
+  return { id, ref: handle.ref, createdAt, done: done.promise };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function fencedError(sessionId: string): ClusterError {
+  return new ClusterError(
+    'fenced',
+    `Session "${sessionId}" was taken over by another host after this host lost its lease; nothing more was recorded here.`,
+    { sessionId },
+  );
+}
+
+/** Journals a session's workspace events and shows them in its view. */
+function workspaceRecorder(id: string, index: SessionIndex, recorder: Recorder): WorkspaceRecorder {
+  return (event: WorkspaceEvent) => {
+    const location = workspaceLocation(event.workspace);
+    switch (event.status) {
+      case 'ready':
+        index.change(id, { workspace: location });
+        // Not journaled: `creating` already is, and the end will be.
+        return Promise.resolve();
+      case 'kept':
+      case 'removed':
+        index.change(id, { workspace: { ...location, kept: event.status === 'kept' } });
+        break;
+      case 'rolled_back':
+        index.change(id, { workspace: undefined });
+        break;
+      default:
+        break;
+    }
+    return recorder.workspace(event);
+  };
+}

@@ -1,0 +1,68 @@
+import { hostname } from 'node:os';
+import { describe, expect, test } from 'vitest';
+import { createMemoryJournal, createSessionManager, type SessionSpec } from '../src/index.js';
+import { workerSpecs } from './helpers/workers.js';
+
+const agentSession = (id: string): SessionSpec => ({
+  id,
+  autoShutdown: 'any_significant',
+  children: [
+    ...workerSpecs(['helper'], []),
+    ...workerSpecs(['agent'], [], { restart: 'transient', significant: true }),
+  ],
+});
+
+describe('send, locate and hostId on one host', () => {
+  test('hostId defaults to the hostname; views and terminal records carry it as host', async () => {
+    const journal = createMemoryJournal();
+    const manager = await createSessionManager({ journal });
+    expect(manager.hostId).toBe(hostname());
+    const session = manager.createSession(agentSession('a'));
+    expect(manager.getSession('a')).toMatchObject({ host: hostname() });
+    await manager.send('a', 'agent', { type: 'FINISH' });
+    const record = await session.done;
+    expect(record).toMatchObject({ outcome: 'completed', host: hostname() });
+    expect(journal.records().find((r) => r.type === 'created')).toMatchObject({ host: hostname() });
+    await manager.stop();
+  });
+
+  test('send delivers to the child, resolving once delivered', async () => {
+    const manager = await createSessionManager({ hostId: 'worker-1' });
+    const session = manager.createSession(agentSession('s'));
+    const agent = manager.getChild('s', 'agent')!;
+    const delivered = manager.send('s', 'agent', { type: 'FINISH' });
+    await delivered;
+    expect(agent.getSnapshot().status).toBe('done');
+    expect((await session.done).outcome).toBe('completed');
+    await manager.stop();
+  });
+
+  test('send rejects not_found for an unknown session, an unknown child and an ended session', async () => {
+    const manager = await createSessionManager({ hostId: 'worker-1' });
+    const session = manager.createSession(agentSession('s'));
+    await expect(manager.send('nope', 'agent', { type: 'FINISH' })).rejects.toMatchObject({
+      name: 'SessionError',
+      code: 'not_found',
+    });
+    await expect(manager.send('s', 'nobody', { type: 'FINISH' })).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringMatching(/no running child "nobody"/),
+    });
+    await manager.terminateSession('s');
+    await session.done;
+    await expect(manager.send('s', 'agent', { type: 'FINISH' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await manager.stop();
+  });
+
+  test('locate: this host for a live session, undefined for an unknown or ended one', async () => {
+    const manager = await createSessionManager({ hostId: 'worker-1' });
+    manager.createSession(agentSession('s'));
+    expect(await manager.locate('s')).toEqual({ hostId: 'worker-1', local: true });
+    expect(await manager.locate('nope')).toBeUndefined();
+    await manager.terminateSession('s');
+    expect(await manager.locate('s')).toBeUndefined();
+    await manager.stop();
+  });
+});
