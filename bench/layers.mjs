@@ -15,6 +15,7 @@
  */
 import { createActor } from 'xstate';
 import {
+  childRef,
   createRegistry,
   createSessionManager,
   createSupervisor,
@@ -45,7 +46,7 @@ function cycle(logic, options, childOf) {
   return finished;
 }
 
-const childOfSupervisor = (sup) => sup.getSnapshot().context.children.get('work').ref;
+const childOfSupervisor = (sup) => childRef(sup, 'work');
 let sessions = 0;
 
 async function viaManager(manager) {

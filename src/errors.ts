@@ -41,14 +41,17 @@ export class SupervisorError extends OtpError {
   declare readonly code: SupervisorErrorCode;
   /** The child the error is about, when there is one. */
   readonly childId: string | undefined;
+  /** A supervisor's failure (escalation): its restarts, all children together. */
+  readonly restarts: number | undefined;
 
   constructor(
     code: SupervisorErrorCode,
     message: string,
-    options?: { cause?: unknown; childId?: string },
+    options?: { cause?: unknown; childId?: string; restarts?: number },
   ) {
     super(code, message, options);
     this.childId = options?.childId;
+    this.restarts = options?.restarts;
   }
 }
 

@@ -10,6 +10,12 @@
 // Must stay first: a clear error on an old Node.js before a dependency fails obscurely.
 import './requireNodeVersion.js';
 
+export {
+  type ChildEnvironment,
+  TAKES_ENVIRONMENT,
+  takeEnvironment,
+  takesEnvironment,
+} from './environment.js';
 // Errors: one hierarchy, each with a stable `code`.
 export {
   ClusterError,
@@ -112,14 +118,15 @@ export { SHUTDOWN_EVENT, type ShutdownEvent } from './shutdown.js';
 // Supervisors and their admin API.
 export {
   type AutoShutdown,
+  type Backoff,
   type ChildChangedEvent,
   type ChildCounts,
-  type ChildEnvironment,
   type ChildInfo,
   type ChildSpec,
   type ChildStatus,
   countChildren,
   createSupervisor,
+  declareSupervisor,
   deleteChild,
   type RestartType,
   restartChild,

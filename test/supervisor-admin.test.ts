@@ -48,7 +48,10 @@ describe('admin API (OTP child_adm)', () => {
     expect(whichChildren(sup)).toEqual([]);
     expect(codeOf(() => restartChild(sup, 'w'))).toBe('not_found');
     expect(codeOf(() => deleteChild(sup, 'w'))).toBe('not_found');
-    expect(() => terminateChild(sup, 'w')).toThrow(SupervisorError);
+    // A function that returns a promise rejects, never throws.
+    const missing = terminateChild(sup, 'w');
+    await expect(missing).rejects.toBeInstanceOf(SupervisorError);
+    await expect(missing).rejects.toMatchObject({ code: 'not_found' });
     expect(log).toEqual(['start:w', 'stop:w', 'start:w', 'stop:w']);
     sup.stop();
   });

@@ -8,45 +8,61 @@ import {
   fromProcess,
   type ProcessInput,
   type ProcessOutput,
+  takeEnvironment,
 } from '../src/index.js';
 import { waitForPidsGone } from '../src/testing/index.js';
 import { pidCollector } from './process-helpers.js';
 import { branches, linkedWorktrees, makeRepo, tempDir } from './workspace-helpers.js';
 
-/** Runs its process inputs one after the other (none with a `cwd`), keeping every output. */
-const steps = setup({
-  types: {
-    input: {} as { runs: ProcessInput[]; outputs: ProcessOutput[] },
-    context: {} as { runs: ProcessInput[]; outputs: ProcessOutput[]; index: number },
-  },
-  actors: { run: fromProcess() },
-  guards: { wasLast: ({ context }) => context.index === context.runs.length - 1 },
-  actions: {
-    keep: ({ context, event }) => {
-      context.outputs.push((event as unknown as { output: ProcessOutput }).output);
+interface StepsInput {
+  runs: ProcessInput[];
+  outputs: ProcessOutput[];
+  environment?: ChildEnvironment;
+}
+
+/**
+ * Runs its process inputs one after the other (none with a `cwd`), keeping
+ * every output. It takes the session's environment and hands it to each
+ * process it invokes: that is how they run in the session's workspace.
+ */
+const steps = takeEnvironment(
+  setup({
+    types: {
+      input: {} as StepsInput,
+      context: {} as StepsInput & { index: number },
     },
-  },
-}).createMachine({
-  context: ({ input }) => ({ ...input, index: 0 }),
-  initial: 'running',
-  states: {
-    running: {
-      invoke: {
-        src: 'run',
-        input: ({ context }) => context.runs[context.index]!,
-        onDone: [
-          { guard: 'wasLast', target: 'done', actions: 'keep' },
-          {
-            target: 'running',
-            reenter: true,
-            actions: ['keep', ({ context }) => void context.index++],
-          },
-        ],
+    actors: { run: fromProcess() },
+    guards: { wasLast: ({ context }) => context.index === context.runs.length - 1 },
+    actions: {
+      keep: ({ context, event }) => {
+        context.outputs.push((event as unknown as { output: ProcessOutput }).output);
       },
     },
-    done: { type: 'final' },
-  },
-});
+  }).createMachine({
+    context: ({ input }) => ({ ...input, index: 0 }),
+    initial: 'running',
+    states: {
+      running: {
+        invoke: {
+          src: 'run',
+          input: ({ context }) => ({
+            ...context.runs[context.index]!,
+            environment: context.environment,
+          }),
+          onDone: [
+            { guard: 'wasLast', target: 'done', actions: 'keep' },
+            {
+              target: 'running',
+              reenter: true,
+              actions: ['keep', ({ context }) => void context.index++],
+            },
+          ],
+        },
+      },
+      done: { type: 'final' },
+    },
+  }),
+);
 
 const writeFile = (name: string): ProcessInput => ({
   command: process.execPath,
@@ -114,7 +130,7 @@ describe('each session works in its own workspace', () => {
     expect(seen.map((e) => e.sessionId).sort()).toEqual(['a', 'b']);
     for (const environment of seen) {
       expect(environment.workspace).toEqual({
-        path: join(root, environment.sessionId),
+        path: join(root, environment.sessionId!),
         branch: `xstate-otp/${environment.sessionId}`,
       });
     }

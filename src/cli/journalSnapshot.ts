@@ -17,7 +17,7 @@
  */
 import { JournalError } from '../errors.js';
 import { readJournal, replayJournal } from '../journal/index.js';
-import type { SessionView } from '../manager/dashboardStore.js';
+import { type SessionView, viewOfSummary } from '../session/view.js';
 import { journalFailure } from './journalErrors.js';
 
 /** A session as the journal tells it: the dashboard's view without live children. */
@@ -45,25 +45,9 @@ export async function readJournalSnapshot(path: string): Promise<JournalSnapshot
   }
   const holder = reading.holder?.live ? { pid: reading.holder.pid } : undefined;
   const sessions = replayJournal(reading.records).sessions.map((summary): SessionRow => {
-    const terminal = summary.terminal;
-    const open = holder
-      ? summary.startedAt === undefined
-        ? 'starting'
-        : 'running'
-      : 'interrupted';
-    // Keys in reading order: they are also the `--json` output.
-    return {
-      id: summary.sessionId,
-      state: terminal ? terminal.outcome : open,
-      ...(terminal ? { outcome: terminal.outcome } : {}),
-      ...(terminal?.reason === undefined ? {} : { reason: terminal.reason }),
-      createdAt: summary.createdAt,
-      ...(summary.startedAt === undefined ? {} : { startedAt: summary.startedAt }),
-      ...(terminal ? { endedAt: terminal.endedAt } : {}),
-      restarts: terminal?.restarts ?? 0,
-      ...(summary.metadata === undefined ? {} : { metadata: summary.metadata }),
-      ...(terminal || holder ? {} : { pending: true as const }),
-    };
+    const { children: _children, workspace: _workspace, ...view } = viewOfSummary(summary);
+    if (summary.terminal || holder) return view;
+    return { ...view, state: 'interrupted', pending: true };
   });
   return { path: reading.path, sessions, holder, tornBytes: reading.torn?.bytes ?? 0 };
 }

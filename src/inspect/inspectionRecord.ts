@@ -24,6 +24,7 @@
  */
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { systemNow } from '../clock.js';
+import { parentOf } from '../supervisor/xstateInternals.js';
 import { toSafeJson } from './safeJson.js';
 
 export interface InspectionRecord {
@@ -49,7 +50,6 @@ interface RefFields {
   sessionId?: unknown;
   systemId?: unknown;
   options?: { systemId?: unknown };
-  _parent?: { sessionId?: unknown };
 }
 
 /** The record for `event`; never throws. */
@@ -65,7 +65,7 @@ export function inspectionRecord(event: InspectionEvent): InspectionRecord {
   // `systemId`; the option it is about to use is already there.
   const systemId = text(ref.systemId) ?? text(ref.options?.systemId);
   if (systemId !== undefined) record.systemId = systemId;
-  const parent = text(ref._parent?.sessionId);
+  const parent = text(parentSessionId(event.actorRef as AnyActorRef | undefined));
   if (parent !== undefined) record.parentSessionId = parent;
   const root = text(event.rootId);
   if (root !== undefined) record.rootSessionId = root;
@@ -147,6 +147,10 @@ function now(ref: unknown): number {
   } catch {
     return Date.now();
   }
+}
+
+function parentSessionId(ref: AnyActorRef | undefined): unknown {
+  return ref ? parentOf(ref)?.sessionId : undefined;
 }
 
 function text(value: unknown): string | undefined {

@@ -40,6 +40,7 @@ import { processMachine } from '../process/fromProcess.js';
 import type { Registry } from '../registry/index.js';
 import { sessionMachine } from '../session/sessionMachine.js';
 import { whichChildren } from '../supervisor/admin.js';
+import { supervisorStateOf } from '../supervisor/childTable.js';
 import type { ChildInfo, ChildStatus, RestartType } from '../supervisor/types.js';
 
 export type SupervisionNodeKind = 'manager' | 'session' | 'supervisor' | 'process' | 'actor';
@@ -99,7 +100,7 @@ function describeActor(
 ): SupervisionNode {
   const snapshot = (ref.getSnapshot() ?? {}) as MachineLikeSnapshot;
   const logic = (ref as { logic?: AnyActorLogic }).logic;
-  const supervisor = isSupervisorSnapshot(snapshot);
+  const supervisor = supervisorStateOf(ref) !== undefined;
   const kind =
     forcedKind ??
     (logic === sessionMachine
@@ -161,11 +162,6 @@ function xstateChildren(snapshot: MachineLikeSnapshot, walk: Walk): SupervisionN
     nodes.push(describeActor(child, walk));
   }
   return nodes;
-}
-
-function isSupervisorSnapshot(snapshot: MachineLikeSnapshot): boolean {
-  const context = snapshot.context as { children?: unknown; options?: unknown } | undefined;
-  return context?.children instanceof Map && typeof context.options === 'object';
 }
 
 /** `{ live: { running: 'idle' } }` → `live.running.idle`; parallel regions joined by `, `. */

@@ -21,10 +21,11 @@ import { JournalError, SessionError } from '../errors.js';
 import {
   type Journal,
   type JournalRecord,
+  randomScope,
+  readJournal,
   replayJournal,
   type SessionSummary,
 } from '../journal/index.js';
-import { randomScope, readJournal } from '../journal/index.js';
 import type { SessionStore, SessionStoreFactory } from './store.js';
 
 /** Every record the journal holds now, read without its lock. */

@@ -17,7 +17,6 @@
  */
 import type { ChildEnvironment } from '../environment.js';
 import { sweepScopeProcesses, sweepSessionProcesses } from '../process/processTree.js';
-import { takeSessionProcessNote } from '../process/sessionProcesses.js';
 
 export interface ProcessSweeper {
   /** What the session's supervisor hands down to every child. */
@@ -42,8 +41,7 @@ export function createProcessSweeper(scope: string): ProcessSweeper {
       },
     }),
     sweepSession: async (sessionId) => {
-      const hadProcess = started.delete(sessionId);
-      if (!takeSessionProcessNote(sessionId) && !hadProcess) return;
+      if (!started.delete(sessionId)) return;
       await sweepSessionProcesses(sessionId, { scope, forceKillAfterMs: 0 });
     },
     sweepLeftovers: async () => {

@@ -24,13 +24,17 @@
  */
 import { execa } from 'execa';
 import { type AnyEventObject, fromCallback } from 'xstate';
+import type { ChildEnvironment } from '../environment.js';
 import type { ProcessExitError } from '../errors.js';
-import { findChildEnvironment } from '../supervisor/environment.js';
-import type { ChildEnvironment } from '../supervisor/types.js';
 import { trackProcessTree } from './hostExit.js';
 import { LineSplitter, OutputTail } from './outputTail.js';
 import { exitedCleanly, processExitError, resolveProcessInput } from './processOutcome.js';
-import { PROCESS_MARKER_ENV, ProcessTree, SESSION_MARKER_ENV } from './processTree.js';
+import {
+  PROCESS_MARKER_ENV,
+  ProcessTree,
+  SCOPE_MARKER_ENV,
+  SESSION_MARKER_ENV,
+} from './processTree.js';
 import type {
   ProcessInput,
   ProcessResult,
@@ -38,7 +42,6 @@ import type {
   RunnerCommand,
   RunnerEvent,
 } from './processTypes.js';
-import { noteSessionProcess } from './sessionProcesses.js';
 
 export interface RunnerInput {
   /** The actor's input, unchecked: a bad one is reported as a `spawn_failed` result. */
@@ -55,12 +58,9 @@ interface Run {
 type Report = (event: RunnerEvent) => void;
 
 export const processRunner = fromCallback<RunnerCommand, RunnerInput>(
-  ({ input, sendBack, receive, self }) => {
+  ({ input, sendBack, receive }) => {
     const report: Report = (event) => sendBack(event as AnyEventObject);
-    const run = startRun(
-      { ...input, input: withSessionEnvironment(input.input, findChildEnvironment(self)) },
-      report,
-    );
+    const run = startRun(input, report);
     receive((command) => {
       if (command.type === 'process.terminate') run.terminate();
     });
@@ -68,15 +68,21 @@ export const processRunner = fromCallback<RunnerCommand, RunnerInput>(
   },
 );
 
+/** The environment a supervisor merged into the input (see `src/environment.ts`), if any. */
+function environmentOf(input: unknown): ChildEnvironment | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const environment = (input as { environment?: unknown }).environment;
+  return typeof environment === 'object' && environment !== null
+    ? (environment as ChildEnvironment)
+    : undefined;
+}
+
 /**
  * Inside a session, a process belongs to it (its marker) and works in its
  * workspace, unless the input says otherwise. Bad input is left as it is, to
  * be reported as such.
  */
-function withSessionEnvironment(
-  input: unknown,
-  environment: ChildEnvironment | undefined,
-): unknown {
+function withSessionDefaults(input: unknown, environment: ChildEnvironment | undefined): unknown {
   if (!environment || typeof input !== 'object' || input === null) return input;
   const given = input as ProcessInput;
   const sessionId = given.sessionId ?? environment.sessionId;
@@ -108,12 +114,16 @@ interface ExecaOutcome {
   cause?: unknown;
 }
 
-function spawn(input: ResolvedProcessInput, processId: string) {
+function spawn(
+  input: ResolvedProcessInput,
+  processId: string,
+  environment: ChildEnvironment | undefined,
+) {
   const markers: Record<string, string> = { [PROCESS_MARKER_ENV]: processId };
-  if (input.sessionId !== undefined) {
-    markers[SESSION_MARKER_ENV] = input.sessionId;
-    noteSessionProcess(input.sessionId);
-  }
+  if (input.sessionId !== undefined) markers[SESSION_MARKER_ENV] = input.sessionId;
+  if (environment?.scope !== undefined) markers[SCOPE_MARKER_ENV] = environment.scope;
+  // Before the spawn: whoever sweeps for leftovers must know to look.
+  environment?.onProcessStart?.();
   return execa(input.command, input.args, {
     cwd: input.cwd,
     env: { ...input.env, ...markers },
@@ -144,15 +154,16 @@ function startRun({ input: rawInput, processId }: RunnerInput, sendBack: Report)
       },
     };
   };
+  const environment = environmentOf(rawInput);
   let input: ResolvedProcessInput;
   try {
-    input = resolveProcessInput(rawInput);
+    input = resolveProcessInput(withSessionDefaults(rawInput, environment));
   } catch (error) {
     return failToStart(error as ProcessExitError);
   }
   let subprocess: ReturnType<typeof spawn>;
   try {
-    subprocess = spawn(input, processId);
+    subprocess = spawn(input, processId, environment);
   } catch (error) {
     // execa refused an option before spawning.
     return failToStart(processExitError(emptyResult(error), input));

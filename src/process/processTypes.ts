@@ -7,6 +7,7 @@
  * actor.on('process.output', ({ stream, line }) => console.log(stream, line));
  * ```
  */
+import type { ChildEnvironment } from '../environment.js';
 import type { ProcessExitError } from '../errors.js';
 
 export interface ProcessInput {
@@ -28,6 +29,13 @@ export interface ProcessInput {
   tailBytes?: number;
   /** Marks every process of the tree as the session's (see `SESSION_MARKER_ENV`). */
   sessionId?: string;
+  /**
+   * What the supervisor hands down (it merges it in: `fromProcess` takes the
+   * environment): `sessionId` and the workspace (as `cwd`) are the defaults
+   * of the fields above, `scope` marks the processes (`XSTATE_OTP_SCOPE`),
+   * and `onProcessStart` is called on each spawn.
+   */
+  environment?: ChildEnvironment;
 }
 
 /** `ProcessInput` with its defaults applied. */

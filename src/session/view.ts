@@ -50,18 +50,19 @@ export function viewOfSummary(summary: SessionSummary): SessionView {
     : summary.startedAt === undefined
       ? 'starting'
       : 'running';
+  // Keys in reading order: the CLI prints views as JSON.
   return {
     id: summary.sessionId,
     state,
-    createdAt: summary.createdAt,
-    restarts: terminal?.restarts ?? summary.restarts ?? 0,
-    children: [],
     ...definedFields({
       outcome: terminal?.outcome,
       reason: terminal?.reason,
       host: terminal?.host ?? summary.host,
-      startedAt: summary.startedAt,
-      endedAt: terminal?.endedAt,
+    }),
+    createdAt: summary.createdAt,
+    ...definedFields({ startedAt: summary.startedAt, endedAt: terminal?.endedAt }),
+    restarts: terminal?.restarts ?? summary.restarts ?? 0,
+    ...definedFields({
       metadata: summary.metadata,
       workspace: summary.workspace && {
         path: summary.workspace.path,
@@ -71,6 +72,7 @@ export function viewOfSummary(summary: SessionSummary): SessionView {
         }),
       },
     }),
+    children: [],
   };
 }
 

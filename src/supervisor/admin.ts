@@ -1,7 +1,7 @@
 /**
  * The admin API of a running supervisor, after OTP's `supervisor` module:
  * `startChild`, `terminateChild`, `restartChild`, `deleteChild`,
- * `whichChildren` and `countChildren`.
+ * `whichChildren`, `whichChild`, `countChildren`, and `childRef`.
  *
  * ```ts
  * const sup = createActor(createSupervisor({ children: [] })).start();
@@ -10,66 +10,102 @@
  * restartChild(sup, 'worker');           // a new ref
  * ```
  *
- * Bad calls throw a `SupervisorError` synchronously, before anything changes:
+ * Each request is checked against the supervisor's current snapshot, then
+ * sent as a plain event; its result is read from what the supervisor emits
+ * while handling it (`child.changed`, `child.startFailed`). Bad requests are
+ * refused before anything changes, with a `SupervisorError`:
  * `already_started` (running), `already_present` (spec kept, not running),
  * `not_found`, `running` / `restarting` (restartChild and deleteChild act on
- * stopped children only), `invalid_spec`, `max_children`, and `not_running`
- * when the supervisor has ended.
+ * stopped children only), `invalid_spec`, `max_children`, `start_failed`,
+ * and `not_running` when the supervisor has ended, is ending, or is in the
+ * middle of a transition of its own (the call came from inside it). The
+ * functions that return a value throw it; `terminateChild`, which returns a
+ * promise, rejects with it.
  */
 import type { AnyActorRef } from 'xstate';
 import { SupervisorError } from '../errors.js';
-import type { ChildRecord, SupervisorContext } from './childTable.js';
-import { isSupervisorLogic } from './createSupervisor.js';
-import type { Reply, SupervisorEvent } from './supervisorMachine.js';
-import type { ChildCounts, ChildInfo, ChildSpec } from './types.js';
+import { isAlive } from './childActors.js';
+import {
+  type ChildRecord,
+  childInfoOf,
+  type SupervisorContext,
+  supervisorStateOf,
+} from './childTable.js';
+import { startFailedError } from './steps.js';
+import { supervises } from './supervisorLogic.js';
+import type { SupervisorEvent } from './supervisorMachine.js';
+import type {
+  ChildChangedEvent,
+  ChildCounts,
+  ChildInfo,
+  ChildSpec,
+  ChildStartFailedEvent,
+} from './types.js';
 import { resolveChildSpec } from './validate.js';
-import { isAlive } from './xstateInternals.js';
+import { isProcessing } from './xstateInternals.js';
 
-function tableOf(sup: AnyActorRef): SupervisorContext {
-  const context = (sup.getSnapshot() as { context?: Partial<SupervisorContext> })?.context;
-  if (!context || !(context.children instanceof Map) || context.options === undefined) {
-    throw new SupervisorError('not_found', `Actor "${sup.id}" is not a supervisor.`);
-  }
-  return context as SupervisorContext;
+function stateOf(sup: AnyActorRef): SupervisorContext {
+  const state = supervisorStateOf(sup);
+  if (!state) throw new SupervisorError('not_found', `Actor "${sup.id}" is not a supervisor.`);
+  return state;
 }
 
-function liveTableOf(sup: AnyActorRef): SupervisorContext {
-  const context = tableOf(sup);
-  if (!isAlive(sup) || context.ending) {
+function liveStateOf(sup: AnyActorRef): SupervisorContext {
+  const state = stateOf(sup);
+  if (!isAlive(sup) || state.ending) {
     throw new SupervisorError(
       'not_running',
       `Supervisor "${sup.id}" has ended or is shutting down; it takes no more admin requests.`,
     );
   }
-  return context;
+  if (isProcessing(sup)) {
+    // The request would be queued behind the current event and land later, out of order.
+    throw new SupervisorError(
+      'not_running',
+      `Supervisor "${sup.id}" is in the middle of a transition; call admin functions from outside its actions and listeners.`,
+    );
+  }
+  return state;
 }
 
-function recordOf(context: SupervisorContext, id: string): ChildRecord {
-  const record = context.children.get(id);
+function recordOf(state: SupervisorContext, id: string): ChildRecord {
+  const record = state.table.get(id);
   if (!record) throw new SupervisorError('not_found', `No child "${id}".`, { childId: id });
   return record;
 }
 
-/** Sends a request and returns what the machine put in its reply slot. */
-function request<T>(sup: AnyActorRef, event: SupervisorEvent & { reply: Reply<T> }): T {
-  sup.send(event);
-  const { reply } = event;
-  if (!reply.handled) {
-    // The supervisor is busy with a transition of its own (the call came
-    // from inside it); the request would land later, out of order.
-    throw new SupervisorError(
-      'not_running',
-      `Supervisor "${sup.id}" is in the middle of a transition; call admin functions from outside its actions.`,
-    );
+/** Sends a start request and returns the ref it started, from what the supervisor emitted. */
+function startThrough(
+  sup: AnyActorRef,
+  id: string,
+  event: SupervisorEvent,
+  verb: 'start' | 'restart',
+): AnyActorRef {
+  let started: AnyActorRef | undefined;
+  let failure: { error: unknown } | undefined;
+  const changes = sup.on('child.changed', (change: ChildChangedEvent) => {
+    if (change.id === id && change.status === 'running') started ??= change.ref;
+  });
+  const failures = sup.on('child.startFailed', (failed: ChildStartFailedEvent) => {
+    if (failed.id === id) failure ??= { error: failed.error };
+  });
+  try {
+    sup.send(event);
+  } finally {
+    changes.unsubscribe();
+    failures.unsubscribe();
   }
-  if (reply.error !== undefined) throw reply.error;
-  return reply.value as T;
+  if (started) return started;
+  if (failure) throw startFailedError(id, failure.error, undefined, verb);
+  throw new SupervisorError('not_running', `Supervisor "${sup.id}" did not take the request.`, {
+    childId: id,
+  });
 }
 
 export function startChild(sup: AnyActorRef, spec: ChildSpec): AnyActorRef {
-  const context = liveTableOf(sup);
-  const resolved = resolveChildSpec(spec, context.options.autoShutdown);
-  const existing = context.children.get(resolved.id);
+  const state = liveStateOf(sup);
+  const resolved = resolveChildSpec(spec, state.options);
+  const existing = state.table.get(resolved.id);
   if (existing) {
     if (isAlive(existing.ref)) {
       throw new SupervisorError('already_started', `Child "${resolved.id}" is already running.`, {
@@ -82,103 +118,110 @@ export function startChild(sup: AnyActorRef, spec: ChildSpec): AnyActorRef {
       { childId: resolved.id },
     );
   }
-  if (resolved.registerAs !== undefined && context.options.registry === undefined) {
+  if (resolved.registerAs !== undefined && state.options.registry === undefined) {
     throw new SupervisorError(
       'invalid_spec',
       `Child "${resolved.id}" has registerAs but the supervisor has no registry.`,
       { childId: resolved.id },
     );
   }
-  let active = 0;
-  if (Number.isFinite(context.options.maxChildren)) {
-    for (const record of context.children.values()) if (record.status !== 'stopped') active += 1;
-    if (active >= context.options.maxChildren) {
-      throw new SupervisorError(
-        'max_children',
-        `Supervisor "${sup.id}" already has its maximum of ${context.options.maxChildren} children.`,
-        { childId: resolved.id },
-      );
-    }
+  if (state.table.activeCount >= state.options.maxChildren) {
+    throw new SupervisorError(
+      'max_children',
+      `Supervisor "${sup.id}" already has its maximum of ${state.options.maxChildren} children.`,
+      { childId: resolved.id },
+    );
   }
-  return request(sup, { type: 'otp.admin.start', spec: resolved, reply: { handled: false } });
+  return startThrough(sup, resolved.id, { type: 'otp.child.start', spec: resolved }, 'start');
 }
 
 /**
  * Stops a child as its `shutdown` says and keeps its spec (a temporary
  * child's spec is dropped). Not a restart, never triggers auto-shutdown, and
- * idempotent: terminating a stopped child resolves at once.
+ * idempotent: terminating a stopped child resolves at once. A child waiting
+ * to be restarted is not restarted. Rejects (never throws) on a bad request.
  */
 export function terminateChild(sup: AnyActorRef, id: string): Promise<void> {
-  const context = liveTableOf(sup);
-  recordOf(context, id);
+  let record: ChildRecord;
+  try {
+    record = recordOf(liveStateOf(sup), id);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (record.ref === undefined && record.status === 'stopped') return Promise.resolve();
   return new Promise<void>((resolve) => {
-    request(sup, { type: 'otp.admin.terminate', id, reply: { handled: false }, onGone: resolve });
+    const finish = () => {
+      changes.unsubscribe();
+      ended.unsubscribe();
+      resolve();
+    };
+    const changes = sup.on('child.changed', (change: ChildChangedEvent) => {
+      if (change.id === id && (change.status === 'stopped' || change.status === 'deleted')) {
+        finish();
+      }
+    });
+    // Stopped abruptly meanwhile: the child went with it. (No `error`
+    // observer: that would hide a root supervisor's failure from XState.)
+    const ended = sup.subscribe({ complete: finish });
+    sup.send({ type: 'otp.child.terminate', id });
   });
 }
 
 /** Starts a stopped child again from its spec; returns the new ref. */
 export function restartChild(sup: AnyActorRef, id: string): AnyActorRef {
-  const context = liveTableOf(sup);
-  requireStopped(context, id);
-  return request(sup, { type: 'otp.admin.restart', id, reply: { handled: false } });
+  requireStopped(liveStateOf(sup), id);
+  return startThrough(sup, id, { type: 'otp.child.restart', id }, 'restart');
 }
 
 /** Forgets a stopped child's spec. */
 export function deleteChild(sup: AnyActorRef, id: string): void {
-  const context = liveTableOf(sup);
-  requireStopped(context, id);
-  request(sup, { type: 'otp.admin.delete', id, reply: { handled: false } });
+  requireStopped(liveStateOf(sup), id);
+  sup.send({ type: 'otp.child.delete', id });
+  if (stateOf(sup).table.get(id)) {
+    throw new SupervisorError('not_running', `Supervisor "${sup.id}" did not take the request.`, {
+      childId: id,
+    });
+  }
 }
 
 /** restartChild and deleteChild act on stopped children only (OTP: `running`, `restarting`). */
-function requireStopped(context: SupervisorContext, id: string): void {
-  const record = recordOf(context, id);
+function requireStopped(state: SupervisorContext, id: string): void {
+  const record = recordOf(state, id);
   if (record.status === 'restarting') {
     throw new SupervisorError('restarting', `Child "${id}" is being restarted.`, { childId: id });
   }
-  if (isAlive(record.ref)) {
+  if (record.ref !== undefined) {
     throw new SupervisorError('running', `Child "${id}" is running; terminate it first.`, {
       childId: id,
     });
   }
 }
 
-function infoOf(record: ChildRecord): ChildInfo {
-  return {
-    id: record.spec.id,
-    ref: record.ref,
-    status: record.status,
-    restart: record.spec.restart,
-    restarts: record.restarts,
-  };
-}
-
 /** Every child in start order. (OTP lists newest first; start order reads better.) */
 export function whichChildren(sup: AnyActorRef): ChildInfo[] {
-  return [...tableOf(sup).children.values()].map(infoOf);
+  return stateOf(sup).table.inStartOrder().map(childInfoOf);
 }
 
-/** One child's info, or `undefined`: O(1), unlike searching `whichChildren`. */
+/** One child's info, or `undefined`: O(log n), unlike searching `whichChildren`. */
 export function whichChild(sup: AnyActorRef, id: string): ChildInfo | undefined {
-  const record = tableOf(sup).children.get(id);
-  return record && infoOf(record);
+  const record = stateOf(sup).table.get(id);
+  return record && childInfoOf(record);
 }
 
 /** The running ref of one child, or `undefined`: the hot path of `SessionManager.getChild`. */
 export function childRef(sup: AnyActorRef, id: string): AnyActorRef | undefined {
-  const children = (sup.getSnapshot() as { context?: { children?: unknown } }).context?.children;
-  const ref =
-    children instanceof Map ? (children.get(id) as ChildRecord | undefined)?.ref : undefined;
+  const ref = supervisorStateOf(sup)?.table.get(id)?.ref;
   return isAlive(ref) ? ref : undefined;
 }
 
+/** OTP's `count_children`: "supervisor" is a logic that `supervises` (see `supervisorLogic.ts`). */
 export function countChildren(sup: AnyActorRef): ChildCounts {
   let active = 0;
   let supervisors = 0;
-  const { children } = tableOf(sup);
-  for (const record of children.values()) {
+  const records = stateOf(sup).table.inStartOrder();
+  for (const record of records) {
     if (isAlive(record.ref)) active += 1;
-    if (isSupervisorLogic(record.spec.logic)) supervisors += 1;
+    if (supervises(record.spec.logic)) supervisors += 1;
   }
-  return { specs: children.size, active, supervisors, workers: children.size - supervisors };
+  return { specs: records.length, active, supervisors, workers: records.length - supervisors };
 }

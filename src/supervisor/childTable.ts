@@ -1,150 +1,233 @@
 /**
- * The supervisor's child table and the operations on it.
+ * The supervisor's state: its child table and the bookkeeping around it.
+ * This module owns their shape; every other module reads a supervisor
+ * through the accessors at the end (`supervisorStateOf`, `childInfoOf`…),
+ * never by poking at a snapshot's context.
  *
- * The table is a `Map` in start order, mutated in place so that starting,
- * stopping and looking up a child stay O(1) however many children there are.
- * Every operation here runs inside one of the supervisor machine's actions;
- * `emit` reports each status change as a `child.changed` event.
+ * ```ts
+ * const state = supervisorStateOf(sup);          // undefined: not a supervisor
+ * state?.table.get('worker')?.status;            // 'running'
+ * state?.table.inStartOrder().map((r) => r.spec.id);
+ * ```
+ *
+ * Everything here is immutable. A `ChildTable` is a persistent map from id
+ * to `ChildRecord` (see `persistentMap.ts`), so a change costs O(log n) and
+ * leaves the previous snapshot's table as it was; `put`, `add` and `remove`
+ * return a new table. Start order is each record's `order`, kept across
+ * restarts.
  */
-import { type AnyActorRef, createActor } from 'xstate';
+import type { AnyActorRef } from 'xstate';
 import type { SupervisorError } from '../errors.js';
+import { PersistentMap } from './persistentMap.js';
 import type {
   ChildChangedEvent,
-  ChildEnvironment,
+  ChildInfo,
   ChildStatus,
   ResolvedChildSpec,
   ResolvedSupervisorOptions,
 } from './types.js';
-import { forceStop, isAlive } from './xstateInternals.js';
 
 export interface ChildRecord {
-  spec: ResolvedChildSpec;
-  ref: AnyActorRef | undefined;
-  status: ChildStatus;
-  restarts: number;
-  /** Part of a stop job: its exit is expected and is not a failure. */
-  stopping: boolean;
-  /** Callbacks waiting for this child to be gone (terminateChild). */
-  waiters: Array<() => void>;
+  readonly spec: ResolvedChildSpec;
+  /** Position in the start order; kept across restarts. */
+  readonly order: number;
+  /** The running incarnation; `undefined` once it is gone. */
+  readonly ref: AnyActorRef | undefined;
+  readonly status: ChildStatus;
+  readonly restarts: number;
+  /** Asked to stop by stop work: its exit is expected, not a failure. */
+  readonly stopping: boolean;
+  /** Once asked to shut down: when its grace runs out (system clock; `Infinity` for 'infinity'). */
+  readonly stopDeadline: number | undefined;
+  /** While it waits out its restart backoff: when it starts again. */
+  readonly nextRestartAt: number | undefined;
+  /** When its current or last incarnation started (system clock). */
+  readonly startedAt: number | undefined;
+  /** Consecutive restarts so far: the backoff's n. */
+  readonly backoffAttempts: number;
 }
 
-export type Continuation = { type: 'restart'; ids: string[] } | { type: 'none' } | { type: 'end' };
-
-/** Children to stop one at a time, in order, then what to do next. */
+/** Children to stop one at a time, in order, and what to restart once they are all gone. */
 export interface StopJob {
-  ids: string[];
-  afterwards: Continuation;
+  readonly ids: readonly string[];
+  readonly restartAfter: RestartBatch | undefined;
+}
+
+/** Children to start again, in start order, once `dueAt` has come (system clock). */
+export interface RestartBatch {
+  readonly ids: readonly string[];
+  readonly dueAt: number;
 }
 
 export type Ending =
-  | { kind: 'shutdown' }
-  | { kind: 'auto_shutdown' }
-  | { kind: 'fail'; error: SupervisorError };
+  | { readonly kind: 'shutdown' }
+  | { readonly kind: 'auto_shutdown' }
+  | { readonly kind: 'fail'; readonly error: SupervisorError };
 
 export interface SupervisorContext {
-  options: ResolvedSupervisorOptions;
-  children: Map<string, ChildRecord>;
-  restartLog: number[];
-  totalRestarts: number;
-  jobs: StopJob[];
-  ending: Ending | undefined;
+  readonly options: ResolvedSupervisorOptions;
+  readonly table: ChildTable;
+  /** Restart times within the intensity window (see `intensity.ts`). */
+  readonly restartLog: readonly number[];
+  readonly totalRestarts: number;
+  /** Stop work, one job at a time, one child at a time. */
+  readonly stopWork: readonly StopJob[];
+  /** Restarts waiting for their backoff to run out. */
+  readonly pendingRestarts: readonly RestartBatch[];
+  /** The due time the restart timer was last set for. */
+  readonly restartTimerAt: number | undefined;
+  /** Set once the supervisor is ending: it stops everything, then completes or fails. */
+  readonly ending: Ending | undefined;
 }
 
-export interface TableScope {
-  context: SupervisorContext;
-  self: AnyActorRef;
-  emit: (event: ChildChangedEvent) => void;
+export class ChildTable {
+  private readonly records: PersistentMap<ChildRecord>;
+  /** The order the next new child gets. */
+  private readonly nextOrder: number;
+  /** Children running or restarting: what `maxChildren` counts. */
+  readonly activeCount: number;
+  /** `inStartOrder()`, computed on first use: a cache, not a change of the table. */
+  private ordered: readonly ChildRecord[] | undefined;
+
+  private constructor(records: PersistentMap<ChildRecord>, nextOrder: number, activeCount: number) {
+    this.records = records;
+    this.nextOrder = nextOrder;
+    this.activeCount = activeCount;
+  }
+
+  static empty(): ChildTable {
+    return new ChildTable(PersistentMap.empty(), 0, 0);
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  get(id: string): ChildRecord | undefined {
+    return this.records.get(id);
+  }
+
+  /** A table with a new child at the end of the start order. */
+  add(spec: ResolvedChildSpec, fields: Partial<Omit<ChildRecord, 'spec' | 'order'>>): ChildTable {
+    const record: ChildRecord = {
+      spec,
+      order: this.nextOrder,
+      ref: undefined,
+      status: 'running',
+      restarts: 0,
+      stopping: false,
+      stopDeadline: undefined,
+      nextRestartAt: undefined,
+      startedAt: undefined,
+      backoffAttempts: 0,
+      ...fields,
+    };
+    return new ChildTable(
+      this.records.set(spec.id, record),
+      this.nextOrder + 1,
+      this.activeCount + (record.status === 'stopped' ? 0 : 1),
+    );
+  }
+
+  /** A table where the child `record.spec.id` is `record` (it must exist). */
+  put(record: ChildRecord): ChildTable {
+    const before = this.records.get(record.spec.id)!;
+    const active = (before.status === 'stopped' ? -1 : 0) + (record.status === 'stopped' ? 0 : 1);
+    return new ChildTable(
+      this.records.set(record.spec.id, record),
+      this.nextOrder,
+      this.activeCount + active,
+    );
+  }
+
+  /** A table with the child's record changed by `patch`. */
+  update(id: string, patch: Partial<Omit<ChildRecord, 'spec' | 'order'>>): ChildTable {
+    return this.put({ ...this.records.get(id)!, ...patch });
+  }
+
+  remove(id: string): ChildTable {
+    const before = this.records.get(id);
+    if (!before) return this;
+    return new ChildTable(
+      this.records.delete(id),
+      this.nextOrder,
+      this.activeCount - (before.status === 'stopped' ? 0 : 1),
+    );
+  }
+
+  /** Every record in start order (computed once per table). */
+  inStartOrder(): readonly ChildRecord[] {
+    this.ordered ??= this.records.values().sort((a, b) => a.order - b.order);
+    return this.ordered;
+  }
 }
 
-export function notify(scope: TableScope, id: string, record: ChildRecord | undefined): void {
-  scope.emit({
+export function initialContext(options: ResolvedSupervisorOptions): SupervisorContext {
+  return {
+    options,
+    table: ChildTable.empty(),
+    restartLog: [],
+    totalRestarts: 0,
+    stopWork: [],
+    pendingRestarts: [],
+    restartTimerAt: undefined,
+    ending: undefined,
+  };
+}
+
+/** The head of the stop work: the child being stopped now, or next. */
+export function stopHeadId(context: SupervisorContext): string | undefined {
+  return context.stopWork[0]?.ids[0];
+}
+
+/** Whether a pending restart (after stop work, or after its backoff) will start this child again. */
+export function awaitsRestart(context: SupervisorContext, id: string): boolean {
+  return (
+    context.stopWork.some((job) => job.restartAfter?.ids.includes(id)) ||
+    context.pendingRestarts.some((batch) => batch.ids.includes(id))
+  );
+}
+
+export function childInfoOf(record: ChildRecord): ChildInfo {
+  const info: ChildInfo = {
+    id: record.spec.id,
+    ref: record.ref,
+    status: record.status,
+    restart: record.spec.restart,
+    restarts: record.restarts,
+  };
+  if (record.nextRestartAt !== undefined) info.nextRestartAt = record.nextRestartAt;
+  return info;
+}
+
+/** The `child.changed` event for a child as it is now (`undefined`: it was deleted). */
+export function childChanged(
+  id: string,
+  record: ChildRecord | undefined,
+  totalRestarts: number,
+): ChildChangedEvent {
+  const event: ChildChangedEvent = {
     type: 'child.changed',
     id,
     status: record ? record.status : 'deleted',
     restarts: record?.restarts ?? 0,
     ref: record?.ref,
-    totalRestarts: scope.context.totalRestarts,
-  });
-}
-
-function resolveInput(spec: ResolvedChildSpec, environment: ChildEnvironment | undefined): unknown {
-  if (typeof spec.input !== 'function') return spec.input;
-  return spec.input(environment ?? { sessionId: undefined, workspace: undefined });
+    totalRestarts,
+  };
+  if (record?.nextRestartAt !== undefined) event.nextRestartAt = record.nextRestartAt;
+  return event;
 }
 
 /**
- * Creates and starts the child's actor. Throws when the start fails: its
- * input function, its logic's initial state or actions, its registry key.
+ * A supervisor's state, read from its current snapshot; `undefined` for an
+ * actor that is not a supervisor (its context holds no `ChildTable`).
  */
-export function spawn(scope: TableScope, spec: ResolvedChildSpec): AnyActorRef {
-  const { options } = scope.context;
-  const input = resolveInput(spec, options.environment);
-  const ref = createActor(spec.logic, { parent: scope.self, id: spec.id, input });
-  ref.start();
-  const started = ref.getSnapshot() as { status: string; error?: unknown };
-  // Failing while starting (its context or initial actions threw) is a
-  // failed start, as an `init` returning an error is in OTP. The error event
-  // it also sent us is ignored: no record holds this ref.
-  if (started.status === 'error') throw started.error;
-  if (spec.registerAs !== undefined && isAlive(ref)) {
-    try {
-      options.registry!.register(spec.registerAs, ref);
-    } catch (error) {
-      forceStop(ref);
-      throw error;
-    }
-  }
-  return ref;
+export function supervisorStateOf(ref: AnyActorRef): SupervisorContext | undefined {
+  const context = (ref.getSnapshot() as { context?: { table?: unknown } } | undefined)?.context;
+  return context?.table instanceof ChildTable ? (context as SupervisorContext) : undefined;
 }
 
-/** Starts a child in place; on failure the record is left `restarting` and the error returned. */
-export function startRecord(scope: TableScope, record: ChildRecord): unknown {
-  try {
-    record.ref = spawn(scope, record.spec);
-    record.status = 'running';
-    notify(scope, record.spec.id, record);
-    return undefined;
-  } catch (error) {
-    record.ref = undefined;
-    record.status = 'restarting';
-    notify(scope, record.spec.id, record);
-    return error;
-  }
-}
-
-/** The child is gone: settle its record (temporary specs are dropped) and wake its waiters. */
-export function settleStopped(
-  scope: TableScope,
-  record: ChildRecord,
-  next: 'stopped' | 'restarting',
-): void {
-  const { id } = record.spec;
-  record.ref = undefined;
-  record.stopping = false;
-  const waiters = record.waiters;
-  record.waiters = [];
-  if (record.spec.restart === 'temporary') {
-    scope.context.children.delete(id);
-    notify(scope, id, undefined);
-  } else {
-    record.status = next;
-    notify(scope, id, record);
-  }
-  for (const wake of waiters) wake();
-}
-
-export function kill(record: ChildRecord): void {
-  if (isAlive(record.ref)) forceStop(record.ref);
-}
-
-/** Ids of the children in start order (the Map's insertion order). */
-export function startOrder(context: SupervisorContext): string[] {
-  return [...context.children.keys()];
-}
-
-/** Whether a pending restart continuation will start this child again. */
-export function awaitsRestart(context: SupervisorContext, id: string): boolean {
-  return context.jobs.some(
-    (job) => job.afterwards.type === 'restart' && job.afterwards.ids.includes(id),
-  );
+/** Restarts of a supervisor, all children together (0 for any other actor). */
+export function totalRestartsOf(ref: AnyActorRef): number {
+  return supervisorStateOf(ref)?.totalRestarts ?? 0;
 }

@@ -6,6 +6,7 @@
  *   strategy: 'one_for_one',
  *   intensity: 3,
  *   period: 5000,
+ *   backoff: { minMs: 100, maxMs: 10_000 },   // optional: restarts wait, growing
  *   children: [{ id: 'worker', logic: workerMachine, restart: 'permanent' }],
  * });
  * const sup = createActor(supervisor).start();   // or invoke / spawn it
@@ -22,38 +23,33 @@
  * The options are checked here, so a bad spec throws
  * `SupervisorError('invalid_spec')` before any actor exists.
  */
-import { type AnyActorLogic, type AnyActorRef, createMachine } from 'xstate';
-import { initialContext, supervisorMachine } from './supervisorMachine.js';
+import type { ChildEnvironment } from '../environment.js';
+import { initialContext } from './childTable.js';
+import {
+  type SupervisorLogic,
+  SupervisorStateMachine,
+  supervisorMachine,
+} from './supervisorMachine.js';
 import type { SupervisorOptions } from './types.js';
 import { resolveSupervisorOptions } from './validate.js';
-import { stopsChildrenWithIt } from './xstateInternals.js';
 
-const supervisorLogics = new WeakSet<object>([supervisorMachine]);
-
-/** Counts a logic as a supervisor in `countChildren` (sessions are supervisors too). */
-export function markSupervisorLogic(logic: AnyActorLogic): void {
-  supervisorLogics.add(logic);
-}
-
-export function isSupervisorLogic(logic: AnyActorLogic): boolean {
-  return supervisorLogics.has(logic);
-}
-
-export type SupervisorLogic = typeof supervisorMachine;
+export type { SupervisorLogic } from './supervisorMachine.js';
 
 export function createSupervisor(options: SupervisorOptions = {}): SupervisorLogic {
   const resolved = resolveSupervisorOptions(options);
-  // The shared machine with these options as its context: same statechart,
-  // same named actions, so it reads the same in a visualizer.
-  const logic = stopsChildrenWithIt(
-    createMachine(
-      {
-        ...supervisorMachine.config,
-        context: ({ self }: { self: AnyActorRef }) => initialContext(resolved, self),
-      } as never,
-      supervisorMachine.implementations as never,
-    ) as unknown as SupervisorLogic,
-  );
-  supervisorLogics.add(logic);
-  return logic;
+  // The shared statechart with these options as its context: same states,
+  // same named actions, so it reads the same in a visualizer. Its input is
+  // only what a parent supervisor hands down: the environment.
+  const context = ({ input }: { input?: { environment?: ChildEnvironment } | undefined }) => {
+    const handedDown = input?.environment;
+    if (handedDown === undefined) return initialContext(resolved);
+    return initialContext({
+      ...resolved,
+      environment: { ...handedDown, ...resolved.environment },
+    });
+  };
+  return new SupervisorStateMachine(
+    { ...supervisorMachine.config, context },
+    supervisorMachine.implementations,
+  ) as unknown as SupervisorLogic;
 }

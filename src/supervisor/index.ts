@@ -8,13 +8,9 @@ export {
   whichChild,
   whichChildren,
 } from './admin.js';
-export {
-  createSupervisor,
-  isSupervisorLogic,
-  markSupervisorLogic,
-  type SupervisorLogic,
-} from './createSupervisor.js';
-export { findChildEnvironment } from './environment.js';
+export { totalRestartsOf } from './childTable.js';
+export { createSupervisor, type SupervisorLogic } from './createSupervisor.js';
+export { declareSupervisor, SUPERVISOR_LOGIC, supervises } from './supervisorLogic.js';
 export {
   type SupervisorEvent,
   type SupervisorOutput,
@@ -22,15 +18,17 @@ export {
 } from './supervisorMachine.js';
 export type {
   AutoShutdown,
+  Backoff,
   ChildChangedEvent,
   ChildCounts,
   ChildEnvironment,
   ChildInfo,
   ChildSpec,
+  ChildStartFailedEvent,
   ChildStatus,
   RestartType,
   Shutdown,
   Strategy,
+  SupervisorEmitted,
   SupervisorOptions,
 } from './types.js';
-export { resolveSupervisorOptions } from './validate.js';

@@ -1,244 +1,207 @@
 /**
  * The supervisor statechart.
  *
- * `live` holds the children. In `live.running` child exits and admin
- * requests are handled as they come; work that has to stop children one at a
- * time (a one_for_all or rest_for_one restart, `terminateChild`, shutdown,
- * escalation) is queued as stop jobs and carried out in `live.stopping`, child
- * by child in the given order, each with its own `shutdown` grace. When the
- * supervisor ends, every child has been stopped, and it reaches `done`
- * (shutdown, auto-shutdown) or `failed`, where it escalates by erroring with
- * the `SupervisorError`. Stopped abruptly instead (XState's `stop()`, or a
- * parent that stops it), it stops every child at once: see
- * `stopsChildrenWithIt`.
+ * ```
+ * live: running ⇄ stopping     (stop work, one child at a time)
+ *   │   running ⇄ restarting   (restarts waiting out their backoff)
+ *   ├─ otp.shutdown ─────────────────────┐
+ *   ├─ always [reachedMaxIntensity] ─────┤
+ *   ├─ always [childFailedToStart] ──────┼→ ending (stop every child) → done | failed
+ *   └─ always [significantChildEnded] ───┘
+ * ```
+ *
+ * In `live` child exits and admin requests are handled as they come: each
+ * is one step (`steps.ts`) whose decisions come from the pure planners
+ * (`decisions.ts`), applied with `assign`, `emit` and `sendTo`. Work that
+ * stops children one at a time (a one_for_all or rest_for_one restart,
+ * `terminateChild`) is queued as stop jobs and carried out in
+ * `live.stopping`, each child with its own `shutdown` grace. Restarts with
+ * a backoff wait in `live.restarting`, on one timer for the earliest. Stop
+ * work comes first: a restart that falls due meanwhile starts when it is
+ * done, as an OTP supervisor busy terminating a child handles nothing else.
+ *
+ * Shutdown, escalation (max restart intensity, an initial child that cannot
+ * start) and auto-shutdown all go to `ending`, which stops every child in
+ * reverse start order the same way, then reaches `done` (output
+ * `{ reason, restarts }`) or `failed`, where it escalates by erroring with
+ * its `SupervisorError`. Stopped abruptly instead (XState's `stop()`, or a
+ * parent that stops it), it stops every child at once: see `teardown`.
  */
 import {
   type AnyActorRef,
+  and,
+  assertEvent,
+  assign,
   type EventObject,
   enqueueActions,
   fromCallback,
-  type StateMachine,
   sendTo,
   setup,
 } from 'xstate';
 import { systemNow } from '../clock.js';
-import { SupervisorError } from '../errors.js';
-import { acceptsShutdown, SHUTDOWN_EVENT } from '../shutdown.js';
+import { TAKES_ENVIRONMENT } from '../environment.js';
+import type { SupervisorError } from '../errors.js';
+import { SHUTDOWN_EVENT } from '../shutdown.js';
 import {
-  awaitsRestart,
+  canAnswerShutdown,
+  isAlive,
+  reapOrphans,
+  startChildActor,
+  stopChildActor,
+} from './childActors.js';
+import {
   type ChildRecord,
-  kill,
-  notify,
+  initialContext,
   type SupervisorContext,
-  settleStopped,
-  spawn,
-  startOrder,
-  startRecord,
-  type TableScope,
+  stopHeadId,
 } from './childTable.js';
-import { provideChildEnvironment } from './environment.js';
-import { admitRestart } from './intensity.js';
+import type { ExitKind } from './decisions.js';
+import {
+  beginEnding,
+  childExited,
+  deleteRequested,
+  finishStopJob,
+  markStopHeadAsked,
+  restartRequested,
+  retryStart,
+  type Step,
+  type StepEffects,
+  startDueRestarts,
+  startInitialChildren,
+  startRequested,
+  stopHeadExited,
+  stopHeadNow,
+  terminateRequested,
+} from './steps.js';
+import { SUPERVISOR_LOGIC } from './supervisorLogic.js';
 import type {
-  ChildChangedEvent,
   ResolvedChildSpec,
-  ResolvedSupervisorOptions,
+  SupervisorEmitted,
   SupervisorOptions,
+  SupervisorOutput,
 } from './types.js';
 import { resolveSupervisorOptions } from './validate.js';
-import { isAlive, reapOrphans, stopsChildrenWithIt } from './xstateInternals.js';
+import { TeardownMachine } from './xstateInternals.js';
 
-/** A slot the machine fills in while handling an admin request. */
-export interface Reply<T> {
-  value?: T;
-  error?: unknown;
-  handled: boolean;
-}
+export type { SupervisorOutput } from './types.js';
 
-export type SupervisorEvent =
-  | { type: typeof SHUTDOWN_EVENT; reason?: string }
-  | { type: 'otp.admin.start'; spec: ResolvedChildSpec; reply: Reply<AnyActorRef> }
-  | { type: 'otp.admin.terminate'; id: string; reply: Reply<void>; onGone: () => void }
-  | { type: 'otp.admin.restart'; id: string; reply: Reply<AnyActorRef> }
-  | { type: 'otp.admin.delete'; id: string; reply: Reply<void> }
-  | { type: 'otp.startInitialChildren' }
-  | { type: 'otp.retry'; id: string; error: unknown }
+type ExitEvent =
   | { type: `xstate.done.actor.${string}`; actorId: string; output: unknown }
   | { type: `xstate.error.actor.${string}`; actorId: string; error: unknown };
 
-export interface SupervisorOutput {
-  reason: 'shutdown' | 'auto_shutdown';
-  restarts: number;
+export type SupervisorEvent =
+  | { type: typeof SHUTDOWN_EVENT; reason?: string }
+  | { type: 'otp.startInitialChildren' }
+  | { type: 'otp.retry'; id: string; error: unknown }
+  | { type: 'otp.child.start'; spec: ResolvedChildSpec }
+  | { type: 'otp.child.restart'; id: string }
+  | { type: 'otp.child.delete'; id: string }
+  | { type: 'otp.child.terminate'; id: string }
+  | ExitEvent;
+
+function exitOf(event: SupervisorEvent): { id: string; kind: ExitKind; error: unknown } {
+  const exit = event as ExitEvent & { error?: unknown };
+  const abnormal = exit.type.startsWith('xstate.error.actor.');
+  return { id: exit.actorId, kind: abnormal ? 'abnormal' : 'normal', error: exit.error };
 }
 
-type ExitEvent = { type: string; actorId?: string; error?: unknown };
-
-const exitKind = (event: ExitEvent): 'normal' | 'abnormal' =>
-  event.type.startsWith('xstate.error.actor.') ? 'abnormal' : 'normal';
-
-function currentStopId(context: SupervisorContext): string | undefined {
-  return context.jobs[0]?.ids[0];
+function headRecord(context: SupervisorContext): ChildRecord | undefined {
+  const id = stopHeadId(context);
+  return id === undefined ? undefined : context.table.get(id);
 }
 
-function currentRecord(context: SupervisorContext): ChildRecord | undefined {
-  const id = currentStopId(context);
-  return id === undefined ? undefined : context.children.get(id);
-}
-
-function graceOf(record: ChildRecord | undefined): number | 'brutal_kill' | 'infinity' {
-  if (!record || !isAlive(record.ref) || !acceptsShutdown(record.ref)) return 'brutal_kill';
-  return record.spec.shutdown;
-}
-
-/** Stops everything that still runs, in reverse start order, then ends as `ending` says. */
-function beginEnding(context: SupervisorContext, ending: NonNullable<SupervisorContext['ending']>) {
-  if (context.ending) return;
-  context.ending = ending;
-  const inFlight = currentStopId(context);
-  const ids = startOrder(context)
-    .reverse()
-    .filter((id) => id !== inFlight && isAlive(context.children.get(id)?.ref));
-  if (inFlight !== undefined) ids.unshift(inFlight);
-  for (const id of ids) context.children.get(id)!.stopping = true;
-  // Nothing to stop: `live.running` goes straight on to `done` or `failed`.
-  context.jobs = ids.length > 0 ? [{ ids, afterwards: { type: 'end' } }] : [];
-}
-
-function intensityError(context: SupervisorContext, id: string, cause: unknown): SupervisorError {
-  const { intensity, period } = context.options;
-  const why = (cause instanceof Error ? cause.message : String(cause)).replace(/\.$/, '');
-  return new SupervisorError(
-    'max_restart_intensity',
-    `Reached the maximum restart intensity (${intensity} restarts within ${period} ms); the last failure was child "${id}": ${why}. The supervisor stopped its children and gave up; its parent decides what happens next.`,
-    { cause, childId: id },
-  );
-}
-
-/**
- * Counts a restart in the intensity window. When the window is full the
- * supervisor starts ending with `max_restart_intensity` and `false` is returned.
- */
-function countRestart(scope: TableScope, id: string, cause: unknown): boolean {
-  const { context } = scope;
-  const { intensity, period } = context.options;
-  const admitted = admitRestart(context.restartLog, systemNow(scope.self), intensity, period);
-  context.restartLog = admitted.log;
-  if (!admitted.allowed) {
-    beginEnding(context, { kind: 'fail', error: intensityError(context, id, cause) });
-    return false;
+function earliestRestart(context: SupervisorContext): number | undefined {
+  let earliest: number | undefined;
+  for (const batch of context.pendingRestarts) {
+    if (earliest === undefined || batch.dueAt < earliest) earliest = batch.dueAt;
   }
-  context.totalRestarts += 1;
-  const record = context.children.get(id);
-  if (record) record.restarts += 1;
-  return true;
+  return earliest;
 }
 
-/** Stops the head of the current stop job now. */
-function stopCurrentChild(scope: TableScope) {
-  const { context } = scope;
-  const id = context.jobs[0]!.ids.shift()!;
-  const record = context.children.get(id);
-  if (!record) return;
-  kill(record);
-  if (record.ref !== undefined) {
-    settleStopped(scope, record, awaitsRestart(context, id) ? 'restarting' : 'stopped');
-  }
+/** An exit that is not news: a child we no longer track, or an earlier incarnation's. */
+function isStale(context: SupervisorContext, event: SupervisorEvent): boolean {
+  const record = context.table.get((event as ExitEvent).actorId);
+  return record === undefined || record.ref === undefined || isAlive(record.ref);
 }
 
-/** Starts a child whose restart is due; a start that throws is retried through the mailbox. */
-function restartOne(scope: TableScope, record: ChildRecord, retry: (error: unknown) => void) {
-  const error = startRecord(scope, record);
-  if (error !== undefined) retry(error);
-}
-
-/** Applies the strategy to a child that must be restarted. */
-function restartFor(scope: TableScope, id: string, retry: (id: string, error: unknown) => void) {
-  const { context } = scope;
-  const { strategy } = context.options;
-  const record = context.children.get(id)!;
-  if (strategy === 'one_for_one') {
-    restartOne(scope, record, (error) => retry(id, error));
-    return;
-  }
-  const order = startOrder(context);
-  const affected = strategy === 'one_for_all' ? order : order.slice(order.indexOf(id));
-  const toStop = affected
-    .filter((other) => other !== id && isAlive(context.children.get(other)?.ref))
-    .reverse();
-  for (const other of affected) {
-    const sibling = context.children.get(other)!;
-    if (other !== id && toStop.includes(other)) sibling.stopping = true;
-    if (sibling.spec.restart !== 'temporary' || other === id) {
-      sibling.status = 'restarting';
-      notify(scope, other, sibling);
-    }
-  }
-  // Temporary bystanders are stopped but never restarted (OTP `temporary_bystander`).
-  const restartIds = affected.filter(
-    (other) => other === id || context.children.get(other)!.spec.restart !== 'temporary',
-  );
-  context.jobs.push({ ids: toStop, afterwards: { type: 'restart', ids: restartIds } });
-}
-
-/** A significant child ended for good: does that end the supervisor? */
-function checkAutoShutdown(context: SupervisorContext, record: ChildRecord) {
-  const { autoShutdown } = context.options;
-  if (!record.spec.significant || autoShutdown === 'never') return;
-  if (autoShutdown === 'all_significant') {
-    for (const other of context.children.values()) {
-      if (other !== record && other.spec.significant && other.status !== 'stopped') return;
-    }
-  }
-  beginEnding(context, { kind: 'auto_shutdown' });
-}
-
-function handleExit(scope: TableScope, event: ExitEvent, retry: (id: string, e: unknown) => void) {
-  const { context } = scope;
-  const id = event.actorId ?? event.type.split('.').slice(3).join('.');
-  const record = context.children.get(id);
-  // Not ours, or an earlier incarnation whose replacement is already running.
-  if (!record || record.ref === undefined || isAlive(record.ref)) return;
-  reapOrphans(record.ref);
-  const kind = exitKind(event);
-  if (record.stopping || context.ending) {
-    // Asked to stop and left on its own: not a failure (OTP unlinks first).
-    settleStopped(scope, record, awaitsRestart(context, id) ? 'restarting' : 'stopped');
-    return;
-  }
-  const { restart } = record.spec;
-  const restarts = restart === 'permanent' || (restart === 'transient' && kind === 'abnormal');
-  if (!restarts) {
-    settleStopped(scope, record, 'stopped');
-    checkAutoShutdown(context, record);
-    return;
-  }
-  record.ref = undefined;
-  record.status = 'restarting';
-  notify(scope, id, record);
-  const cause = kind === 'abnormal' ? event.error : new Error('exited normally');
-  if (countRestart(scope, id, cause)) restartFor(scope, id, retry);
-}
-
-export function initialContext(
-  options: ResolvedSupervisorOptions,
-  self: AnyActorRef,
-): SupervisorContext {
-  if (options.environment) provideChildEnvironment(self, options.environment);
+function effectsOf(self: AnyActorRef, context: SupervisorContext): StepEffects {
   return {
-    options,
-    children: new Map(),
-    restartLog: [],
-    totalRestarts: 0,
-    jobs: [],
-    ending: undefined,
+    now: systemNow(self),
+    random: Math.random,
+    start: (spec) => startChildActor(spec, self, context.options),
+    stop: stopChildActor,
+    reap: reapOrphans,
   };
 }
+
+interface StepQueue {
+  assign(context: SupervisorContext): void;
+  emit(event: SupervisorEmitted): void;
+  sendTo(target: AnyActorRef, event: SupervisorEvent): void;
+}
+
+/** Applies a step: its context by `assign`, its events by `emit`, its retries through the mailbox. */
+function applyStep(enqueue: StepQueue, self: AnyActorRef, step: Step): void {
+  enqueue.assign(step.context);
+  for (const event of step.emitted) enqueue.emit(event);
+  for (const retry of step.retries) enqueue.sendTo(self, { type: 'otp.retry', ...retry });
+}
+
+const stopSequence = <const Done extends readonly object[]>(path: string, whenDone: Done) =>
+  ({
+    initial: 'nextChild',
+    states: {
+      nextChild: {
+        always: [
+          ...whenDone,
+          // Targetless: each stop changes the context, so this is evaluated again.
+          { guard: 'stopHeadGoesAtOnce', actions: 'stopHeadNow' },
+          {
+            guard: 'stopHeadWaitsForever',
+            target: 'awaitingExit.indefinitely',
+            actions: ['markStopHeadAsked', 'askStopHeadToShutDown'],
+          },
+          {
+            target: 'awaitingExit.withinGrace',
+            actions: ['markStopHeadAsked', 'askStopHeadToShutDown'],
+          },
+        ],
+      },
+      awaitingExit: {
+        on: {
+          'xstate.done.actor.*': {
+            guard: 'isStopHeadExit',
+            target: 'nextChild',
+            actions: 'settleStopHead',
+          },
+          'xstate.error.actor.*': {
+            guard: 'isStopHeadExit',
+            target: 'nextChild',
+            actions: 'settleStopHead',
+          },
+        },
+        initial: 'withinGrace',
+        states: {
+          withinGrace: {
+            after: { stopHeadGrace: { target: `${path}.nextChild`, actions: 'stopHeadNow' } },
+          },
+          indefinitely: {},
+        },
+      },
+    },
+  }) as const;
+
+const handleExit = [{ guard: 'isStaleExit' }, { actions: 'handleChildExit' }] as const;
 
 const machine = setup({
   types: {
     context: {} as SupervisorContext,
-    input: {} as SupervisorOptions | undefined,
+    // `void`, not `undefined`: XState drops `undefined` from an input type,
+    // which would make the (optional) options a required input.
+    // biome-ignore lint/suspicious/noConfusingVoidType: see above
+    input: {} as SupervisorOptions | void,
     events: {} as SupervisorEvent,
-    emitted: {} as ChildChangedEvent,
+    emitted: {} as SupervisorEmitted,
     output: {} as SupervisorOutput,
   },
   actors: {
@@ -248,22 +211,52 @@ const machine = setup({
     }),
   },
   delays: {
-    // Read from the spec: once asked, the child may no longer answer SHUTDOWN_EVENT.
-    shutdownGrace: ({ context }) => {
-      const shutdown = currentRecord(context)?.spec.shutdown;
-      return typeof shutdown === 'number' ? shutdown : 0;
+    // Delays are given `self`, so they read the system clock.
+    stopHeadGrace: ({ context, self }) => {
+      const deadline = headRecord(context)?.stopDeadline ?? 0;
+      return Number.isFinite(deadline) ? Math.max(0, deadline - systemNow(self)) : 0;
     },
+    untilNextRestart: ({ context, self }) =>
+      Math.max(0, (earliestRestart(context) ?? 0) - systemNow(self)),
   },
   guards: {
-    hasStopWork: ({ context }) => context.jobs.length > 0,
-    stopJobDone: ({ context }) => context.jobs[0]?.ids.length === 0,
-    nextChildWaitsForever: ({ context }) => graceOf(currentRecord(context)) === 'infinity',
-    isCurrentChildExit: ({ context, event }) =>
-      'actorId' in event && event.actorId === currentStopId(context),
-    isShutDown: ({ context }) =>
-      context.ending?.kind === 'shutdown' || context.ending?.kind === 'auto_shutdown',
-    isFailing: ({ context }) => context.ending?.kind === 'fail',
-    isNotEscalation: ({ event }) => !('actorId' in event) || event.actorId !== 'otp.escalate',
+    isStaleExit: ({ context, event }) => isStale(context, event),
+    isStopHeadExit: ({ context, event }) =>
+      (event as ExitEvent).actorId === stopHeadId(context) && !isStale(context, event),
+    isStaleRetry: ({ context, event }) => {
+      const record = context.table.get((event as { id: string }).id);
+      return context.ending !== undefined || record?.status !== 'restarting' || !!record.ref;
+    },
+    isNewChild: ({ context, event }) =>
+      context.table.get((event as { spec: ResolvedChildSpec }).spec.id) === undefined,
+    isStoppedChild: ({ context, event }) => {
+      const record = context.table.get((event as { id: string }).id);
+      return record?.status === 'stopped' && record.ref === undefined;
+    },
+    hasStopWork: ({ context }) => context.stopWork.length > 0,
+    stopJobDone: ({ context }) => (context.stopWork[0]?.ids.length ?? 0) === 0,
+    stopHeadGoesAtOnce: ({ context }) => {
+      const record = headRecord(context);
+      if (!record || !isAlive(record.ref)) return true;
+      if (record.stopDeadline !== undefined) return false; // asked already: it has its grace
+      return record.spec.shutdown === 'brutal_kill' || !canAnswerShutdown(record.ref);
+    },
+    stopHeadWaitsForever: ({ context }) => {
+      const record = headRecord(context);
+      if (record?.stopDeadline !== undefined) return record.stopDeadline === Infinity;
+      return record?.spec.shutdown === 'infinity';
+    },
+    hasPendingRestarts: ({ context }) => context.pendingRestarts.length > 0,
+    noPendingRestarts: ({ context }) => context.pendingRestarts.length === 0,
+    earlierRestartPending: ({ context }) =>
+      (earliestRestart(context) ?? Infinity) < (context.restartTimerAt ?? Infinity),
+    reachedMaxIntensity: ({ context }) =>
+      context.ending?.kind === 'fail' && context.ending.error.code === 'max_restart_intensity',
+    childFailedToStart: ({ context }) =>
+      context.ending?.kind === 'fail' && context.ending.error.code === 'start_failed',
+    significantChildEnded: ({ context }) => context.ending?.kind === 'auto_shutdown',
+    isEscalating: ({ context }) => context.ending?.kind === 'fail',
+    isNotEscalation: ({ event }) => (event as ExitEvent).actorId !== 'otp.escalate',
   },
   actions: {
     registerSelf: ({ context, self }) => {
@@ -271,171 +264,62 @@ const machine = setup({
       if (registry && registerAs !== undefined) registry.register(registerAs, self);
     },
     requestInitialChildren: sendTo(({ self }) => self, { type: 'otp.startInitialChildren' }),
-    startInitialChildren: enqueueActions(({ context, self, enqueue }) => {
-      if (context.ending) return;
-      const scope: TableScope = { context, self, emit: (e) => enqueue.emit(e) };
-      for (const spec of context.options.children) {
-        const record: ChildRecord = {
-          spec,
-          ref: undefined,
-          status: 'running',
-          restarts: 0,
-          stopping: false,
-          waiters: [],
-        };
-        context.children.set(spec.id, record);
-        const error = startRecord(scope, record);
-        if (error !== undefined) {
-          // OTP: a child that cannot start fails the supervisor's own start.
-          context.children.delete(spec.id);
-          beginEnding(context, {
-            kind: 'fail',
-            error: new SupervisorError(
-              'start_failed',
-              `Child "${spec.id}" failed to start: ${error instanceof Error ? error.message : String(error)}`,
-              { cause: error, childId: spec.id },
-            ),
-          });
-          return;
-        }
-      }
-    }),
-    handleChildExit: enqueueActions(({ context, event, self, enqueue }) => {
-      const scope: TableScope = { context, self, emit: (e) => enqueue.emit(e) };
-      handleExit(scope, event as ExitEvent, (id, error) =>
-        enqueue.sendTo(self, { type: 'otp.retry', id, error }),
-      );
-    }),
+    startInitialChildren: enqueueActions(({ context, self, enqueue }) =>
+      applyStep(enqueue, self, startInitialChildren(context, effectsOf(self, context))),
+    ),
+    handleChildExit: enqueueActions(({ context, event, self, enqueue }) =>
+      applyStep(enqueue, self, childExited(context, effectsOf(self, context), exitOf(event))),
+    ),
     retryChildStart: enqueueActions(({ context, event, self, enqueue }) => {
-      if (event.type !== 'otp.retry' || context.ending) return;
-      const record = context.children.get(event.id);
-      if (record?.status !== 'restarting' || record.ref !== undefined) return;
-      const scope: TableScope = { context, self, emit: (e) => enqueue.emit(e) };
-      // OTP: every failed restart attempt counts toward intensity.
-      if (!countRestart(scope, event.id, event.error)) return;
-      restartFor(scope, event.id, (id, error) =>
-        enqueue.sendTo(self, { type: 'otp.retry', id, error }),
-      );
+      assertEvent(event, 'otp.retry');
+      applyStep(enqueue, self, retryStart(context, effectsOf(self, context), event));
     }),
+    startDueRestarts: enqueueActions(({ context, self, enqueue }) =>
+      applyStep(enqueue, self, startDueRestarts(context, effectsOf(self, context))),
+    ),
+    armRestartTimer: assign({ restartTimerAt: ({ context }) => earliestRestart(context) }),
     startChildOnRequest: enqueueActions(({ context, event, self, enqueue }) => {
-      if (event.type !== 'otp.admin.start') return;
-      const { spec, reply } = event;
-      reply.handled = true;
-      if (context.ending) {
-        reply.error = new SupervisorError('not_running', 'The supervisor is shutting down.');
-        return;
-      }
-      const scope: TableScope = { context, self, emit: (e) => enqueue.emit(e) };
-      try {
-        const ref = spawn(scope, spec);
-        const record: ChildRecord = {
-          spec,
-          ref,
-          status: 'running',
-          restarts: 0,
-          stopping: false,
-          waiters: [],
-        };
-        context.children.set(spec.id, record);
-        notify(scope, spec.id, record);
-        reply.value = ref;
-      } catch (error) {
-        reply.error = new SupervisorError(
-          'start_failed',
-          `Child "${spec.id}" failed to start: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error, childId: spec.id },
-        );
-      }
+      assertEvent(event, 'otp.child.start');
+      applyStep(enqueue, self, startRequested(context, effectsOf(self, context), event.spec));
     }),
     restartChildOnRequest: enqueueActions(({ context, event, self, enqueue }) => {
-      if (event.type !== 'otp.admin.restart') return;
-      const record = context.children.get(event.id)!;
-      event.reply.handled = true;
-      const scope: TableScope = { context, self, emit: (e) => enqueue.emit(e) };
-      const error = startRecord(scope, record);
-      if (error === undefined) {
-        event.reply.value = record.ref;
-      } else {
-        record.status = 'stopped';
-        notify(scope, event.id, record);
-        event.reply.error = new SupervisorError(
-          'start_failed',
-          `Child "${event.id}" failed to restart: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error, childId: event.id },
-        );
-      }
+      assertEvent(event, 'otp.child.restart');
+      applyStep(enqueue, self, restartRequested(context, effectsOf(self, context), event.id));
     }),
     deleteChildOnRequest: enqueueActions(({ context, event, self, enqueue }) => {
-      if (event.type !== 'otp.admin.delete') return;
-      event.reply.handled = true;
-      context.children.delete(event.id);
-      notify({ context, self, emit: (e) => enqueue.emit(e) }, event.id, undefined);
+      assertEvent(event, 'otp.child.delete');
+      applyStep(enqueue, self, deleteRequested(context, effectsOf(self, context), event.id));
     }),
-    enqueueTermination: enqueueActions(({ context, event, self, enqueue }) => {
-      if (event.type !== 'otp.admin.terminate') return;
-      event.reply.handled = true;
-      const record = context.children.get(event.id);
-      if (!record || !isAlive(record.ref)) {
-        // A child waiting to be restarted is given up on (OTP: terminate_child works while restarting).
-        if (record && record.status === 'restarting') {
-          for (const job of context.jobs) {
-            if (job.afterwards.type === 'restart')
-              job.afterwards.ids = job.afterwards.ids.filter((id) => id !== event.id);
-          }
-          settleStopped({ context, self, emit: (e) => enqueue.emit(e) }, record, 'stopped');
-        }
-        event.onGone();
-        return;
-      }
-      record.waiters.push(event.onGone);
-      if (record.stopping) return;
-      record.stopping = true;
-      context.jobs.push({ ids: [event.id], afterwards: { type: 'none' } });
+    terminateChildOnRequest: enqueueActions(({ context, event, self, enqueue }) => {
+      assertEvent(event, 'otp.child.terminate');
+      applyStep(enqueue, self, terminateRequested(context, effectsOf(self, context), event.id));
     }),
-    beginShutdown: ({ context }) => beginEnding(context, { kind: 'shutdown' }),
-    // Deferred to the end of the macrostep, after any kill made before it in
-    // this step, so stop order holds; sending directly would run the child
-    // inside this action, where XState forbids the child's emitted events.
-    askCurrentChildToShutDown: sendTo(({ context }) => currentRecord(context)!.ref!, {
+    decideShutdown: assign({ ending: ({ context }) => context.ending ?? { kind: 'shutdown' } }),
+    beginEnding: enqueueActions(({ context, self, enqueue }) =>
+      applyStep(enqueue, self, beginEnding(context, effectsOf(self, context))),
+    ),
+    stopHeadNow: enqueueActions(({ context, self, enqueue }) =>
+      applyStep(enqueue, self, stopHeadNow(context, effectsOf(self, context))),
+    ),
+    settleStopHead: enqueueActions(({ context, self, enqueue }) =>
+      applyStep(enqueue, self, stopHeadExited(context, effectsOf(self, context))),
+    ),
+    finishStopJob: enqueueActions(({ context, self, enqueue }) =>
+      applyStep(enqueue, self, finishStopJob(context, effectsOf(self, context))),
+    ),
+    markStopHeadAsked: assign(({ context, self }) => markStopHeadAsked(context, systemNow(self))),
+    // Deferred to the end of the macrostep, after any stop made before it in
+    // this step, so the stop order holds.
+    askStopHeadToShutDown: sendTo(({ context }) => headRecord(context)!.ref!, {
       type: SHUTDOWN_EVENT,
     }),
-    killCurrentChild: enqueueActions(({ context, self, enqueue }) => {
-      stopCurrentChild({ context, self, emit: (e) => enqueue.emit(e) });
-    }),
-    killChildrenWithoutGrace: enqueueActions(({ context, self, enqueue }) => {
-      // One action for the whole run: XState does not re-check eventless
-      // transitions after a microstep that left the snapshot unchanged.
-      const scope: TableScope = { context, self, emit: (e) => enqueue.emit(e) };
-      while (
-        (context.jobs[0]?.ids.length ?? 0) > 0 &&
-        graceOf(currentRecord(context)) === 'brutal_kill'
-      ) {
-        stopCurrentChild(scope);
-      }
-    }),
-    recordCurrentChildExit: enqueueActions(({ context, self, enqueue }) => {
-      const id = context.jobs[0]!.ids.shift()!;
-      const record = context.children.get(id);
-      if (!record || record.ref === undefined) return;
-      const scope: TableScope = { context, self, emit: (e) => enqueue.emit(e) };
-      settleStopped(scope, record, awaitsRestart(context, id) ? 'restarting' : 'stopped');
-    }),
-    completeStopJob: enqueueActions(({ context, self, enqueue }) => {
-      const job = context.jobs.shift()!;
-      if (job.afterwards.type !== 'restart' || context.ending) return;
-      const scope: TableScope = { context, self, emit: (e) => enqueue.emit(e) };
-      for (const id of job.afterwards.ids) {
-        const record = context.children.get(id);
-        if (!record || isAlive(record.ref)) continue;
-        restartOne(scope, record, (error) =>
-          enqueue.sendTo(self, { type: 'otp.retry', id, error }),
-        );
-      }
-    }),
+    // Answering SHUTDOWN_EVENT while ending (rather than having no
+    // transition for it) makes a parent that asks wait for the end.
+    alreadyEnding: () => {},
   },
 }).createMachine({
   id: 'supervisor',
-  context: ({ input, self }) => initialContext(resolveSupervisorOptions(input), self),
+  context: ({ input }) => initialContext(resolveSupervisorOptions(input ?? undefined)),
   initial: 'live',
   states: {
     live: {
@@ -444,74 +328,58 @@ const machine = setup({
       // still being constructed, before anything can look it up.
       entry: ['registerSelf', 'requestInitialChildren'],
       on: {
-        'xstate.done.actor.*': { actions: 'handleChildExit' },
-        'xstate.error.actor.*': { actions: 'handleChildExit' },
         'otp.startInitialChildren': { actions: 'startInitialChildren' },
-        'otp.retry': { actions: 'retryChildStart' },
-        'otp.admin.start': { actions: 'startChildOnRequest' },
-        'otp.admin.restart': { actions: 'restartChildOnRequest' },
-        'otp.admin.delete': { actions: 'deleteChildOnRequest' },
-        'otp.admin.terminate': { actions: 'enqueueTermination' },
-        [SHUTDOWN_EVENT]: { actions: 'beginShutdown' },
+        'xstate.done.actor.*': handleExit,
+        'xstate.error.actor.*': handleExit,
+        'otp.retry': [{ guard: 'isStaleRetry' }, { actions: 'retryChildStart' }],
+        'otp.child.start': { guard: 'isNewChild', actions: 'startChildOnRequest' },
+        'otp.child.restart': { guard: 'isStoppedChild', actions: 'restartChildOnRequest' },
+        'otp.child.delete': { guard: 'isStoppedChild', actions: 'deleteChildOnRequest' },
+        'otp.child.terminate': { actions: 'terminateChildOnRequest' },
+        [SHUTDOWN_EVENT]: { target: 'ending', actions: 'decideShutdown' },
       },
+      always: [
+        { guard: 'reachedMaxIntensity', target: 'ending' },
+        { guard: 'childFailedToStart', target: 'ending' },
+        { guard: 'significantChildEnded', target: 'ending' },
+      ],
       initial: 'running',
       states: {
-        // Also where each stop job returns, to see what comes next.
+        // Nothing to do but answer: where stop work and backoff waits come back to.
         running: {
           always: [
             { guard: 'hasStopWork', target: 'stopping' },
-            { guard: 'isShutDown', target: '#supervisor.done' },
-            { guard: 'isFailing', target: '#supervisor.failed' },
+            { guard: 'hasPendingRestarts', target: 'restarting' },
           ],
         },
-        stopping: {
-          initial: 'nextChild',
-          states: {
-            nextChild: {
-              entry: 'killChildrenWithoutGrace',
-              always: [
-                {
-                  guard: 'stopJobDone',
-                  actions: 'completeStopJob',
-                  target: '#supervisor.live.running',
-                },
-                {
-                  guard: 'nextChildWaitsForever',
-                  actions: 'askCurrentChildToShutDown',
-                  target: 'awaitingExit.indefinitely',
-                },
-                { actions: 'askCurrentChildToShutDown', target: 'awaitingExit.withinGrace' },
-              ],
-            },
-            awaitingExit: {
-              on: {
-                'xstate.done.actor.*': {
-                  guard: 'isCurrentChildExit',
-                  actions: 'recordCurrentChildExit',
-                  target: 'nextChild',
-                },
-                'xstate.error.actor.*': {
-                  guard: 'isCurrentChildExit',
-                  actions: 'recordCurrentChildExit',
-                  target: 'nextChild',
-                },
-              },
-              initial: 'withinGrace',
-              states: {
-                withinGrace: {
-                  after: {
-                    shutdownGrace: {
-                      actions: 'killCurrentChild',
-                      target: '#supervisor.live.stopping.nextChild',
-                    },
-                  },
-                },
-                indefinitely: {},
-              },
-            },
+        // Restarts wait out their backoff, on one timer for the earliest.
+        restarting: {
+          entry: 'armRestartTimer',
+          always: [
+            { guard: 'hasStopWork', target: 'stopping' },
+            { guard: 'noPendingRestarts', target: 'running' },
+            { guard: 'earlierRestartPending', target: 'restarting', reenter: true },
+          ],
+          after: {
+            untilNextRestart: { target: 'restarting', reenter: true, actions: 'startDueRestarts' },
           },
         },
+        stopping: stopSequence('#supervisor.live.stopping', [
+          { guard: 'stopJobDone', target: '#supervisor.live.running', actions: 'finishStopJob' },
+        ]),
       },
+    },
+    ending: {
+      entry: 'beginEnding',
+      on: {
+        [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' },
+        'xstate.done.actor.*': handleExit,
+        'xstate.error.actor.*': handleExit,
+      },
+      ...stopSequence('#supervisor.ending', [
+        { guard: and(['stopJobDone', 'isEscalating']), target: '#supervisor.failed' },
+        { guard: 'stopJobDone', target: '#supervisor.done' },
+      ]),
     },
     done: { type: 'final' },
     failed: {
@@ -534,30 +402,38 @@ const machine = setup({
   }),
 });
 
+/** Stops every child of the table at once, in reverse start order: XState stopped the supervisor. */
+function stopEveryChild(snapshot: { context?: SupervisorContext }): void {
+  const table = snapshot.context?.table;
+  if (!table) return;
+  const records = table.inStartOrder();
+  for (let i = records.length - 1; i >= 0; i--) stopChildActor(records[i]!.ref);
+}
+
 /**
- * XState drops `undefined` from an inferred input type, which would make
- * `input` required; the supervisor's options are optional, as documented.
+ * The supervisor machine class: stopped abruptly, it stops its children
+ * (they are not XState's `snapshot.children`, see `childActors.ts`); it
+ * counts as a supervisor and takes the environment through its input, and
+ * all three survive `.provide()`.
  */
-type WithOptionalInput<M> =
-  M extends StateMachine<
-    infer C,
-    infer E,
-    infer Ch,
-    infer A,
-    infer Ac,
-    infer G,
-    infer D,
-    infer S,
-    infer T,
-    infer I,
-    infer O,
-    infer Em,
-    infer Me,
-    infer Sc,
-    infer Tm
-  >
-    ? StateMachine<C, E, Ch, A, Ac, G, D, S, T, I | undefined, O, Em, Me, Sc, Tm>
-    : never;
+export class SupervisorStateMachine extends TeardownMachine {
+  constructor(config: unknown, implementations: unknown) {
+    super(config, implementations, stopEveryChild as never);
+  }
+
+  get [SUPERVISOR_LOGIC](): true {
+    return true;
+  }
+
+  get [TAKES_ENVIRONMENT](): true {
+    return true;
+  }
+}
+
+export type SupervisorLogic = typeof machine;
 
 /** The supervisor statechart; `input` is its `SupervisorOptions`. */
-export const supervisorMachine = stopsChildrenWithIt(machine as WithOptionalInput<typeof machine>);
+export const supervisorMachine = new SupervisorStateMachine(
+  machine.config,
+  machine.implementations,
+) as unknown as SupervisorLogic;

@@ -1,5 +1,12 @@
+/**
+ * The supervisor's public vocabulary: child specs, options, what
+ * `whichChildren` reports and the events a supervisor emits.
+ */
 import type { AnyActorLogic, AnyActorRef } from 'xstate';
+import type { ChildEnvironment } from '../environment.js';
 import type { Registry } from '../registry/index.js';
+
+export type { ChildEnvironment } from '../environment.js';
 
 export type RestartType = 'permanent' | 'transient' | 'temporary';
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
@@ -7,10 +14,22 @@ export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
 export type Shutdown = number | 'brutal_kill' | 'infinity';
 export type AutoShutdown = 'never' | 'any_significant' | 'all_significant';
 
-/** What a session hands down to the children it supervises. */
-export interface ChildEnvironment {
-  sessionId: string;
-  workspace?: { path: string; branch?: string } | undefined;
+/**
+ * Restart backoff: the n-th consecutive restart of a child waits
+ * `min(maxMs, minMs * factor^(n-1))`, spread by ±`jitter`; a child that ran
+ * `resetAfterMs` without crashing starts again from `minMs`.
+ */
+export interface Backoff {
+  /** The first delay, in ms (> 0). */
+  minMs: number;
+  /** The largest delay before jitter, in ms (>= minMs). */
+  maxMs: number;
+  /** Growth per consecutive restart; default 2 (>= 1). */
+  factor?: number;
+  /** The delay is spread by ±jitter (a fraction, 0 <= jitter < 1); default 0.2. */
+  jitter?: number;
+  /** A child that ran this long without crashing starts again from minMs; default maxMs. */
+  resetAfterMs?: number;
 }
 
 export interface ChildSpec {
@@ -27,6 +46,8 @@ export interface ChildSpec {
   significant?: boolean;
   /** A registry key the child is registered under while it runs (needs the supervisor's `registry`). */
   registerAs?: string;
+  /** Restart backoff for this child; overrides the supervisor's. */
+  backoff?: Backoff;
 }
 
 export interface SupervisorOptions {
@@ -40,12 +61,17 @@ export interface SupervisorOptions {
   autoShutdown?: AutoShutdown;
   children?: ChildSpec[];
   /** Where `registerAs` keys go. */
-  registry?: import('../registry/index.js').Registry;
+  registry?: Registry;
   /** A registry key for the supervisor itself, held while it runs. */
   registerAs?: string;
   /** At most this many children (running or restarting); `startChild` past it throws `max_children`. */
   maxChildren?: number;
-  /** Handed to children whose `input` is a function, and found by `fromProcess`. */
+  /** Restart backoff for every child without its own; default none (immediate restarts). */
+  backoff?: Backoff;
+  /**
+   * @internal What the session hands down (see `src/environment.ts`): given
+   * to input functions, and merged into the input of logics that take it.
+   */
   environment?: ChildEnvironment;
 }
 
@@ -57,6 +83,8 @@ export interface ChildInfo {
   status: ChildStatus;
   restart: RestartType;
   restarts: number;
+  /** While the child waits out its restart backoff: when it starts again (system clock, ms). */
+  nextRestartAt?: number;
 }
 
 export interface ChildCounts {
@@ -66,11 +94,28 @@ export interface ChildCounts {
   workers: number;
 }
 
+/** A supervisor's output once it completes. */
+export interface SupervisorOutput {
+  reason: 'shutdown' | 'auto_shutdown';
+  restarts: number;
+}
+
+/** `Backoff` with its defaults applied. */
+export interface ResolvedBackoff {
+  minMs: number;
+  maxMs: number;
+  factor: number;
+  jitter: number;
+  resetAfterMs: number;
+}
+
 /** A child spec with its defaults applied. */
 export interface ResolvedChildSpec extends ChildSpec {
   restart: RestartType;
   shutdown: Shutdown;
   significant: boolean;
+  /** Its own backoff, else the supervisor's, else none. */
+  backoff: ResolvedBackoff | undefined;
 }
 
 export interface ResolvedSupervisorOptions {
@@ -82,16 +127,32 @@ export interface ResolvedSupervisorOptions {
   registry: Registry | undefined;
   registerAs: string | undefined;
   maxChildren: number;
+  backoff: ResolvedBackoff | undefined;
   environment: ChildEnvironment | undefined;
 }
 
-/** Emitted by a supervisor (`ref.on('child.changed', ...)`) whenever a child's status changes. */
+/**
+ * Emitted by a supervisor (`ref.on('child.changed', ...)`) whenever a
+ * child's status changes, after the supervisor's snapshot has changed.
+ */
 export interface ChildChangedEvent {
   type: 'child.changed';
   id: string;
   status: ChildStatus | 'deleted';
+  /** This child's restarts. */
   restarts: number;
   ref: AnyActorRef | undefined;
-  /** Every restart of this supervisor so far. */
+  /** The supervisor's restarts, all children together. */
   totalRestarts: number;
+  /** While the child waits out its restart backoff. */
+  nextRestartAt?: number;
 }
+
+/** Emitted when starting a child failed: a start, a restart, or `startChild`/`restartChild`. */
+export interface ChildStartFailedEvent {
+  type: 'child.startFailed';
+  id: string;
+  error: unknown;
+}
+
+export type SupervisorEmitted = ChildChangedEvent | ChildStartFailedEvent;

@@ -5,7 +5,9 @@
  */
 import { SupervisorError } from '../errors.js';
 import type {
+  Backoff,
   ChildSpec,
+  ResolvedBackoff,
   ResolvedChildSpec,
   ResolvedSupervisorOptions,
   SupervisorOptions,
@@ -29,7 +31,38 @@ function isLogic(value: unknown): boolean {
   );
 }
 
-export function resolveChildSpec(spec: ChildSpec, autoShutdown: string): ResolvedChildSpec {
+const isMs = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value);
+
+/** Checks a backoff and applies its defaults (`where` names it in messages). */
+export function resolveBackoff(
+  backoff: Backoff | undefined,
+  where: string,
+  childId?: string,
+): ResolvedBackoff | undefined {
+  if (backoff === undefined) return undefined;
+  const bad = (what: string, value: unknown) =>
+    invalid(`${where}: backoff ${what}; got ${JSON.stringify(value)}.`, childId);
+  if (typeof backoff !== 'object' || backoff === null) throw bad('must be an object', backoff);
+  const { minMs, maxMs, factor = 2, jitter = 0.2 } = backoff;
+  if (!isMs(minMs) || minMs <= 0) throw bad('minMs must be a finite number of ms > 0', minMs);
+  if (!isMs(maxMs) || maxMs < minMs)
+    throw bad('maxMs must be a finite number of ms >= minMs', maxMs);
+  if (!isMs(factor) || factor < 1) throw bad('factor must be a finite number >= 1', factor);
+  if (!isMs(jitter) || jitter < 0 || jitter >= 1) throw bad('jitter must be >= 0 and < 1', jitter);
+  const resetAfterMs = backoff.resetAfterMs ?? maxMs;
+  if (!isMs(resetAfterMs) || resetAfterMs <= 0) {
+    throw bad('resetAfterMs must be a finite number of ms > 0', resetAfterMs);
+  }
+  return { minMs, maxMs, factor, jitter, resetAfterMs };
+}
+
+/** Checks a child spec against its supervisor's options and applies the defaults. */
+export function resolveChildSpec(
+  spec: ChildSpec,
+  supervisor: { autoShutdown: string; backoff: ResolvedBackoff | undefined },
+): ResolvedChildSpec {
+  const { autoShutdown } = supervisor;
   if (typeof spec !== 'object' || spec === null) throw invalid('A child spec must be an object.');
   const { id } = spec;
   if (typeof id !== 'string' || id.length === 0) {
@@ -75,7 +108,8 @@ export function resolveChildSpec(spec: ChildSpec, autoShutdown: string): Resolve
   if (spec.registerAs !== undefined && (typeof spec.registerAs !== 'string' || !spec.registerAs)) {
     throw invalid(`Child "${id}": registerAs must be a non-empty string.`, id);
   }
-  return { ...spec, restart, shutdown, significant };
+  const backoff = resolveBackoff(spec.backoff, `Child "${id}"`, id) ?? supervisor.backoff;
+  return { ...spec, restart, shutdown, significant, backoff };
 }
 
 export function resolveSupervisorOptions(
@@ -106,9 +140,10 @@ export function resolveSupervisorOptions(
   if (typeof maxChildren !== 'number' || Number.isNaN(maxChildren) || maxChildren < 0) {
     throw invalid(`maxChildren must be a number >= 0; got ${JSON.stringify(maxChildren)}.`);
   }
+  const backoff = resolveBackoff(options.backoff, 'Supervisor options');
   const specs = options.children ?? [];
   if (!Array.isArray(specs)) throw invalid('children must be an array of child specs.');
-  const children = specs.map((spec) => resolveChildSpec(spec, autoShutdown));
+  const children = specs.map((spec) => resolveChildSpec(spec, { autoShutdown, backoff }));
   const seen = new Set<string>();
   for (const child of children) {
     if (seen.has(child.id)) throw invalid(`Duplicate child id "${child.id}".`, child.id);
@@ -128,6 +163,7 @@ export function resolveSupervisorOptions(
     registry: options.registry,
     registerAs,
     maxChildren,
+    backoff,
     environment: options.environment,
   };
 }

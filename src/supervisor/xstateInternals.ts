@@ -1,69 +1,100 @@
 /**
- * The one place that reaches into XState internals.
+ * The one place that reaches into XState internals. Each use below states
+ * the XState behaviour it relies on, and `test/xstate-contract.test.ts`
+ * pins that behaviour by name, so an XState upgrade that changes it fails
+ * there first.
  *
- * Supervised children are created with `createActor(logic, { parent })`
- * rather than `spawnChild`, because XState copies a machine's whole
- * `children` object on every spawn and stop: O(n) per operation, which a
- * session manager with 100k sessions cannot afford. Such children report
- * `xstate.done.actor.*` / `xstate.error.actor.*` to their parent like any
- * other, but only their parent may stop them, and XState's public `stop()`
- * refuses non-root actors. `_stop()` is what XState's own `stopChild` runs.
+ * - `forceStop`: `_stop()`, for children the supervisor created with
+ *   `createActor(logic, { parent })` (see `childActors.ts`).
+ * - `parentOf`: `_parent`, for inspection records only.
+ * - `isProcessing`: the mailbox, so an admin call made from inside a
+ *   supervisor's own transition is refused instead of landing later.
+ * - `TeardownMachine`: a `StateMachine` subclass whose `transition` stops
+ *   what its snapshot says it owns when XState stops it, and whose
+ *   `provide()` keeps that.
  */
-import type { AnyActorRef, AnyStateMachine } from 'xstate';
+import {
+  type AnyActorRef,
+  type AnyActorScope,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  type EventObject,
+  StateMachine,
+} from 'xstate';
 
+/**
+ * Stops an actor now, synchronously: what XState's own `stopChild` runs.
+ * The public `stop()` refuses any actor that has a parent.
+ */
 export function forceStop(ref: AnyActorRef): void {
   (ref as unknown as { _stop(): void })._stop();
 }
 
-export function isAlive(ref: AnyActorRef | undefined): ref is AnyActorRef {
-  return ref !== undefined && ref.getSnapshot()?.status === 'active';
+/** The actor's parent, as given to `createActor(logic, { parent })`. */
+export function parentOf(ref: AnyActorRef): AnyActorRef | undefined {
+  return (ref as unknown as { _parent?: AnyActorRef })._parent;
 }
 
 /**
- * Stops what an ended child left running. XState stops a machine's children
- * when it completes or a child's error goes unhandled, but not when the
- * machine's own action, guard or context throws: those children stay active
- * and their cleanups never run (xstate-facts §4).
+ * Whether the actor is in the middle of processing an event: an event sent
+ * to it now is queued behind the current one rather than processed before
+ * `send` returns.
  */
-export function reapOrphans(ref: AnyActorRef): void {
-  const children = (ref.getSnapshot() as { children?: Record<string, AnyActorRef | undefined> })
-    .children;
-  if (!children) return;
-  for (const child of Object.values(children)) {
-    if (isAlive(child)) forceStop(child);
-  }
+export function isProcessing(ref: AnyActorRef): boolean {
+  const mailbox = (ref as unknown as { mailbox?: { _current?: unknown } }).mailbox;
+  return mailbox?._current != null;
 }
 
-interface WithChildTable {
-  context?: { children?: Map<string, { ref: AnyActorRef | undefined }> };
-}
+export type Teardown = (snapshot: AnyMachineSnapshot) => void;
 
-function stopTable(snapshot: WithChildTable | undefined): void {
-  const children = snapshot?.context?.children;
-  if (!(children instanceof Map)) return;
-  for (const id of [...children.keys()].reverse()) {
-    const ref = children.get(id)?.ref;
-    if (isAlive(ref)) forceStop(ref);
-  }
-}
+const MachineBase = StateMachine as unknown as new (
+  config: unknown,
+  implementations: unknown,
+) => AnyStateMachine;
 
 /**
- * Makes a supervisor machine stop the children of its table, in reverse
- * start order, whenever XState stops it (`xstate.stop` reaches every
- * machine's `transition`) and whenever one of its transitions throws (where
- * XState would leave them running, xstate-facts §4). XState stops a machine's
- * own `children` itself; ours are not among them (see `forceStop`).
+ * A machine that runs `teardown(snapshot)` when XState stops its actor and
+ * when one of its transitions throws, then lets XState carry on as usual.
+ *
+ * - Stopped (`actor.stop()`, or a parent stopping it): XState sends the
+ *   `xstate.stop` event through `transition`; XState's `stop()` then stops
+ *   the machine's own `snapshot.children`, never actors it created
+ *   otherwise, and runs no exit actions.
+ * - A transition that throws (an action, a guard): XState puts the actor in
+ *   status `error` without stopping any child, not even its own.
+ *
+ * `provide()` builds a new machine of this class with the same teardown
+ * (XState's own `provide()` builds a plain `StateMachine`).
  */
-export function stopsChildrenWithIt<T extends AnyStateMachine>(machine: T): T {
-  const transition = machine.transition.bind(machine);
-  machine.transition = ((snapshot, event, scope) => {
-    if (event.type === 'xstate.stop') stopTable(snapshot as WithChildTable);
+export class TeardownMachine extends MachineBase {
+  readonly teardown: Teardown;
+
+  constructor(config: unknown, implementations: unknown, teardown: Teardown) {
+    super(config, implementations);
+    this.teardown = teardown;
+  }
+
+  override transition(
+    snapshot: AnyMachineSnapshot,
+    event: EventObject,
+    actorScope: AnyActorScope,
+  ): AnyMachineSnapshot {
+    if (event.type === 'xstate.stop') this.teardown(snapshot);
     try {
-      return transition(snapshot, event, scope);
+      return super.transition(snapshot, event, actorScope);
     } catch (error) {
-      stopTable(snapshot as WithChildTable);
+      this.teardown(snapshot);
       throw error;
     }
-  }) as T['transition'];
-  return machine;
+  }
+
+  override provide(implementations: Parameters<AnyStateMachine['provide']>[0]): AnyStateMachine {
+    const provided = super.provide(implementations);
+    const Self = this.constructor as new (
+      config: unknown,
+      implementations: unknown,
+      teardown: Teardown,
+    ) => TeardownMachine;
+    return new Self(provided.config, provided.implementations, this.teardown);
+  }
 }
