@@ -18,6 +18,7 @@
  * for; every process start seen; and once `stop()` has resolved, no pid
  * learned is alive and no process carries the marker of a session of this run.
  */
+import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
@@ -28,6 +29,7 @@ import {
   fromProcess,
   type Outcome,
   type RestartType,
+  SCOPE_MARKER_ENV,
   SESSION_MARKER_ENV,
   type SessionManager,
   type SessionSpec,
@@ -233,6 +235,21 @@ function pidLearner() {
   return { inspect, whenUp, rootOf, all, roots };
 }
 
+/** The manager's journal scope, read from the marker of one of its live processes. */
+function scopeOfLive(pids: Iterable<number>): string | undefined {
+  for (const pid of pids) {
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    } catch {
+      continue; // Gone already.
+    }
+    const entry = environ.split('\0').find((e) => e.startsWith(`${SCOPE_MARKER_ENV}=`));
+    if (entry) return entry.slice(SCOPE_MARKER_ENV.length + 1);
+  }
+  return undefined;
+}
+
 /** Resolves once `ref` has ended (for a process killed from outside: with an error). */
 function ended(ref: AnyActorRef): Promise<void> {
   return new Promise((resolve) => {
@@ -298,6 +315,8 @@ async function drive(
   const doomed = plans.filter((plan) => expectedOf(plan).outcome === 'failed');
   await Promise.allSettled(doomed.map((plan) => dones.get(plan.id)));
 
+  const scope = scopeOfLive(learner.roots);
+  if (scope === undefined) problems.push('no live process carries the scope marker');
   const terminations = new Map<string, Promise<TerminalRecord>>();
   for (const plan of plans) {
     if (plan.terminate) terminations.set(plan.id, manager.terminateSession(plan.id, 'chaos'));
@@ -318,7 +337,7 @@ async function drive(
       problems.push(`${id}: terminateSession gave ${JSON.stringify(record)}, done another`);
     }
   }
-  return settlements;
+  return { settlements, scope };
 }
 
 /** Outcome, reason and restarts as the plan calls for; every process start seen. */
@@ -363,9 +382,9 @@ async function runChaos(seed: number, count: number) {
     hostId: 'chaos',
   });
   const problems: string[] = [];
-  let settlements: Map<string, Settlement>;
+  let driven: Awaited<ReturnType<typeof drive>>;
   try {
-    settlements = await drive(manager, learner, plans, problems);
+    driven = await drive(manager, learner, plans, problems);
   } finally {
     // Whatever went wrong, nothing of this run may keep running.
     await manager.stop();
@@ -373,8 +392,12 @@ async function runChaos(seed: number, count: number) {
 
   // stop() resolves once every session's terminal record is written, and a
   // session writes it only after its processes are gone: nothing may be left.
+  const { settlements, scope } = driven;
   const alive = [...learner.all].filter(isPidAlive);
   if (alive.length > 0) problems.push(`alive after stop(): ${alive.join(', ')}`);
+  // One scan for every process of this manager, learnt or not, then one per session.
+  const scoped = scope ? findMarkedProcesses({ name: SCOPE_MARKER_ENV, value: scope }) : [];
+  if (scoped.length > 0) problems.push(`processes of this manager left: ${scoped.join(', ')}`);
   for (const plan of plans) {
     const marked = findMarkedProcesses({ name: SESSION_MARKER_ENV, value: plan.id });
     if (marked.length > 0) problems.push(`${plan.id}: marked processes left: ${marked.join(', ')}`);
