@@ -13,17 +13,17 @@
  * events (`process.started`, the `pid:` lines, a child's end, `done`),
  * never on sleeps.
  *
- * Checks: one terminal record per session; each `done` resolved once, equal
- * to the journal's record; the outcome, reason and restarts the kills call
- * for; every process start seen; and once `stop()` has resolved, no pid
- * learned is alive and no process carries the marker of a session of this run.
+ * Checks: one terminal record per session in the journal file; each `done`
+ * resolved once, equal to that record; the outcome, reason and restarts the
+ * kills call for; every process start seen; the roots carrying the
+ * journal's scope marker; and once `stop()` has resolved, no pid learnt alive and
+ * no process carrying the journal's or a session's marker.
  */
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import {
-  createMemoryJournal,
   createSessionManager,
   findMarkedProcesses,
   fromProcess,
@@ -42,6 +42,7 @@ import {
   isPidAlive,
 } from '../src/testing/index.js';
 import {
+  chaosJournal,
   chaosSettings,
   createRandom,
   doneMatchesJournal,
@@ -180,6 +181,8 @@ function pidLearner() {
   const trees = new Map<AnyActorRef, Tree>();
   const all = new Set<number>();
   const roots = new Set<number>();
+  /** The scope markers read from roots announced alive (read once their tree is up). */
+  const scopes = new Set<string>();
   const treeOf = (ref: AnyActorRef) => {
     let tree = trees.get(ref);
     if (!tree) {
@@ -208,6 +211,11 @@ function pidLearner() {
         if (!match) continue;
         tree.announced.push(Number(match[1]));
         learn(Number(match[1]));
+        // The root announces last: read its markers while it surely runs.
+        if (Number(match[1]) === tree.root) {
+          const scope = scopeMarkerOf(tree.root);
+          if (scope !== undefined) scopes.add(scope);
+        }
       }
       for (const wake of tree.waiters.splice(0)) wake();
     }
@@ -232,22 +240,19 @@ function pidLearner() {
       });
     });
   const rootOf = (ref: AnyActorRef) => trees.get(ref)?.root;
-  return { inspect, whenUp, rootOf, all, roots };
+  return { inspect, whenUp, rootOf, all, roots, scopes };
 }
 
-/** The manager's journal scope, read from the marker of one of its live processes. */
-function scopeOfLive(pids: Iterable<number>): string | undefined {
-  for (const pid of pids) {
-    let environ: string;
-    try {
-      environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
-    } catch {
-      continue; // Gone already.
-    }
-    const entry = environ.split('\0').find((e) => e.startsWith(`${SCOPE_MARKER_ENV}=`));
-    if (entry) return entry.slice(SCOPE_MARKER_ENV.length + 1);
+/** The scope marker a live process carries (undefined once it is gone). */
+function scopeMarkerOf(pid: number): string | undefined {
+  let environ: string;
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+  } catch {
+    return undefined; // Gone already.
   }
-  return undefined;
+  const entry = environ.split('\0').find((e) => e.startsWith(`${SCOPE_MARKER_ENV}=`));
+  return entry?.slice(SCOPE_MARKER_ENV.length + 1);
 }
 
 /** Resolves once `ref` has ended (for a process killed from outside: with an error). */
@@ -315,8 +320,6 @@ async function drive(
   const doomed = plans.filter((plan) => expectedOf(plan).outcome === 'failed');
   await Promise.allSettled(doomed.map((plan) => dones.get(plan.id)));
 
-  const scope = scopeOfLive(learner.roots);
-  if (scope === undefined) problems.push('no live process carries the scope marker');
   const terminations = new Map<string, Promise<TerminalRecord>>();
   for (const plan of plans) {
     if (plan.terminate) terminations.set(plan.id, manager.terminateSession(plan.id, 'chaos'));
@@ -337,7 +340,7 @@ async function drive(
       problems.push(`${id}: terminateSession gave ${JSON.stringify(record)}, done another`);
     }
   }
-  return { settlements, scope };
+  return settlements;
 }
 
 /** Outcome, reason and restarts as the plan calls for; every process start seen. */
@@ -375,48 +378,67 @@ async function runChaos(seed: number, count: number) {
   const random = createRandom(seed);
   const plans = Array.from({ length: count }, (_, index) => planSession(random, index));
   const learner = pidLearner();
-  const journal = createMemoryJournal();
-  const manager = await createSessionManager({
-    journal,
-    inspect: learner.inspect,
-    hostId: 'chaos',
-  });
-  const problems: string[] = [];
-  let driven: Awaited<ReturnType<typeof drive>>;
+  const disk = chaosJournal('chaos-processes');
   try {
-    driven = await drive(manager, learner, plans, problems);
+    const manager = await createSessionManager({
+      journal: disk.journal,
+      inspect: learner.inspect,
+      hostId: 'chaos',
+    });
+    const problems: string[] = [];
+    let settlements: Map<string, Settlement>;
+    try {
+      settlements = await drive(manager, learner, plans, problems);
+    } finally {
+      // Whatever went wrong, nothing of this run may keep running.
+      await manager.stop();
+    }
+    problems.push(...leftovers(plans, learner, disk.journal.scope));
+    const { records, problems: journalProblems } = await disk.readBack();
+    problems.push(...journalProblems);
+    problems.push(
+      ...oneTerminalEach(
+        records,
+        plans.map((plan) => plan.id),
+      ),
+    );
+    problems.push(...doneMatchesJournal(records, [...settlements.values()]));
+    problems.push(...checkOutcomes(plans, settlements, learner));
+    return {
+      problems,
+      outcomes: outcomeCounts([...settlements.values()]),
+      pids: learner.all.size,
+      kills: plans.reduce((total, plan) => total + plan.kills.length, 0),
+    };
   } finally {
-    // Whatever went wrong, nothing of this run may keep running.
-    await manager.stop();
+    disk.remove();
   }
+}
 
-  // stop() resolves once every session's terminal record is written, and a
-  // session writes it only after its processes are gone: nothing may be left.
-  const { settlements, scope } = driven;
+/**
+ * stop() resolves once every session's terminal record is written, and a
+ * session writes it only after its processes are gone: nothing may be left,
+ * learnt or not.
+ */
+function leftovers(
+  plans: SessionPlan[],
+  learner: ReturnType<typeof pidLearner>,
+  scope: string,
+): string[] {
+  const problems: string[] = [];
   const alive = [...learner.all].filter(isPidAlive);
   if (alive.length > 0) problems.push(`alive after stop(): ${alive.join(', ')}`);
-  // One scan for every process of this manager, learnt or not, then one per session.
-  const scoped = scope ? findMarkedProcesses({ name: SCOPE_MARKER_ENV, value: scope }) : [];
-  if (scoped.length > 0) problems.push(`processes of this manager left: ${scoped.join(', ')}`);
+  if (learner.scopes.size !== 1 || !learner.scopes.has(scope)) {
+    problems.push(`processes carried scopes ${[...learner.scopes].join(', ')}, not ${scope}`);
+  }
+  // One scan for every process of this manager's journal, then one per session.
+  const scoped = findMarkedProcesses({ name: SCOPE_MARKER_ENV, value: scope });
+  if (scoped.length > 0) problems.push(`processes of this journal left: ${scoped.join(', ')}`);
   for (const plan of plans) {
     const marked = findMarkedProcesses({ name: SESSION_MARKER_ENV, value: plan.id });
     if (marked.length > 0) problems.push(`${plan.id}: marked processes left: ${marked.join(', ')}`);
   }
-  const records = journal.records();
-  problems.push(
-    ...oneTerminalEach(
-      records,
-      plans.map((plan) => plan.id),
-    ),
-  );
-  problems.push(...doneMatchesJournal(records, [...settlements.values()]));
-  problems.push(...checkOutcomes(plans, settlements, learner));
-  return {
-    problems,
-    outcomes: outcomeCounts([...settlements.values()]),
-    pids: learner.all.size,
-    kills: plans.reduce((total, plan) => total + plan.kills.length, 0),
-  };
+  return problems;
 }
 
 describe('process chaos', () => {

@@ -1,5 +1,6 @@
 /**
- * Session chaos: a thousand in-memory sessions under one manager, hit by
+ * Session chaos: a thousand sessions of in-memory actors under one manager
+ * (journaled to a file), hit by
  * random crashes (some beyond their restart intensity), completions,
  * terminations and a `stop()` that races the actions still coming, with
  * microtask yields at random points (never timers: the clock is simulated,
@@ -15,7 +16,6 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { type AnyActorRef, SimulatedClock } from 'xstate';
 import {
-  createMemoryJournal,
   createSessionManager,
   type Outcome,
   SessionError,
@@ -25,6 +25,7 @@ import {
   whichChildren,
 } from '../src/index.js';
 import {
+  chaosJournal,
   chaosSettings,
   createRandom,
   doneMatchesJournal,
@@ -284,30 +285,35 @@ async function checkEnds(manager: SessionManager, sessions: Tracked[]): Promise<
 }
 
 async function runChaos(seed: number, count: number) {
-  const journal = createMemoryJournal();
-  const manager = await createSessionManager({
-    journal,
-    clock: new SimulatedClock(),
-    hostId: 'chaos',
-  });
-  let driven: Awaited<ReturnType<typeof drive>>;
+  const disk = chaosJournal('chaos-sessions');
   try {
-    driven = await drive(manager, createRandom(seed), count);
+    const manager = await createSessionManager({
+      journal: disk.journal,
+      clock: new SimulatedClock(),
+      hostId: 'chaos',
+    });
+    let driven: Awaited<ReturnType<typeof drive>>;
+    try {
+      driven = await drive(manager, createRandom(seed), count);
+    } finally {
+      await manager.stop();
+    }
+    const { sessions, problems } = driven;
+    const { records, problems: journalProblems } = await disk.readBack();
+    const settlements = sessions.map((tracked) => tracked.settlement);
+    problems.push(...journalProblems);
+    problems.push(
+      ...oneTerminalEach(
+        records,
+        sessions.map((tracked) => tracked.id),
+      ),
+    );
+    problems.push(...doneMatchesJournal(records, settlements));
+    problems.push(...(await checkEnds(manager, sessions)));
+    return { problems, outcomes: outcomeCounts(settlements), sessions: sessions.length };
   } finally {
-    await manager.stop();
+    disk.remove();
   }
-  const { sessions, problems } = driven;
-  const records = journal.records();
-  const settlements = sessions.map((tracked) => tracked.settlement);
-  problems.push(
-    ...oneTerminalEach(
-      records,
-      sessions.map((tracked) => tracked.id),
-    ),
-  );
-  problems.push(...doneMatchesJournal(records, settlements));
-  problems.push(...(await checkEnds(manager, sessions)));
-  return { problems, outcomes: outcomeCounts(settlements), sessions: sessions.length };
 }
 
 describe('session chaos', () => {

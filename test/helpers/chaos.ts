@@ -5,17 +5,30 @@
  * session, so a failure says what went wrong where and with which seed.
  *
  * ```ts
- * const random = createRandom(chaosSettings({ seed: 1, sessions: 1000 }).seed);
+ * const random = createRandom(chaosSettings({ seed: 1, sessions: 1000, timeoutMs: 20_000 }).seed);
  * random.int(1, 2); random.pick(['a', 'b']); random.chance(0.3);
- * const problems = [
- *   ...oneTerminalEach(journal.records(), ids),
- *   ...doneMatchesJournal(journal.records(), settlements),
- * ];
+ * const disk = chaosJournal('chaos');
+ * const manager = await createSessionManager({ journal: disk.journal });
+ * const settlement = settlementOf(id, manager.createSession(spec).done);
+ * // ... chaos, then:
+ * await manager.stop();
+ * const { records, problems } = await disk.readBack();
+ * problems.push(...oneTerminalEach(records, ids), ...doneMatchesJournal(records, [settlement]));
  * expect(problems).toEqual([]);
+ * disk.remove();
  * ```
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { JournalRecord, TerminalRecord } from '../../src/index.js';
+import {
+  createFileJournal,
+  type FileJournal,
+  type JournalRecord,
+  type TerminalRecord,
+} from '../../src/index.js';
+import { readJournal } from '../../src/journal/index.js';
 
 /**
  * mulberry32: a 32-bit state, good enough spread for picking actions, and
@@ -91,6 +104,35 @@ function integerFromEnv(name: string): number | undefined {
     throw new Error(`${name} must be a non-negative integer, got "${text}"`);
   }
   return value;
+}
+
+export interface ChaosJournal {
+  journal: FileJournal;
+  /**
+   * The records as they are on disk, read without opening the journal, and
+   * the problems with it once its manager has stopped: a torn last line, or
+   * a lock still held by a live process.
+   */
+  readBack(): Promise<{ records: JournalRecord[]; problems: string[] }>;
+  /** Deletes the journal's directory. */
+  remove(): void;
+}
+
+/** A file journal in a fresh temporary directory: the checks read what reached the disk. */
+export function chaosJournal(name: string): ChaosJournal {
+  const dir = mkdtempSync(join(tmpdir(), `xstate-otp-${name}-`));
+  const path = join(dir, 'journal.jsonl');
+  return {
+    journal: createFileJournal(path),
+    async readBack() {
+      const reading = await readJournal(path);
+      const problems: string[] = [];
+      if (reading.torn) problems.push(`journal: a torn last line of ${reading.torn.bytes} bytes`);
+      if (reading.holder?.live) problems.push(`journal: still locked by ${reading.holder.pid}`);
+      return { records: reading.records, problems };
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** How a session's `done` settled, counted from a handler attached when it was created. */
