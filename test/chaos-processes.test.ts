@@ -334,6 +334,10 @@ async function drive(
     }
   }
   await stopped;
+  // Terminating an ended session again returns its record.
+  for (const plan of plans) {
+    if (!plan.terminate) terminations.set(plan.id, manager.terminateSession(plan.id, 'once more'));
+  }
   for (const [id, terminated] of terminations) {
     const record = await terminated;
     if (!isDeepStrictEqual(record, settlements.get(id)?.record)) {

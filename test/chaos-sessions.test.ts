@@ -273,6 +273,8 @@ async function checkEnds(manager: SessionManager, sessions: Tracked[]): Promise<
     const view = manager.getSession(id);
     if (view?.state !== record.outcome) problems.push(`${id}: listed as ${view?.state}`);
     if (manager.findSupervisor(id)) problems.push(`${id}: supervisor still found`);
+    // Terminating an ended session again returns its record, settled or not.
+    tracked.terminations.push(manager.terminateSession(id, 'once more'));
     for (const terminated of await Promise.all(tracked.terminations)) {
       if (!isDeepStrictEqual(terminated, record)) {
         problems.push(`${id}: terminateSession gave ${JSON.stringify(terminated)}`);
