@@ -86,6 +86,7 @@ function runSeed(seed, options) {
       CHAOS_SEED: String(seed),
       CHAOS_SESSIONS: String(options.sessions),
       CHAOS_PROCESS_SESSIONS: String(options.processSessions),
+      CHAOS_REPORT: '1',
       NO_COLOR: '1',
       FORCE_COLOR: '0',
     },

@@ -19,10 +19,8 @@
  * journal's scope marker; and once `stop()` has resolved, no pid learnt alive and
  * no process carrying the journal's or a session's marker.
  */
-import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import type { AnyActorRef, InspectionEvent } from 'xstate';
 import {
   createSessionManager,
   findMarkedProcesses,
@@ -52,7 +50,8 @@ import {
   type Settlement,
   settlementOf,
 } from './helpers/chaos.js';
-import { checkPidsAfterEach, trackPids } from './process-helpers.js';
+import { ended, type PidLearner, pidLearner } from './helpers/pidLearner.js';
+import { checkPidsAfterEach } from './process-helpers.js';
 
 checkPidsAfterEach();
 
@@ -168,113 +167,21 @@ function daemonOf(child: ChildPlan): FixtureDescendant[] {
   return child.daemon ? [{ setsid: true }] : [];
 }
 
-/** What the inspection events told about one process actor. */
-interface Tree {
-  root: number | undefined;
-  /** `pid:` lines in order: descendants first, the root last. */
-  announced: number[];
-  waiters: (() => void)[];
-}
-
-/** Learns every pid of every process actor from the manager's inspection events. */
-function pidLearner() {
-  const trees = new Map<AnyActorRef, Tree>();
-  const all = new Set<number>();
-  const roots = new Set<number>();
-  /** The scope markers read from roots announced alive (read once their tree is up). */
-  const scopes = new Set<string>();
-  const treeOf = (ref: AnyActorRef) => {
-    let tree = trees.get(ref);
-    if (!tree) {
-      tree = { root: undefined, announced: [], waiters: [] };
-      trees.set(ref, tree);
-    }
-    return tree;
-  };
-  const learn = (pid: number) => {
-    all.add(pid);
-    trackPids([pid]);
-  };
-  const inspect = (event: InspectionEvent) => {
-    if (event.type !== '@xstate.event') return;
-    const payload = event.event as { type: string; pid?: number; lines?: string[] };
-    if (payload.type === 'process.started' && payload.pid !== undefined) {
-      const tree = treeOf(event.actorRef as AnyActorRef);
-      tree.root = payload.pid;
-      roots.add(payload.pid);
-      learn(payload.pid);
-      for (const wake of tree.waiters.splice(0)) wake();
-    } else if (payload.type === 'process.output') {
-      const tree = treeOf(event.actorRef as AnyActorRef);
-      for (const line of payload.lines ?? []) {
-        const match = /^pid:(\d+)$/.exec(line);
-        if (!match) continue;
-        tree.announced.push(Number(match[1]));
-        learn(Number(match[1]));
-        // The root announces last: read its markers while it surely runs.
-        if (Number(match[1]) === tree.root) {
-          const scope = scopeMarkerOf(tree.root);
-          if (scope !== undefined) scopes.add(scope);
-        }
-      }
-      for (const wake of tree.waiters.splice(0)) wake();
-    }
-  };
-  /**
-   * Resolves once `ref` has spawned its root and `size` processes of its tree
-   * have announced themselves (the root last, so `size` = all means all up).
-   */
-  const whenUp = (ref: AnyActorRef, size: number) =>
-    new Promise<Tree>((resolve, reject) => {
-      const tree = treeOf(ref);
-      const check = () => {
-        if (tree.root !== undefined && tree.announced.length >= size) resolve(tree);
-        else if (ref.getSnapshot().status !== 'active') reject(new Error('ended before it was up'));
-        else tree.waiters.push(check);
-      };
-      check();
-      // An end brings no process event of its own: wake the check then too.
-      void ended(ref).then(() => {
-        const index = tree.waiters.indexOf(check);
-        if (index >= 0) tree.waiters.splice(index, 1)[0]!();
-      });
-    });
-  const rootOf = (ref: AnyActorRef) => trees.get(ref)?.root;
-  return { inspect, whenUp, rootOf, all, roots, scopes };
-}
-
-/** The scope marker a live process carries (undefined once it is gone). */
-function scopeMarkerOf(pid: number): string | undefined {
-  let environ: string;
-  try {
-    environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
-  } catch {
-    return undefined; // Gone already.
-  }
-  const entry = environ.split('\0').find((e) => e.startsWith(`${SCOPE_MARKER_ENV}=`));
-  return entry?.slice(SCOPE_MARKER_ENV.length + 1);
-}
-
-/** Resolves once `ref` has ended (for a process killed from outside: with an error). */
-function ended(ref: AnyActorRef): Promise<void> {
-  return new Promise((resolve) => {
-    if (ref.getSnapshot().status !== 'active') return resolve();
-    ref.subscribe({ complete: () => resolve(), error: () => resolve() });
-  });
-}
-
-function killNow(pid: number, problems: string[], what: string): void {
+/** Sends SIGKILL; true when it reached a process. */
+function killNow(pid: number, problems: string[], what: string): boolean {
   try {
     process.kill(pid, 'SIGKILL');
+    return true;
   } catch (error) {
     problems.push(`${what}: SIGKILL to ${pid} failed (${(error as Error).message})`);
+    return false;
   }
 }
 
 /** Carries out one session's kills, each once its target's whole tree is up. */
 async function runKills(
   manager: SessionManager,
-  learner: ReturnType<typeof pidLearner>,
+  learner: PidLearner,
   plan: SessionPlan,
   problems: string[],
 ): Promise<void> {
@@ -304,7 +211,7 @@ async function runKills(
 /** Kills, then terminations and stop() in one tick with a last volley of kills landing meanwhile. */
 async function drive(
   manager: SessionManager,
-  learner: ReturnType<typeof pidLearner>,
+  learner: PidLearner,
   plans: SessionPlan[],
   problems: string[],
 ) {
@@ -325,12 +232,13 @@ async function drive(
     if (plan.terminate) terminations.set(plan.id, manager.terminateSession(plan.id, 'chaos'));
   }
   const stopped = manager.stop();
+  let volley = 0;
   for (const plan of plans) {
     for (const childId of plan.volley) {
       const ref = manager.getChild(plan.id, childId);
       const root = ref && learner.rootOf(ref);
       // It may be gone already (the shutdown's SIGTERM got there first): no problem.
-      if (root !== undefined) killNow(root, [], 'volley');
+      if (root !== undefined && killNow(root, [], 'volley')) volley++;
     }
   }
   await stopped;
@@ -344,14 +252,14 @@ async function drive(
       problems.push(`${id}: terminateSession gave ${JSON.stringify(record)}, done another`);
     }
   }
-  return settlements;
+  return { settlements, volley };
 }
 
 /** Outcome, reason and restarts as the plan calls for; every process start seen. */
 function checkOutcomes(
   plans: SessionPlan[],
   settlements: Map<string, Settlement>,
-  learner: ReturnType<typeof pidLearner>,
+  learner: PidLearner,
 ): string[] {
   const problems: string[] = [];
   let starts = 0;
@@ -390,13 +298,14 @@ async function runChaos(seed: number, count: number) {
       hostId: 'chaos',
     });
     const problems: string[] = [];
-    let settlements: Map<string, Settlement>;
+    let driven: Awaited<ReturnType<typeof drive>>;
     try {
-      settlements = await drive(manager, learner, plans, problems);
+      driven = await drive(manager, learner, plans, problems);
     } finally {
       // Whatever went wrong, nothing of this run may keep running.
       await manager.stop();
     }
+    const { settlements, volley } = driven;
     problems.push(...leftovers(plans, learner, disk.journal.scope));
     const { records, problems: journalProblems } = await disk.readBack();
     problems.push(...journalProblems);
@@ -412,7 +321,7 @@ async function runChaos(seed: number, count: number) {
       problems,
       outcomes: outcomeCounts([...settlements.values()]),
       pids: learner.all.size,
-      kills: plans.reduce((total, plan) => total + plan.kills.length, 0),
+      kills: plans.reduce((total, plan) => total + plan.kills.length, 0) + volley,
     };
   } finally {
     disk.remove();
@@ -424,11 +333,7 @@ async function runChaos(seed: number, count: number) {
  * session writes it only after its processes are gone: nothing may be left,
  * learnt or not.
  */
-function leftovers(
-  plans: SessionPlan[],
-  learner: ReturnType<typeof pidLearner>,
-  scope: string,
-): string[] {
+function leftovers(plans: SessionPlan[], learner: PidLearner, scope: string): string[] {
   const problems: string[] = [];
   const alive = [...learner.all].filter(isPidAlive);
   if (alive.length > 0) problems.push(`alive after stop(): ${alive.join(', ')}`);
@@ -450,7 +355,8 @@ describe('process chaos', () => {
     `${settings.sessions} process sessions, seed ${settings.seed}: SIGKILLs from outside, one record each, nothing left`,
     async () => {
       const { problems, outcomes, pids, kills } = await runChaos(settings.seed, settings.sessions);
-      console.log(`seed ${settings.seed}: ${pids} pids, ${kills} kills`, outcomes);
+      if (settings.report)
+        console.log(`seed ${settings.seed}: ${pids} pids, ${kills} kills`, outcomes);
       expect(problems.slice(0, 20), `${problems.length} problems`).toEqual([]);
       // A run this big reaches every outcome a session can have here.
       if (settings.sessions >= 50)

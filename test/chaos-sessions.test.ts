@@ -323,7 +323,7 @@ describe('session chaos', () => {
     `${settings.sessions} sessions, seed ${settings.seed}: one record each, done = journal, untouched refs kept`,
     async () => {
       const { problems, outcomes, sessions } = await runChaos(settings.seed, settings.sessions);
-      console.log(`seed ${settings.seed}: ${sessions} sessions`, outcomes);
+      if (settings.report) console.log(`seed ${settings.seed}: ${sessions} sessions`, outcomes);
       expect(problems.slice(0, 20), `${problems.length} problems`).toEqual([]);
       expect(sessions).toBe(settings.sessions);
       // A run this big reaches every outcome a session can have here.

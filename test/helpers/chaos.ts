@@ -77,6 +77,8 @@ export async function microtasks(count: number): Promise<void> {
 export interface ChaosSettings {
   seed: number;
   sessions: number;
+  /** Set by `npm run chaos`: print a summary line per run (`seed N: ...`). */
+  report: boolean;
   /** Test timeout: a bigger run needs longer. */
   timeoutMs: number;
 }
@@ -84,7 +86,8 @@ export interface ChaosSettings {
 /**
  * The suite's fixed size, unless `npm run chaos` asks for another through
  * `CHAOS_SEED` and `CHAOS_SESSIONS` (or `CHAOS_PROCESS_SESSIONS` for the
- * process chaos, whose sessions cost far more).
+ * process chaos, whose sessions cost far more); `CHAOS_REPORT=1` asks for
+ * a summary line.
  */
 export function chaosSettings(
   defaults: { seed: number; sessions: number; timeoutMs: number },
@@ -93,7 +96,8 @@ export function chaosSettings(
   const seed = integerFromEnv('CHAOS_SEED') ?? defaults.seed;
   const sessions = integerFromEnv(sessionsVariable) ?? defaults.sessions;
   const scale = Math.max(1, sessions / defaults.sessions);
-  return { seed, sessions, timeoutMs: Math.ceil(defaults.timeoutMs * scale) };
+  const report = process.env.CHAOS_REPORT === '1';
+  return { seed, sessions, report, timeoutMs: Math.ceil(defaults.timeoutMs * scale) };
 }
 
 function integerFromEnv(name: string): number | undefined {
