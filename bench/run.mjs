@@ -24,7 +24,16 @@ import { fileURLToPath } from 'node:url';
 import { killAll, markedPids, runId } from './lib/leaks.mjs';
 import { formatTable } from './lib/report.mjs';
 
-const SCENARIOS = ['churn', 'restart', 'registry', 'memory', 'scale', 'journal', 'processes'];
+const SCENARIOS = [
+  'churn',
+  'restart',
+  'registry',
+  'memory',
+  'scale',
+  'journal',
+  'processes',
+  'cluster',
+];
 const EXIT_GRACE_MS = 5000;
 
 const args = process.argv.slice(2);

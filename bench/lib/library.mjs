@@ -30,3 +30,6 @@ const testing = await import(new URL('testing/index.js', dist).href);
 
 export const { fromProcess } = lib;
 export const { fixtureCommand } = testing;
+
+/** The cluster entry (`xstate-otp/nats`), loaded on demand: only the cluster scenario needs NATS. */
+export const loadNats = () => import(new URL('nats/index.js', dist).href);

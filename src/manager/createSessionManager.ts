@@ -127,7 +127,14 @@ export async function createSessionManager(
     workspaceRoot = resolveWorkspaceRoot(
       checked.workspaceRoot ?? `${defaultWorkspaceRoot()}/${store.scope}`,
     );
-    await reconcile(opened, { index, recorder, processes, hostId, now });
+    await reconcile(opened, {
+      index,
+      recorder,
+      processes,
+      hostId,
+      ownsEverySession: store.singleWriter,
+      now,
+    });
   } catch (error) {
     root.stop();
     await store.close();
@@ -170,7 +177,10 @@ export async function createSessionManager(
   const unserve = routing.serveRequests();
   const unwatchStore = store.watch((event) => {
     if (event.type === 'session') {
-      if (event.summary.host !== hostId) index.addKnown(viewOfSummary(event.summary));
+      // Sessions running here are shown from their actors, not from the feed;
+      // any other (another host's, or one of ours another host ended) from it.
+      const id = event.summary.sessionId;
+      if (!index.live(id) && !index.settling(id)) index.addKnown(viewOfSummary(event.summary));
       return;
     }
     const ids = event.sessionIds ?? index.liveHandles().map((handle) => handle.ref.id);

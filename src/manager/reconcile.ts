@@ -33,6 +33,8 @@ export interface ReconcileDeps {
   recorder: Recorder;
   processes: ProcessSweeper;
   hostId: string;
+  /** A single-writer journal: every session in it is this host's, whatever host it names. */
+  ownsEverySession: boolean;
   now(): number;
 }
 
@@ -50,7 +52,7 @@ function interrupted(summary: SessionSummary, hostId: string, endedAt: number): 
 }
 
 export async function reconcile(opened: OpenedStore, deps: ReconcileDeps): Promise<void> {
-  const { index, recorder, processes, hostId, now } = deps;
+  const { index, recorder, processes, hostId, ownsEverySession, now } = deps;
   const { known, leftovers } = opened;
   await processes.sweepLeftovers();
 
@@ -67,8 +69,12 @@ export async function reconcile(opened: OpenedStore, deps: ReconcileDeps): Promi
     index.addKnown(viewOfSummary(terminal ? { ...summary, terminal } : summary));
   }
 
-  // A session still live on another host (cluster mode) keeps its workspace.
-  const settled = known.filter((summary) => summary.terminal || closed.has(summary.sessionId));
+  // Workspaces are local: only this host's ended sessions have theirs here.
+  const settled = known.filter(
+    (summary) =>
+      (ownsEverySession || summary.host === hostId) &&
+      (summary.terminal !== undefined || closed.has(summary.sessionId)),
+  );
   const outcomes = (id: string): Outcome => index.view(id)?.outcome ?? 'interrupted';
   const workspaces = await settleWorkspaces(settled, outcomes, recorder.raw, now);
   for (const [id, workspace] of workspaces) index.change(id, { workspace });

@@ -53,6 +53,11 @@ export interface SessionIndex {
   end(id: string, patch: Partial<Omit<SessionView, 'id'>>): void;
   /** Its terminal record is durable (or failed): the handle goes. */
   settled(id: string): void;
+  /**
+   * The session stopped here without an outcome of this host's: another host
+   * took it over (cluster mode). Its view waits for the outcome storage reports.
+   */
+  detach(id: string): void;
   /** Forgets a session that never existed (its claim was refused). */
   forget(id: string): void;
 }
@@ -92,6 +97,8 @@ export function createSessionIndex({ retainEnded }: { retainEnded: number }): Se
     },
     addKnown(view) {
       const existing = rows().get(view.id);
+      // Storage's feed may lag: an ended session never goes back to running.
+      if (existing?.outcome !== undefined && view.outcome === undefined) return;
       if (existing) {
         dashboard.trigger.sessionChanged({ id: view.id, patch: view });
         if (existing.outcome === undefined && view.outcome !== undefined) noteEnded(view.id);
@@ -118,6 +125,10 @@ export function createSessionIndex({ retainEnded }: { retainEnded: number }): Se
       live.delete(id);
       dashboard.trigger.sessionChanged({ id, patch });
       noteEnded(id);
+    },
+    detach(id) {
+      live.delete(id);
+      settling.delete(id);
     },
     settled(id) {
       settling.delete(id);

@@ -126,6 +126,12 @@ export function startSession(
       host: store.hostId,
       ...definedFields({ metadata }),
     };
+    if (handle.fenced) {
+      // The outcome is the new owner's to write; storage's feed reports it.
+      index.detach(id);
+      done.reject(fencedError(id));
+      return;
+    }
     index.end(id, {
       state: record.outcome,
       outcome: record.outcome,
@@ -133,11 +139,6 @@ export function startSession(
       restarts: record.restarts,
       ...definedFields({ reason: record.reason }),
     });
-    if (handle.fenced) {
-      index.settled(id);
-      done.reject(fencedError(id));
-      return;
-    }
     // Anything still carrying the session's marker escaped its process tree
     // (a setsid daemon): it dies before the outcome is final.
     processes

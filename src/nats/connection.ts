@@ -1,0 +1,179 @@
+/**
+ * Joining NATS: connect, check the server, and make sure the stream and the
+ * two buckets exist (the first host creates them; later ones open them).
+ *
+ * ```ts
+ * const link = await connectCluster(resolved, 'worker-1');
+ * link.js.publish(...); link.hosts.get('worker-1'); await link.nc.drain();
+ * ```
+ *
+ * Rejects with `ClusterError('unavailable')` when no server answers within
+ * `connectTimeoutMs` (a refused connection fails at once),
+ * `ClusterError('unsupported_server')` for a server older than 2.9.0 or one
+ * without JetStream, and `SessionError('invalid_option')` when the hosts
+ * bucket exists with another lease TTL (every host of a prefix must use the
+ * same `leaseMs`: the TTL is the bucket's, one for all).
+ */
+import {
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  StorageType,
+} from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { ClusterError, SessionError } from '../errors.js';
+import { type ClusterNames, clusterNames } from './names.js';
+import { isTransient, withRetries } from './natsCalls.js';
+import type { ResolvedClusterOptions } from './options.js';
+import { checkServerVersion } from './serverVersion.js';
+
+export interface ClusterLink {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  names: ClusterNames;
+  hosts: KV;
+  owners: KV;
+  /** Whether the journal stream answers direct gets (any replica serves them). */
+  directReads: boolean;
+}
+
+async function openConnection(
+  options: ResolvedClusterOptions,
+  hostId: string,
+): Promise<NatsConnection> {
+  try {
+    return await connect({
+      name: `xstate-otp ${hostId}`,
+      timeout: options.connectTimeoutMs,
+      // Once joined, keep trying for ever: the lease decides when this host
+      // has been away too long, not the client.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      pingInterval: Math.max(1000, Math.min(options.lease.leaseMs, 30_000)),
+      // Otherwise the client builds two Error objects (stack traces) per
+      // request in case it fails: a third of its CPU time in a busy host.
+      noAsyncTraces: true,
+      ...options.connection,
+      servers: options.servers,
+    });
+  } catch (error) {
+    throw new ClusterError(
+      'unavailable',
+      `Cannot reach NATS at ${options.servers.join(', ')}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * A server without JetStream has no responder on the JetStream API, which
+ * the client reports as "jetstream is not enabled". Asked once, not
+ * retried: a clustered server answers this even while electing leaders.
+ */
+async function checkJetStream(jsm: JetStreamManager, options: ResolvedClusterOptions) {
+  await withRetries('JetStream account info', options.timeoutMs, async () => {
+    try {
+      return await jsm.getAccountInfo();
+    } catch (error) {
+      if ((error as Error)?.name !== 'JetStreamNotEnabled') throw error;
+      throw new ClusterError(
+        'unsupported_server',
+        'JetStream is not enabled on this NATS server (start it with -js, or a jetstream block in its config).',
+        { cause: error },
+      );
+    }
+  });
+}
+
+async function ensureJournalStream(
+  jsm: JetStreamManager,
+  names: ClusterNames,
+  options: ResolvedClusterOptions,
+): Promise<boolean> {
+  const existing = await jsm.streams.info(names.journalStream).catch((error: Error) => {
+    if ((error as { code?: number }).code === 10059) return undefined; // stream not found
+    throw error;
+  });
+  if (existing) return existing.config.allow_direct === true;
+  const config = {
+    name: names.journalStream,
+    subjects: [names.journalSubjects],
+    storage: StorageType.File,
+    num_replicas: options.replicas,
+    allow_direct: true,
+    // The de-duplication window covers every retry of an append.
+    duplicate_window: 120_000 * 1_000_000,
+  };
+  try {
+    await jsm.streams.add(config);
+  } catch (error) {
+    // Another host created it at the same moment (same name, maybe other replicas).
+    if ((error as { code?: number }).code !== 10058) throw error;
+  }
+  const info = await jsm.streams.info(names.journalStream);
+  return info.config.allow_direct === true;
+}
+
+async function ensureBuckets(
+  js: JetStreamClient,
+  names: ClusterNames,
+  options: ResolvedClusterOptions,
+): Promise<{ hosts: KV; owners: KV }> {
+  const kvm = new Kvm(js);
+  const hosts = await kvm.create(names.hostsBucket, {
+    history: 1,
+    ttl: options.lease.ttlMs,
+    replicas: options.replicas,
+    storage: StorageType.File,
+  });
+  const owners = await kvm.create(names.ownersBucket, {
+    history: 1,
+    replicas: options.replicas,
+    storage: StorageType.File,
+  });
+  const ttl = (await hosts.status()).ttl;
+  if (ttl !== options.lease.ttlMs) {
+    throw new SessionError(
+      'invalid_option',
+      `natsCluster: the hosts of prefix '${names.prefix}' hold leases of ${ttl} ms (bucket ${names.hostsBucket}), ` +
+        `but leaseMs ${options.lease.leaseMs} means ${options.lease.ttlMs} ms: every host of a cluster must use the same leaseMs.`,
+    );
+  }
+  return { hosts, owners };
+}
+
+/** Connects and prepares the cluster's stream and buckets; closes the connection on failure. */
+export async function connectCluster(
+  options: ResolvedClusterOptions,
+  hostId: string,
+): Promise<ClusterLink> {
+  const nc = await openConnection(options, hostId);
+  try {
+    checkServerVersion(nc.info?.version);
+    const names = clusterNames(options.prefix);
+    const jsm = await jetstreamManager(nc, {
+      timeout: Math.min(options.timeoutMs, 5000),
+      checkAPI: false,
+    });
+    await checkJetStream(jsm, options);
+    const js = jetstream(nc, { timeout: Math.min(options.timeoutMs, 5000) });
+    const directReads = await withRetries('journal stream', options.timeoutMs, () =>
+      ensureJournalStream(jsm, names, options),
+    );
+    const { hosts, owners } = await withRetries('buckets', options.timeoutMs, () =>
+      ensureBuckets(js, names, options),
+    );
+    return { nc, js, jsm, names, hosts, owners, directReads };
+  } catch (error) {
+    await nc.close().catch(() => {});
+    if (error instanceof ClusterError || error instanceof SessionError) throw error;
+    throw new ClusterError(
+      isTransient(error) ? 'timeout' : 'unavailable',
+      `Cannot prepare the cluster's stream and buckets: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}

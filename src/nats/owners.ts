@@ -1,0 +1,137 @@
+/**
+ * The owners bucket: one key per live session, `{ host, incarnation,
+ * epoch, createdAt }`. Its KV revision is the fencing token: every change of
+ * owner is a compare-and-set on it, so exactly one host wins each claim and
+ * each takeover.
+ *
+ * ```ts
+ * const owners = ownersBucket(link, () => `inc-7:${n++}`, 10_000);
+ * const rev = await owners.claim('a-1', { host: 'w1', incarnation: 'inc-7', epoch: 1, createdAt });
+ * //  -> undefined when the key exists (someone owns it)
+ * const taken = await owners.take('a-1', rev, { ...value, host: 'w2', epoch: 2 }); // CAS
+ * await owners.release('a-1', taken!);  // removes that revision only
+ * ```
+ *
+ * `release` deletes the message of that revision instead of writing a KV
+ * delete marker: the bucket then holds live sessions only, not a marker per
+ * session ever run, and a release never removes a newer owner's entry.
+ * Whether an id was *ever* used is the journal's business (its subject has
+ * messages), not this bucket's.
+ */
+import { DeliverPolicy } from '@nats-io/jetstream';
+import type { ClusterLink } from './connection.js';
+import { isWrongLastSequence, publishExpecting, withRetries } from './natsCalls.js';
+
+export interface OwnerValue {
+  host: string;
+  incarnation: string;
+  /** 1 for the first owner, +1 at every takeover. */
+  epoch: number;
+  createdAt: number;
+  /** The host a takeover took the session from. */
+  from?: string;
+}
+
+export interface OwnerEntry {
+  sessionId: string;
+  revision: number;
+  value: OwnerValue;
+}
+
+export interface OwnersBucket {
+  /** Create-if-absent; `undefined` when the key exists. */
+  claim(sessionId: string, value: OwnerValue): Promise<number | undefined>;
+  /** Compare-and-set from `revision`; `undefined` when someone changed it first. */
+  take(sessionId: string, revision: number, value: OwnerValue): Promise<number | undefined>;
+  /** Removes this revision of the key, if it is still there. */
+  release(sessionId: string, revision: number): Promise<void>;
+  get(sessionId: string): Promise<OwnerEntry | undefined>;
+  /** Every live entry. */
+  scan(): Promise<OwnerEntry[]>;
+}
+
+function parseOwner(sessionId: string, revision: number, data: Uint8Array): OwnerEntry | undefined {
+  try {
+    const value = JSON.parse(new TextDecoder().decode(data)) as OwnerValue;
+    if (typeof value?.host !== 'string' || typeof value.incarnation !== 'string') return undefined;
+    return { sessionId, revision, value };
+  } catch {
+    return undefined;
+  }
+}
+
+export function ownersBucket(
+  link: ClusterLink,
+  /** A fresh message id (`<incarnation>:<n>`) per write; its retries reuse it. */
+  newMsgId: () => string,
+  timeoutMs: number,
+): OwnersBucket {
+  const { js, jsm, names, owners } = link;
+  const bucket = names.ownersBucket;
+  const stream = names.kvStream(bucket);
+  const keyPrefix = names.kvSubject(bucket, '');
+
+  const write = async (sessionId: string, expected: number, value: OwnerValue) => {
+    try {
+      const ack = await publishExpecting(
+        js,
+        names.kvSubject(bucket, sessionId),
+        JSON.stringify(value),
+        {
+          lastSubjectSequence: expected,
+          msgID: newMsgId(),
+          budgetMs: timeoutMs,
+        },
+      );
+      return ack.seq;
+    } catch (error) {
+      if (isWrongLastSequence(error)) return undefined;
+      throw error;
+    }
+  };
+
+  return {
+    claim: (sessionId, value) => write(sessionId, 0, value),
+    take: (sessionId, revision, value) => write(sessionId, revision, value),
+    release: (sessionId, revision) =>
+      withRetries(`release ${sessionId}`, timeoutMs, async () => {
+        await jsm.streams
+          .deleteMessage(stream, revision, false)
+          .catch((error: { code?: number }) => {
+            // Already gone: superseded by a newer owner (history 1) or released before.
+            if (error?.code !== 10037) throw error;
+          });
+      }),
+    get: (sessionId) =>
+      withRetries(`owner of ${sessionId}`, timeoutMs, async () => {
+        const entry = await owners.get(sessionId);
+        if (entry?.operation !== 'PUT') return undefined;
+        return parseOwner(sessionId, entry.revision, entry.value);
+      }),
+    scan: () =>
+      withRetries(`scan ${bucket}`, timeoutMs, async () => {
+        const consumer = await js.consumers.get(stream, {
+          deliver_policy: DeliverPolicy.LastPerSubject,
+          filter_subjects: `${keyPrefix}>`,
+        });
+        const out: OwnerEntry[] = [];
+        try {
+          if ((await consumer.info(true)).num_pending === 0) return out;
+          const messages = await consumer.consume({ max_messages: 1000 });
+          for await (const message of messages) {
+            const operation = message.headers?.get('KV-Operation');
+            const entry =
+              operation === '' || operation === undefined
+                ? parseOwner(message.subject.slice(keyPrefix.length), message.seq, message.data)
+                : undefined;
+            if (entry) out.push(entry);
+            if (message.info.pending === 0) break;
+          }
+          messages.stop();
+          return out;
+        } finally {
+          await consumer.delete().catch(() => {});
+        }
+      }),
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Opening cluster stores in tests, and waiting for what they report.
+ *
+ * ```ts
+ * const stores = storeTracker();                 // afterEach closes what it opened
+ * const a = await stores.open(server.url, 'host-a', { prefix });
+ * const event = await nextEvent(b.store, (e) => e.type === 'session' && e.summary.terminal !== undefined);
+ * ```
+ */
+
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterEach } from 'vitest';
+import type { JournalRecord } from '../../src/journal/index.js';
+import type { OpenedStore, SessionStore, StoreEvent } from '../../src/manager/store.js';
+import type { ClusterLink } from '../../src/nats/connection.js';
+import { type NatsClusterOptions, natsCluster } from '../../src/nats/index.js';
+import { journalStream, type StreamRecord } from '../../src/nats/journalStream.js';
+import { clusterNames } from '../../src/nats/names.js';
+
+/**
+ * The lease of tests that do not measure failover: long enough that a
+ * worker stalled by a loaded machine does not fence its own hosts.
+ */
+export const TEST_LEASE_MS = 2000;
+
+let counter = 0;
+
+/** A prefix no other test uses, so tests share one server without seeing each other. */
+export function uniquePrefix(): string {
+  counter += 1;
+  return `t${process.pid}x${counter}`;
+}
+
+export interface StoreTracker {
+  open(
+    servers: string | string[],
+    hostId: string,
+    options?: Omit<NatsClusterOptions, 'servers'>,
+  ): Promise<OpenedStore>;
+}
+
+/** Opens stores and closes every one of them after each test. */
+export function storeTracker(): StoreTracker {
+  const opened: SessionStore[] = [];
+  afterEach(async () => {
+    await Promise.allSettled(opened.splice(0).map((store) => store.close()));
+  });
+  return {
+    async open(servers, hostId, options = {}) {
+      const result = await natsCluster({
+        servers,
+        leaseMs: 1000,
+        timeoutMs: 3000,
+        ...options,
+      }).open({
+        hostId,
+        now: () => Date.now(),
+      });
+      opened.push(result.store);
+      return result;
+    },
+  };
+}
+
+/** Resolves with the first event matching `predicate`; rejects after `timeoutMs` (a failure bound, not a delay). */
+export function nextEvent(
+  store: SessionStore,
+  predicate: (event: StoreEvent) => boolean,
+  timeoutMs = 5000,
+): Promise<StoreEvent & { receivedAt: number }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`no matching store event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const unsubscribe = store.watch((event) => {
+      if (!predicate(event)) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve({ ...event, receivedAt: performance.now() });
+    });
+  });
+}
+
+/** Collects every event a store reports. */
+export function recordEvents(store: SessionStore): StoreEvent[] {
+  const events: StoreEvent[] = [];
+  store.watch((event) => events.push(event));
+  return events;
+}
+
+/** Claims a session and writes its created and started records. */
+export async function startSession(
+  store: SessionStore,
+  sessionId: string,
+  metadata?: Record<string, unknown>,
+): Promise<void> {
+  const at = Date.now();
+  await store.claim(sessionId, { createdAt: at });
+  await store.append({
+    type: 'created',
+    sessionId,
+    at,
+    host: store.hostId,
+    ...(metadata ? { metadata } : {}),
+  });
+  await store.append({ type: 'started', sessionId, at: Date.now() });
+}
+
+/** A terminal record for `sessionId`. */
+export function terminal(
+  sessionId: string,
+  outcome: 'completed' | 'failed' | 'cancelled' | 'interrupted',
+  createdAt = Date.now(),
+): JournalRecord {
+  const at = Date.now();
+  return { type: 'terminal', sessionId, at, outcome, createdAt, endedAt: at, restarts: 0 };
+}
+
+/** Every record of one session as stored, with sequences and message ids (through a separate connection). */
+export async function rawRecords(
+  servers: string | string[],
+  prefix: string,
+  sessionId: string,
+): Promise<StreamRecord[]> {
+  const nc = await connect({ servers });
+  try {
+    // Only what the journal reader uses: no buckets, so no lease to agree on.
+    const link = {
+      nc,
+      js: jetstream(nc),
+      jsm: await jetstreamManager(nc),
+      names: clusterNames(prefix),
+      directReads: true,
+    } as unknown as ClusterLink;
+    return await journalStream(link, 5000).readSession(sessionId);
+  } finally {
+    await nc.close();
+  }
+}

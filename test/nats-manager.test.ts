@@ -1,0 +1,275 @@
+/**
+ * Session managers in cluster mode: two hosts on one nats-server see each
+ * other's sessions, reach them (send, terminate, locate), never share an
+ * id, and a host process killed with SIGKILL has its sessions ended by a
+ * survivor and its processes killed by its next run.
+ */
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import {
+  createMemoryJournal,
+  createSessionManager,
+  type SessionManager,
+  type SessionSpec,
+  type SessionView,
+} from '../src/index.js';
+import { clusterScope, natsCluster } from '../src/nats/index.js';
+import { findMarkedProcesses, SCOPE_MARKER_ENV } from '../src/process/processTree.js';
+import { isPidAlive, killPids, waitForPidsGone } from '../src/testing/processes.js';
+import { type ClusterHost, startClusterHost } from './helpers/natsHost.js';
+import { natsSuite, type SingleNats, startNatsServer } from './helpers/natsServer.js';
+import { rawRecords, TEST_LEASE_MS, uniquePrefix } from './helpers/natsStores.js';
+import { workerSpecs } from './helpers/workers.js';
+
+/** The lease where failover time is measured. */
+const LEASE_MS = 1000;
+
+const agentSession = (id: string): SessionSpec => ({
+  id,
+  autoShutdown: 'any_significant',
+  children: [
+    ...workerSpecs(['helper'], []),
+    ...workerSpecs(['agent'], [], { restart: 'transient', significant: true }),
+  ],
+});
+
+/** Resolves once `id`'s view on `manager` satisfies `predicate` (dashboard-driven); rejects after `timeoutMs`. */
+function viewWhen(
+  manager: SessionManager,
+  id: string,
+  predicate: (view: SessionView | undefined) => boolean,
+  timeoutMs = 5000,
+): Promise<SessionView | undefined> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const view = manager.getSession(id);
+      if (!predicate(view)) return false;
+      clearTimeout(timer);
+      subscription?.unsubscribe();
+      resolve(view);
+      return true;
+    };
+    const timer = setTimeout(() => {
+      subscription.unsubscribe();
+      reject(new Error(`session ${id} on ${manager.hostId}: condition not met in ${timeoutMs} ms`));
+    }, timeoutMs);
+    const subscription = manager.dashboard.subscribe(() => {
+      check();
+    });
+    check();
+  });
+}
+
+/** The error of a refused createSession, whether it throws at once or rejects its `done`. */
+async function refusal(
+  create: () => { done: Promise<unknown> },
+): Promise<Error & { code?: string }> {
+  try {
+    await create().done;
+  } catch (error) {
+    return error as Error & { code?: string };
+  }
+  throw new Error('expected the session to be refused');
+}
+
+natsSuite('session managers in cluster mode', () => {
+  let server: SingleNats;
+  const managers: SessionManager[] = [];
+  const hosts: ClusterHost[] = [];
+  const strays: number[] = [];
+
+  const open = async (hostId: string, prefix: string, leaseMs = TEST_LEASE_MS) => {
+    const manager = await createSessionManager({
+      hostId,
+      cluster: natsCluster({ servers: server.url, prefix, leaseMs, timeoutMs: 3000 }),
+    });
+    managers.push(manager);
+    return manager;
+  };
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+  });
+  afterEach(async () => {
+    await Promise.allSettled(managers.splice(0).map((manager) => manager.stop()));
+    for (const host of hosts.splice(0)) {
+      await host.kill();
+      expect(isPidAlive(host.pid)).toBe(false);
+    }
+    const left = strays.splice(0).filter(isPidAlive);
+    killPids(left);
+    expect(left).toEqual([]);
+  });
+  afterAll(async () => {
+    await server?.dispose();
+    if (server) expect(isPidAlive(server.pid)).toBe(false);
+  });
+
+  it('a session of host A is listed, located, sent an event and terminated from host B', async () => {
+    const prefix = uniquePrefix();
+    const a = await open('host-a', prefix);
+    const b = await open('host-b', prefix);
+    const first = a.createSession(agentSession('one'));
+    const second = a.createSession(agentSession('two'));
+    const seen = await viewWhen(b, 'one', (view) => view?.state === 'running');
+    expect(seen).toMatchObject({ id: 'one', host: 'host-a', state: 'running' });
+    expect(await b.locate('one')).toEqual({ hostId: 'host-a', local: false });
+    expect(await a.locate('one')).toEqual({ hostId: 'host-a', local: true });
+    expect(b.findSupervisor('one')).toBeUndefined();
+    expect(b.getChild('one', 'agent')).toBeUndefined();
+    expect(a.findSupervisor('one')).toBeDefined();
+
+    await b.send('one', 'agent', { type: 'FINISH' });
+    expect(await first.done).toMatchObject({ outcome: 'completed', host: 'host-a' });
+    await viewWhen(b, 'one', (view) => view?.outcome === 'completed');
+
+    await viewWhen(b, 'two', (view) => view?.state === 'running');
+    const record = await b.terminateSession('two', 'from b');
+    expect(record).toMatchObject({ sessionId: 'two', outcome: 'cancelled', host: 'host-a' });
+    expect(await second.done).toMatchObject({ outcome: 'cancelled', reason: 'from b' });
+    await expect(b.send('two', 'agent', { type: 'FINISH' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+
+  it('a second host cannot create a session whose id is live or was used; it writes nothing', async () => {
+    const prefix = uniquePrefix();
+    const a = await open('host-a', prefix);
+    const b = await open('host-b', prefix);
+    const live = a.createSession(agentSession('taken'));
+    await viewWhen(a, 'taken', (view) => view?.state === 'running');
+    const before = await rawRecords(server.url, prefix, 'taken');
+    const liveRefusal = await refusal(() => b.createSession(agentSession('taken')));
+    expect(liveRefusal).toMatchObject({ name: 'SessionError', code: 'duplicate_id' });
+
+    await a.send('taken', 'agent', { type: 'FINISH' });
+    await live.done;
+    const ended = await rawRecords(server.url, prefix, 'taken');
+    const endedRefusal = await refusal(() => b.createSession(agentSession('taken')));
+    expect(endedRefusal).toMatchObject({ code: 'duplicate_id' });
+    expect(await rawRecords(server.url, prefix, 'taken')).toEqual(ended);
+    expect(ended.slice(0, before.length)).toEqual(before);
+    expect(
+      ended.every((entry) => entry.msgId.split(':')[0] === ended[0]!.msgId.split(':')[0]),
+    ).toBe(true);
+  });
+
+  it('racing creates of one id on two hosts: exactly one runs it', async () => {
+    const prefix = uniquePrefix();
+    const a = await open('host-a', prefix);
+    const b = await open('host-b', prefix);
+    const ids = ['r1', 'r2', 'r3', 'r4', 'r5'];
+    for (const id of ids) {
+      const attempts = [a, b].map((manager) => manager.createSession(agentSession(id)));
+      const outcomes = await Promise.allSettled(
+        attempts.map(async (session, index) => {
+          const owner = [a, b][index]!;
+          await viewWhen(owner, id, (view) => view === undefined || view.state === 'running');
+          if (owner.getSession(id) === undefined) return session.done;
+          await owner.send(id, 'agent', { type: 'FINISH' });
+          return session.done;
+        }),
+      );
+      const won = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+      const lost = outcomes.filter((outcome) => outcome.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      expect((lost[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'duplicate_id' });
+      const records = await rawRecords(server.url, prefix, id);
+      expect(records.filter((entry) => entry.record.type === 'created')).toHaveLength(1);
+      expect(records.filter((entry) => entry.record.type === 'terminal')).toHaveLength(1);
+    }
+  });
+
+  it('a host killed with SIGKILL: a survivor ends its sessions once; its next run kills the leftover processes', async () => {
+    const prefix = uniquePrefix();
+    const survivor = await open('survivor', prefix, LEASE_MS);
+    const sessions = ['p1', 'p2', 'p3'];
+    const doomed = await startClusterHost({
+      fixture: 'cluster-manager-host.mjs',
+      servers: server.url,
+      prefix,
+      hostId: 'doomed',
+      leaseMs: LEASE_MS,
+      sessions,
+    });
+    hosts.push(doomed);
+    const ready = await doomed.waitFor((line) => line.ready === true);
+    const pids: number[] = ready.pids;
+    expect(pids).toHaveLength(sessions.length);
+    strays.push(...pids);
+    const scope = clusterScope(prefix, 'doomed');
+    expect(findMarkedProcesses({ name: SCOPE_MARKER_ENV, value: scope }).sort()).toEqual(
+      [...pids].sort(),
+    );
+    await Promise.all(sessions.map((id) => viewWhen(survivor, id, (v) => v?.state === 'running')));
+
+    const killedAt = performance.now();
+    await doomed.kill();
+    // Killing the host does not kill its processes: they are orphans now.
+    expect(pids.every(isPidAlive)).toBe(true);
+    const ended = await Promise.all(
+      sessions.map((id) => viewWhen(survivor, id, (view) => view?.outcome !== undefined)),
+    );
+    const endedAt = performance.now();
+    expect(endedAt - killedAt).toBeLessThanOrEqual(LEASE_MS + 1000);
+    for (const view of ended) {
+      expect(view).toMatchObject({ outcome: 'interrupted', host: 'doomed' });
+      expect(view?.reason).toContain('doomed');
+    }
+
+    // The same host id again: its start-up kills what its previous run left.
+    const again = await startClusterHost({
+      fixture: 'cluster-manager-host.mjs',
+      servers: server.url,
+      prefix,
+      hostId: 'doomed',
+      leaseMs: LEASE_MS,
+      sessions: [],
+    });
+    hosts.push(again);
+    await again.waitFor((line) => line.ready === true);
+    await waitForPidsGone(pids, { timeoutMs: 3000 });
+    for (const id of sessions) {
+      const records = await rawRecords(server.url, prefix, id);
+      expect(records.filter((entry) => entry.record.type === 'terminal')).toHaveLength(1);
+    }
+  });
+
+  it('a host restarted before its lease expired ends its own leftovers, once, and kills their processes', async () => {
+    const prefix = uniquePrefix();
+    const sessions = ['q1', 'q2'];
+    const config = {
+      fixture: 'cluster-manager-host.mjs',
+      servers: server.url,
+      prefix,
+      hostId: 'phoenix',
+      leaseMs: 5000,
+      sessions,
+    };
+    // A long lease, so that the restart comes well before it could expire.
+    const first = await startClusterHost(config);
+    hosts.push(first);
+    const { pids } = await first.waitFor((line) => line.ready === true);
+    strays.push(...pids);
+    await first.kill();
+    const again = await startClusterHost({ ...config, sessions: [] });
+    hosts.push(again);
+    await again.waitFor((line) => line.ready === true);
+    await waitForPidsGone(pids, { timeoutMs: 3000 });
+    for (const id of sessions) {
+      const records = await rawRecords(server.url, prefix, id);
+      const terminals = records.filter((entry) => entry.record.type === 'terminal');
+      expect(terminals).toHaveLength(1);
+      expect(terminals[0]!.record).toMatchObject({ outcome: 'interrupted', host: 'phoenix' });
+    }
+  });
+
+  it('journal and cluster together are an invalid_option', async () => {
+    await expect(
+      createSessionManager({
+        journal: createMemoryJournal(),
+        cluster: natsCluster({ servers: server.url, prefix: uniquePrefix() }),
+      }),
+    ).rejects.toMatchObject({ name: 'SessionError', code: 'invalid_option' });
+  });
+});
