@@ -2,7 +2,7 @@
  * The built `xstate-otp` command: help, bad arguments, `diagram`, and
  * `sessions` on good, torn, corrupt, missing and live journals.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,22 @@ describe.concurrent('xstate-otp (built)', () => {
     expect((await cli([])).stdout).toBe(result.stdout);
   });
 
+  it.each([
+    [['diagram', '--help'], 'diagram'],
+    [['diagram', 'session', '--help'], 'diagram'],
+    [['demo', '--help'], 'demo'],
+    [['sessions', '-h'], 'sessions'],
+    [['help', 'sessions'], 'sessions'],
+  ])('%j prints the usage of that command only, exit 0', async (args, command) => {
+    const result = await cli(args);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(new RegExp(`^Usage:\n  xstate-otp ${command} `));
+    for (const other of ['demo', 'sessions', 'diagram'].filter((c) => c !== command)) {
+      expect(result.stdout).not.toContain(`xstate-otp ${other}`);
+    }
+  });
+
   it('--version prints the package version', async () => {
     const result = await cli(['--version']);
     expect(result.code).toBe(0);
@@ -78,6 +94,12 @@ describe.concurrent('xstate-otp (built)', () => {
     [['demo', '--fast=yes'], /option '--fast' takes no value/],
     [['demo', '--pace', 'slow'], /option '--pace' needs a number > 0; got 'slow'/],
     [['demo', '--pace', '0'], /option '--pace' needs a number > 0/],
+    [['demo', '--pace', '-1'], /option '--pace' needs a number > 0; got '-1'/],
+    [['demo', '--pace', '-0.5'], /option '--pace' needs a number > 0; got '-0.5'/],
+    [['--version', 'extra'], /unexpected argument 'extra' for '--version'/],
+    [['--help', 'bogus'], /unexpected argument 'bogus' for '--help'/],
+    [['help', 'bogus'], /unknown command 'bogus' for 'help'/],
+    [['help', 'demo', 'extra'], /unexpected argument 'extra' for 'help demo'/],
     [['demo', '--fast', '--pace', '2'], /use either '--fast' or '--pace', not both/],
     [['sessions', '--journal', ''], /option '--journal' needs a non-empty value/],
     [['sessions', '--journal', '--json'], /option '--journal' needs a value/],
@@ -105,6 +127,36 @@ describe.concurrent('xstate-otp (built)', () => {
       const result = await cli(['demo', '--fast', '--journal', path]);
       expect(result.code).toBe(1);
       expectOneLineError(result, /is locked/);
+    });
+
+    it('/dev/null: one-line error before anything is shown, exit 1', async () => {
+      const result = await cli(['demo', '--fast', '--journal', '/dev/null']);
+      expect(result.code).toBe(1);
+      expectOneLineError(result, /\/dev\/null is not a regular file, so it cannot be a journal/);
+    });
+
+    it('a text file that is not a journal: refused as corrupt at line 1, left as it was', async () => {
+      const path = journalFile('demo-notes.txt', 'hello world\n');
+      const result = await cli(['demo', '--fast', '--journal', path]);
+      expect(result.code).toBe(1);
+      expectOneLineError(result, /is corrupt at line 1/);
+      expect(readFileSync(path, 'utf8')).toBe('hello world\n');
+    });
+
+    it('a torn last line: the run goes ahead, and the header says where the line went', async () => {
+      const torn = '{"type":"terminal","sessionId":"old","at":3,"outc';
+      const kept = created('old', 1) + started('old', 2);
+      const path = journalFile('demo-torn.jsonl', `${kept}${torn}`);
+      const result = await cli(['demo', '--fast', '--journal', path]);
+      expect(result.code).toBe(0);
+      const note = new RegExp(
+        `^Its last line was torn \\(${torn.length} bytes without a newline: a crash mid-write\\); it was moved to (${path}\\.torn-\\S+)\\.$`,
+        'm',
+      );
+      const [, tornPath] = note.exec(result.stdout) ?? [];
+      expect(tornPath).toBeDefined();
+      expect(readFileSync(tornPath!, 'utf8')).toBe(torn);
+      expect(readFileSync(path, 'utf8').startsWith(kept)).toBe(true);
     });
 
     it('an inspection file it cannot create: one-line error, exit 1', async () => {
@@ -207,14 +259,52 @@ describe.concurrent('xstate-otp (built)', () => {
       ]);
     });
 
-    it('tolerates a torn last line, as the journal does, and says so', async () => {
-      const path = journalFile('torn.jsonl', `${journalText}{"type":"terminal","sessionId":"s-c`);
+    it('tolerates a torn last line, as the journal does, says so, and changes nothing', async () => {
+      const torn = '{"type":"terminal","sessionId":"s-c';
+      const path = journalFile('torn.jsonl', `${journalText}${torn}`);
       const result = await cli(['sessions', '--journal', path]);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('3 sessions');
-      expect(result.stdout).toContain('The last line of the journal is torn');
+      expect(result.stdout).toContain(
+        `The last line of the journal is torn (${torn.length} bytes without a newline`,
+      );
+      expect(result.stdout).toContain(`moves it aside to ${path}.torn-<time>`);
       const json = await cli(['sessions', '--journal', path, '--json']);
       expect(JSON.parse(json.stdout)).toHaveLength(3);
+      expect(readFileSync(path, 'utf8')).toBe(`${journalText}${torn}`);
+      expect(readdirSync(dir).filter((name) => name.startsWith('torn.jsonl.'))).toEqual([]);
+    });
+
+    it('a text file is no journal: corrupt at line 1, not "No sessions"', async () => {
+      const path = journalFile('notes.txt', 'hello world');
+      for (const args of [
+        ['sessions', '--journal', path],
+        ['sessions', '--journal', path, '--json'],
+      ]) {
+        const result = await cli(args);
+        expect(result.code).toBe(1);
+        expectOneLineError(result, /is corrupt at line 1: not valid JSON/);
+      }
+    });
+
+    it('/dev/null is no journal: one-line error, exit 1', async () => {
+      const result = await cli(['sessions', '--journal', '/dev/null']);
+      expect(result.code).toBe(1);
+      expectOneLineError(result, /\/dev\/null is not a regular file/);
+    });
+
+    it('shows a reason too long for its column whole, under the table', async () => {
+      const reason =
+        'the agent gave up after the upstream review service rejected the patch three times in a row';
+      const path = journalFile(
+        'long-reason.jsonl',
+        created('s-long', t0) + terminal('s-long', 'failed', t0 + 10, { reason }),
+      );
+      const lines = (await cli(['sessions', '--journal', path])).stdout.trimEnd().split('\n');
+      const cell = lines[1]!.slice(lines[0]!.indexOf('REASON'));
+      expect(cell.endsWith('…')).toBe(true);
+      expect(reason.startsWith(`${cell.slice(0, -1)} `)).toBe(true); // cut between words
+      expect(lines.slice(3)).toEqual(['Reasons in full:', `  s-long  ${reason}`]);
     });
 
     it('shows open sessions as running while a live process holds the journal', async () => {

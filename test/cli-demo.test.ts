@@ -3,13 +3,14 @@
  * and exit 0; a second run shows the first from the journal; `--inspect`
  * records every actor; no process is left behind.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InspectionRecord } from '../src/inspect/inspectionRecord.js';
 import { waitForPidsGone } from '../src/testing/index.js';
-import { type CliResult, ensureBuilt, runCli } from './helpers/cli.js';
+import { type CliResult, ensureBuilt, repoRoot, runCli } from './helpers/cli.js';
 
 const SCRIPTED = [
   ['build', 'completed', 0],
@@ -69,6 +70,18 @@ describe('xstate-otp demo (built)', () => {
       expect(before).toMatch(new RegExp(`^  run1-${name}\\s+${outcome}\\s`, 'm'));
     }
     expect(after).toContain('Run run2 finished in ');
+  });
+
+  it('ends with a command that lists the runs when pasted into a shell where the demo ran', async () => {
+    const journal = join(dir, '.xstate-otp', 'journal.jsonl');
+    const lines = second.stdout.split('\n');
+    const hint = lines[lines.lastIndexOf(`Journal: ${journal}`) + 1]!.trim();
+    // The demo ran outside the package's directory: npx finds the command only from there.
+    expect(hint).toBe(`cd ${repoRoot} && npx xstate-otp sessions --journal ${journal}`);
+    const result = spawnSync('sh', ['-c', hint], { cwd: dir, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('12 sessions: 4 completed, 4 failed, 2 cancelled, 2 timed_out');
   });
 
   it('sessions --json lists both runs, in created order', async () => {

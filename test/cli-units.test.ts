@@ -6,8 +6,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLiveView } from '../src/cli/demo/liveView.js';
 import { demoScripts, nextRunName } from '../src/cli/demo/script.js';
-import { formatDuration, shortReason } from '../src/cli/format.js';
+import { cutAtWord, formatDuration, shortReason } from '../src/cli/format.js';
+import { commandHint } from '../src/cli/invocation.js';
+import { journalFailure } from '../src/cli/journalErrors.js';
+import { reasonLines } from '../src/cli/sessionTable.js';
 import { createPainter, fitWidth, formatTable } from '../src/cli/table.js';
+import { JournalError } from '../src/errors.js';
 import { EXPECTED_OUTCOME } from '../src/testing/index.js';
 
 describe('live view', () => {
@@ -115,6 +119,137 @@ describe('formatting', () => {
       ),
     ).toBe('was killed by SIGKILL after 279 ms');
     expect(shortReason('cancelled by\n the user')).toBe('cancelled by the user');
+  });
+
+  it('shortReason: with no restart allowed, no "limit" was reached', () => {
+    expect(
+      shortReason(
+        'Reached the maximum restart intensity (0 restarts within 5000 ms); the last failure was child "agent": Command `node x.mjs` was killed by SIGKILL after 279 ms, not by xstate-otp: it crashed.',
+      ),
+    ).toBe('no restart allowed: agent was killed by SIGKILL after 279 ms');
+    expect(
+      shortReason(
+        'Reached the maximum restart intensity (1 restart within 5000 ms); the last failure was child "agent": Command `node x.mjs` exited with code 1 after 9 ms.',
+      ),
+    ).toBe('restart limit reached: agent exited with code 1 after 9 ms');
+  });
+
+  it('cutAtWord cuts between words, never inside one, and marks the cut', () => {
+    expect(cutAtWord('short', 10)).toBe('short');
+    expect(cutAtWord('restart limit reached: agent exited', 20)).toBe('restart limit…');
+    // No space in the second half: a hard cut rather than a stub.
+    expect(cutAtWord('a supercalifragilistic', 10)).toBe('a superca…');
+    expect(cutAtWord('restart limit reached: agent exited', 20).length).toBeLessThanOrEqual(20);
+  });
+
+  it('reasonLines lists the reasons the table cut, whole, and nothing otherwise', () => {
+    const long = 'a reason long enough that a narrow REASON column has to cut it short';
+    const rows = [
+      { id: 'a', state: 'failed', reason: 'short', createdAt: 0, restarts: 0 },
+      {
+        id: 'bb',
+        state: 'failed',
+        reason: long.replace('enough', 'enough\n'),
+        createdAt: 0,
+        restarts: 0,
+      },
+    ] as const;
+    expect(reasonLines(rows as never, { reasonWidth: 20 })).toEqual([
+      'Reasons in full:',
+      `  bb  ${long}`,
+    ]);
+    expect(reasonLines(rows as never, { reasonWidth: 200 })).toEqual([]);
+  });
+});
+
+describe('journal failures told to a shell user', () => {
+  const io = (code: string) =>
+    new JournalError(
+      'io',
+      'Could not append 1 record(s) to journal /j.jsonl: … close it and open it again',
+      {
+        path: '/j.jsonl',
+        cause: Object.assign(new Error(`${code}: something, open '/j.jsonl.lock.1-2.tmp'`), {
+          code,
+        }),
+      },
+    );
+
+  it.each([
+    [
+      'ENOSPC',
+      /^cannot write the journal \/j\.jsonl: the disk is full \(ENOSPC\)\. Free some space/,
+    ],
+    ['EROFS', /^cannot write the journal \/j\.jsonl: its file system is read-only \(EROFS\)/],
+    ['EACCES', /^cannot use the journal \/j\.jsonl: permission denied \(EACCES\)/],
+    ['ENOENT', /^no journal at \/j\.jsonl$/],
+    ['EISDIR', /^\/j\.jsonl is a directory, not a journal$/],
+    ['EIO', /^cannot use the journal \/j\.jsonl: EIO: something$/],
+  ])('%s: CLI advice, no library advice, no internal file', (code, message) => {
+    const failure = journalFailure(io(code));
+    expect(failure.message).toMatch(message);
+    expect(failure.message).not.toMatch(/close it|\.tmp/i);
+    expect(failure.exitCode).toBe(1);
+  });
+
+  it("corrupt and locked keep the journal's own message", () => {
+    const corrupt = new JournalError('corrupt', 'Journal /j is corrupt at line 2: x.', { line: 2 });
+    expect(journalFailure(corrupt).message).toBe('Journal /j is corrupt at line 2: x.');
+  });
+});
+
+describe('the closing hint', () => {
+  const root = '/src/xstate-otp';
+  it.each([
+    [
+      'a clone, from inside it',
+      { script: `${root}/dist/cli/main.js`, cwd: `${root}/examples`, packageRoot: root },
+      'npx xstate-otp sessions --journal /tmp/j.jsonl',
+    ],
+    [
+      'a clone, from elsewhere',
+      { script: `${root}/dist/cli/main.js`, cwd: '/tmp', packageRoot: root },
+      `cd ${root} && npx xstate-otp sessions --journal /tmp/j.jsonl`,
+    ],
+    [
+      'a dependency, through its bin link',
+      {
+        script: '/app/node_modules/.bin/xstate-otp',
+        cwd: '/app',
+        packageRoot: '/app/node_modules/xstate-otp',
+      },
+      'npx xstate-otp sessions --journal /tmp/j.jsonl',
+    ],
+    [
+      'a dependency, run by path from elsewhere',
+      {
+        script: '/app/node_modules/xstate-otp/dist/cli/main.js',
+        cwd: '/home/me',
+        packageRoot: '/app/node_modules/xstate-otp',
+      },
+      'cd /app && npx xstate-otp sessions --journal /tmp/j.jsonl',
+    ],
+    [
+      'a global install on PATH',
+      {
+        script: '/usr/local/bin/xstate-otp',
+        cwd: '/home/me',
+        packageRoot: '/usr/local/lib/node_modules/xstate-otp',
+      },
+      'xstate-otp sessions --journal /tmp/j.jsonl',
+    ],
+  ])('%s', (_, invocation, hint) => {
+    expect(commandHint(['sessions', '--journal', '/tmp/j.jsonl'], invocation)).toBe(hint);
+  });
+
+  it('quotes what the shell would split', () => {
+    expect(
+      commandHint(['sessions', '--journal', "/tmp/my runs/it's.jsonl"], {
+        script: `${root}/dist/cli/main.js`,
+        cwd: root,
+        packageRoot: root,
+      }),
+    ).toBe(`npx xstate-otp sessions --journal '/tmp/my runs/it'\\''s.jsonl'`);
   });
 });
 

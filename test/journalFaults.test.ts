@@ -5,8 +5,7 @@
  * `__unsafe_fs` fault seam (no root needed), once on a real 64 KiB tmpfs
  * (needs root to mount it; skipped with a message where that is refused).
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import {
   type JournalRecord,
 } from '../src/journal/index.js';
 import { rejection } from './helpers/journal.js';
+import { mountTmpfs } from './helpers/tmpfs.js';
 
 type JournalFsOverrides = NonNullable<FileJournalOptions['__unsafe_fs']>;
 type FileHandle = Awaited<ReturnType<NonNullable<JournalFsOverrides['open']>>>;
@@ -190,61 +190,23 @@ describe('injected faults (no root needed)', () => {
 
 // --- A real small file system -------------------------------------------------
 
-const mountPoint = join(tmpdir(), `journal-tmpfs-${process.pid}`);
-let mounted = false;
-let mountProblem = '';
-try {
-  execFileSync('mkdir', ['-p', mountPoint]);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint], {
-    stdio: 'pipe',
-  });
-  mounted = true;
-} catch (error) {
-  mountProblem = String((error as { stderr?: unknown }).stderr ?? error).trim();
-  rmSync(mountPoint, { recursive: true, force: true });
-}
-if (!mounted) {
-  // Not a regression: mounting needs root (or CAP_SYS_ADMIN). The injected faults above still run.
-  console.warn(
-    `journalFaults: skipping the tmpfs tests, cannot mount a tmpfs here (${mountProblem}). Run as root to include them.`,
-  );
-}
+const disk = mountTmpfs('journalFaults', 64 * 1024);
+afterAll(() => disk.unmount());
 
-afterAll(() => {
-  if (!mounted) return;
-  execFileSync('umount', [mountPoint]);
-  rmSync(mountPoint, { recursive: true, force: true });
-});
-
-describe.runIf(mounted)('a real 64 KiB tmpfs', () => {
+describe.runIf(disk.mounted)('a real 64 KiB tmpfs', () => {
   let dir: string;
   let path: string;
-  const filler = () => join(mountPoint, 'filler');
   const opened: FileJournal[] = [];
 
-  /** Takes every free block of the file system. */
-  function fillDisk(): void {
-    const block = Buffer.alloc(4096, 1);
-    for (let i = 0; i < 64; i++) {
-      try {
-        writeFileSync(filler(), block, { flag: 'a' });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOSPC') return;
-        throw error;
-      }
-    }
-    throw new Error('the tmpfs never filled up');
-  }
-
   beforeEach(async () => {
-    dir = join(mountPoint, `case-${Math.random().toString(36).slice(2)}`);
+    dir = join(disk.path, `case-${Math.random().toString(36).slice(2)}`);
     await mkdir(dir);
     path = join(dir, 'j.jsonl');
   });
   afterEach(async () => {
     for (const journal of opened.splice(0)) await journal.close();
-    rmSync(filler(), { force: true });
-    execFileSync('mount', ['-o', 'remount,rw', mountPoint]);
+    disk.free();
+    disk.readOnly(false);
     await rm(dir, { recursive: true, force: true });
   });
   const journal = () => {
@@ -254,14 +216,14 @@ describe.runIf(mounted)('a real 64 KiB tmpfs', () => {
   };
 
   it('opening on a full disk: io naming the journal, no temp file left; it opens once there is room', async () => {
-    fillDisk();
+    disk.fill();
     const error = await rejection(journal().open());
     expect(error.code).toBe('io');
     expect(error.message).toContain(`journal ${path}`);
     expect(error.message).toContain('ENOSPC');
     expect(error.message).not.toContain('.tmp');
     expect(leftovers(dir)).toEqual([]);
-    rmSync(filler());
+    disk.free();
     expect(await journal().open()).toEqual([]);
   });
 
@@ -270,7 +232,7 @@ describe.runIf(mounted)('a real 64 KiB tmpfs', () => {
     await j.open();
     await j.append(rec('kept'));
     const before = readFileSync(path, 'utf8');
-    fillDisk();
+    disk.fill();
     // Larger than the free part of the journal's last page: it needs a new block.
     const error = await rejection(j.append(rec('big', { pad: 'x'.repeat(8192) })));
     expect(error.code).toBe('io');
@@ -280,7 +242,7 @@ describe.runIf(mounted)('a real 64 KiB tmpfs', () => {
     expect(readFileSync(path, 'utf8')).toBe(before);
     expect(leftovers(dir)).toEqual(['j.jsonl.lock']);
     await j.close();
-    rmSync(filler());
+    disk.free();
     const again = journal();
     expect(await again.open()).toEqual([rec('kept')]);
   });
@@ -290,7 +252,7 @@ describe.runIf(mounted)('a real 64 KiB tmpfs', () => {
     await j.open();
     await j.append(rec('kept'));
     await j.close();
-    execFileSync('mount', ['-o', 'remount,ro', mountPoint]);
+    disk.readOnly(true);
     const error = await rejection(journal().open());
     expect(error.code).toBe('io');
     expect((error.cause as NodeJS.ErrnoException).code).toBe('EROFS');

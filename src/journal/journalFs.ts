@@ -17,6 +17,7 @@
  */
 import type { Stats } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
+import { errorMessage } from '../errorMessage.js';
 
 export type FileHandle = nodeFs.FileHandle;
 
@@ -60,7 +61,7 @@ export function errno(error: unknown): string | undefined {
  * and internal temp files mean nothing to a reader.
  */
 export function describeFsError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const code = errno(error);
   if (code === undefined || !message.startsWith(`${code}: `)) return message;
   return message.replace(/, \w+ '.*$/s, '');

@@ -24,6 +24,7 @@
  *   is not a journal (say, a text file opened by mistake) and is refused.
  * - A complete last record without its '\n' is kept; the newline is added.
  */
+import { errorMessage } from '../errorMessage.js';
 import { JournalError } from '../errors.js';
 import type { JournalRecord } from './journal.js';
 import { recordProblem } from './records.js';
@@ -61,7 +62,7 @@ function parseLine(bytes: Uint8Array): Line {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { kind: 'unparseable', problem: `not valid JSON (${(error as Error).message})` };
+    return { kind: 'unparseable', problem: `not valid JSON (${errorMessage(error)})` };
   }
   const problem = recordProblem(value);
   return problem === undefined

@@ -15,6 +15,7 @@
  * `baseRef` is resolved to a commit first and passed after
  * `--end-of-options`, so no ref can be read as an option.
  */
+import { errorMessage } from '../errorMessage.js';
 import { WorkspaceError } from '../errors.js';
 import { claimDirectory, removeDirectory } from './directory.js';
 import { type GitResult, git, gitMessage, withRepoLock } from './git.js';
@@ -142,7 +143,7 @@ export function removeGitWorktree(target: GitWorktreeTarget): Promise<void> {
     try {
       await removeDirectory(target.path);
     } catch (error) {
-      problems.push((error as Error).message);
+      problems.push(errorMessage(error));
     }
     const pruned = await git(target.repo, ['worktree', 'prune']);
     if (!pruned.ok) problems.push(`git worktree prune: ${gitMessage(pruned)}`);

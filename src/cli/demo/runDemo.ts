@@ -30,6 +30,7 @@
 import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { InspectionEvent } from 'xstate';
+import { errorMessage } from '../../errorMessage.js';
 import { JournalError } from '../../errors.js';
 import { createInspectionFile, type InspectionFile } from '../../inspect/inspectionFile.js';
 import { createFileJournal, type FileJournal, type TerminalRecord } from '../../journal/index.js';
@@ -103,7 +104,7 @@ function openInspection(path: string | undefined): InspectionFile | undefined {
     return createInspectionFile(resolve(path));
   } catch (error) {
     throw new CliError(
-      `cannot write inspection events to ${resolve(path)}: ${oneLine((error as Error).message)}`,
+      `cannot write inspection events to ${resolve(path)}: ${oneLine(errorMessage(error))}`,
     );
   }
 }

@@ -1,0 +1,142 @@
+/**
+ * `npm run chaos`: the suite's two chaos tests, bigger and over several
+ * seeds. Each run is one vitest run of `test/chaos-sessions.test.ts` and
+ * `test/chaos-processes.test.ts` with its seed and sizes in the environment
+ * (`CHAOS_SEED`, `CHAOS_SESSIONS`, `CHAOS_PROCESS_SESSIONS`); a failing run
+ * prints its whole output and the command that replays it, and the script
+ * exits 1.
+ *
+ *   node scripts/chaos.mjs [--seed N] [--runs N] [--sessions N] [--process-sessions N]
+ *                          [--only sessions|processes]
+ *
+ * --seed              the first seed (default: a random one, printed); run i uses seed + i
+ * --runs              how many seeds (default 5)
+ * --sessions          in-memory sessions per run (default 10000)
+ * --process-sessions  process sessions per run (default 200; about 450 processes at once)
+ * --only              run one of the two tests
+ */
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+const FILES = {
+  sessions: 'test/chaos-sessions.test.ts',
+  processes: 'test/chaos-processes.test.ts',
+};
+
+function usage(message) {
+  console.error(`${message}\n`);
+  console.error(
+    'Usage: npm run chaos -- [--seed N] [--runs N] [--sessions N] [--process-sessions N] [--only sessions|processes]',
+  );
+  process.exit(2);
+}
+
+function parse() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        seed: { type: 'string' },
+        runs: { type: 'string', default: '5' },
+        sessions: { type: 'string', default: '10000' },
+        'process-sessions': { type: 'string', default: '200' },
+        only: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    usage(error.message);
+  }
+  if (values.help) usage('Runs the chaos tests over several seeds.');
+  const integer = (name, text, min) => {
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value < min || value > 0xffffffff) {
+      usage(`--${name} must be an integer from ${min}, got "${text}"`);
+    }
+    return value;
+  };
+  if (values.only !== undefined && !(values.only in FILES)) {
+    usage(`--only must be "sessions" or "processes", got "${values.only}"`);
+  }
+  return {
+    // A fresh seed each time explores new interleavings; it is printed, so any run replays.
+    seed:
+      values.seed === undefined
+        ? Math.floor(Math.random() * 0x100000000)
+        : integer('seed', values.seed, 0),
+    runs: integer('runs', values.runs, 1),
+    sessions: integer('sessions', values.sessions, 1),
+    processSessions: integer('process-sessions', values['process-sessions'], 1),
+    files: values.only === undefined ? Object.values(FILES) : [FILES[values.only]],
+    only: values.only,
+  };
+}
+
+/** One vitest run for one seed; resolves with its exit code and whole output. */
+function runSeed(seed, options) {
+  const child = spawn(process.execPath, [vitest, 'run', ...options.files], {
+    cwd: root,
+    env: {
+      ...process.env,
+      CHAOS_SEED: String(seed),
+      CHAOS_SESSIONS: String(options.sessions),
+      CHAOS_PROCESS_SESSIONS: String(options.processSessions),
+      CHAOS_REPORT: '1',
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => resolve({ code: code ?? signal, output }));
+  });
+}
+
+function replayCommand(seed, options) {
+  const only = options.only === undefined ? '' : ` --only ${options.only}`;
+  return `npm run chaos -- --seed ${seed} --runs 1 --sessions ${options.sessions} --process-sessions ${options.processSessions}${only}`;
+}
+
+const options = parse();
+console.log(
+  `chaos: ${options.runs} run(s) from seed ${options.seed}: ${options.sessions} sessions, ${options.processSessions} process sessions per run`,
+);
+const failed = [];
+const started = performance.now();
+for (let run = 0; run < options.runs; run++) {
+  const seed = (options.seed + run) >>> 0;
+  const runStarted = performance.now();
+  const { code, output } = await runSeed(seed, options);
+  const seconds = ((performance.now() - runStarted) / 1000).toFixed(1);
+  // The tests print one summary line each: `seed N: ...`.
+  const summaries = output
+    .split('\n')
+    .filter((line) => line.startsWith(`seed ${seed}:`))
+    .map((line) => `    ${line}`);
+  if (code === 0) {
+    console.log(`  seed ${seed}: ok in ${seconds} s`);
+    for (const line of summaries) console.log(line);
+  } else {
+    failed.push(seed);
+    console.log(`  seed ${seed}: FAILED (exit ${code}) in ${seconds} s\n`);
+    console.log(output);
+    console.log(`  replay: ${replayCommand(seed, options)}\n`);
+  }
+}
+const total = ((performance.now() - started) / 1000).toFixed(1);
+if (failed.length > 0) {
+  console.log(
+    `chaos: ${failed.length} of ${options.runs} run(s) failed, seeds ${failed.join(', ')} (${total} s)`,
+  );
+  for (const seed of failed) console.log(`  ${replayCommand(seed, options)}`);
+  process.exit(1);
+}
+console.log(`chaos: all ${options.runs} run(s) passed (${total} s)`);
