@@ -34,6 +34,7 @@
 import { runAfter } from './batchedTimers.js';
 import { type EnvMarker, signalPid, treeMembers } from './markers.js';
 import {
+  exitingProcesses,
   hasProcfs,
   isProcessAlive,
   type ProcRecord,
@@ -234,7 +235,8 @@ export class ProcessTree {
     if (!table) return 0;
     const members = treeMembers(table, this.marker);
     for (const pid of members) this.seen.add(pid);
-    return members.length;
+    // Killed but not yet a zombie: no longer marked, not gone either.
+    return members.length > 0 ? members.length : exitingProcesses(this.seen).length;
   }
 
   #schedulePoll(): void {

@@ -183,6 +183,39 @@ function flushScans(): void {
 }
 
 /**
+ * The pids among `pids` that are still on their way out: the kernel has
+ * taken their environment away (so a marker scan no longer finds them) but
+ * they are not zombies yet, and may still hold files and ports for a moment.
+ * A pid reused by a new process has a readable environment and is not listed.
+ */
+export function exitingProcesses(pids: Iterable<number>): number[] {
+  if (!hasProcfs) return [];
+  const exiting: number[] = [];
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    for (const pid of pids) {
+      let stat: StatFields | undefined;
+      try {
+        stat = readStat(pid);
+      } catch {
+        continue; // gone
+      }
+      if (!stat || stat.state === 'Z' || stat.kernelThread) continue;
+      try {
+        readProcFile(`/proc/${pid}/environ`);
+      } catch (error) {
+        // ESRCH: its memory is already released. (EACCES: someone else's process.)
+        if ((error as NodeJS.ErrnoException).code === 'ESRCH') exiting.push(pid);
+      }
+    }
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+  return exiting;
+}
+
+/**
  * True while `pid` is a running process. `kill(pid, 0)` alone would also
  * count zombies (exited, not yet reaped), which matters in containers whose
  * init never reaps, so on Linux the state is read from `/proc` too.

@@ -21,7 +21,7 @@ import {
   signalPid,
   treeMembers,
 } from './markers.js';
-import { readProcessTable, scanSoon } from './procfs.js';
+import { exitingProcesses, readProcessTable, scanSoon } from './procfs.js';
 
 // Polls while processes are dying: quick at first, then backing off.
 const FIRST_POLL_MS = 10;
@@ -84,8 +84,11 @@ async function sweepMatching(
     const table = await scanSoon(names, { parents: true });
     if (!table) break;
     const members = treeMembers(table, match);
-    if (members.length === 0) break;
-    if (Date.now() >= giveUpAt) return { pids: [...found], survivors: members };
+    // A killed process loses its environment (and so its markers) before it
+    // is a zombie: it is gone only once it has left that state too.
+    const leaving = members.length === 0 ? exitingProcesses(found) : [];
+    if (members.length === 0 && leaving.length === 0) break;
+    if (Date.now() >= giveUpAt) return { pids: [...found], survivors: [...members, ...leaving] };
     if (current !== 'SIGKILL' && Date.now() >= deadline) current = 'SIGKILL';
     for (const pid of members) {
       // Signal each process once per signal kind; SIGKILL again is harmless.
