@@ -30,6 +30,7 @@ const SCENARIOS = [
   'registry',
   'memory',
   'scale',
+  'retention',
   'journal',
   'processes',
   'cluster',

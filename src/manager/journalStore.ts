@@ -9,10 +9,11 @@
  * });
  * ```
  *
- * One journal has one writer (its lock), so this store is the whole truth
- * about which ids were used: a claim checks the ids the journal holds plus
- * those claimed since it opened. There are no other hosts: nothing is ever
- * fenced, nothing is remote, and `locate` finds nothing.
+ * One journal has one writer (its lock), so the manager's own index, built
+ * from `known` and kept up to date by the manager, is the whole truth about
+ * which ids were used: it decides claims synchronously (`singleWriter`), and
+ * `claim` has nothing left to check. There are no other hosts: nothing is
+ * ever fenced, nothing is remote, and `locate` finds nothing.
  *
  * `read` and `history` read the journal back rather than keep every ended
  * session in memory: the manager keeps only the newest `retainEnded`.
@@ -46,7 +47,6 @@ export function journalStore(journal: Journal): SessionStoreFactory {
     async open({ hostId }) {
       const records = await journal.open();
       const { sessions, unterminated } = replayJournal(records);
-      const used = new Set(sessions.map((summary) => summary.sessionId));
       // A journal of someone else's without a scope still gets one, for this run.
       const scope = journal.scope ?? randomScope();
       const summaries = async () => replayJournal(await readBack(journal)).sessions;
@@ -54,19 +54,8 @@ export function journalStore(journal: Journal): SessionStoreFactory {
         hostId,
         scope,
         singleWriter: true,
-        claim: (sessionId) => {
-          if (used.has(sessionId)) {
-            return Promise.reject(
-              new SessionError(
-                'duplicate_id',
-                `A session "${sessionId}" already exists in the journal; session ids are never reused.`,
-                { sessionId },
-              ),
-            );
-          }
-          used.add(sessionId);
-          return Promise.resolve();
-        },
+        // The manager's index has decided (see `singleWriter`): nothing to check here.
+        claim: () => Promise.resolve(),
         append: (record) => journal.append(record),
         release: () => Promise.resolve(),
         read: async (sessionId) => (await summaries()).find((s) => s.sessionId === sessionId),
