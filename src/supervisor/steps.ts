@@ -117,8 +117,21 @@ class Draft {
     };
   }
 
+  /** The step; its context is the one it started from when nothing changed. */
   done(): Step {
-    return { context: this.context, emitted: this.emitted, retries: this.retries };
+    const { base } = this;
+    const unchanged =
+      this.table === base.table &&
+      this.restartLog === base.restartLog &&
+      this.totalRestarts === base.totalRestarts &&
+      this.stopWork === base.stopWork &&
+      this.pendingRestarts === base.pendingRestarts &&
+      this.ending === base.ending;
+    return {
+      context: unchanged ? base : this.context,
+      emitted: this.emitted,
+      retries: this.retries,
+    };
   }
 
   notify(id: string): void {
