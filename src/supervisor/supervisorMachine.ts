@@ -131,6 +131,7 @@ function effectsOf(self: AnyActorRef, context: SupervisorContext): StepEffects {
     start: (spec) => startChildActor(spec, self, context.options),
     stop: stopChildActor,
     reap: reapOrphans,
+    answersShutdown: canAnswerShutdown,
   };
 }
 
