@@ -49,6 +49,8 @@ export interface StepEffects {
   stop(ref: AnyActorRef | undefined): void;
   /** Stops what an incarnation that ended left running. */
   reap(ref: AnyActorRef): void;
+  /** Whether a running incarnation can be asked to shut down (else it is stopped at once). */
+  answersShutdown(ref: AnyActorRef): boolean;
 }
 
 export interface RetryRequest {
@@ -117,8 +119,21 @@ class Draft {
     };
   }
 
+  /** The step; its context is the one it started from when nothing changed. */
   done(): Step {
-    return { context: this.context, emitted: this.emitted, retries: this.retries };
+    const { base } = this;
+    const unchanged =
+      this.table === base.table &&
+      this.restartLog === base.restartLog &&
+      this.totalRestarts === base.totalRestarts &&
+      this.stopWork === base.stopWork &&
+      this.pendingRestarts === base.pendingRestarts &&
+      this.ending === base.ending;
+    return {
+      context: unchanged ? base : this.context,
+      emitted: this.emitted,
+      retries: this.retries,
+    };
   }
 
   notify(id: string): void {
@@ -488,9 +503,15 @@ export function terminateRequested(context: SupervisorContext, fx: StepEffects, 
     }
     return draft.done();
   }
-  if (!record.stopping) {
-    draft.table = draft.table.update(id, { stopping: true });
-    draft.stopWork = [...draft.stopWork, { ids: [id], restartAfter: undefined }];
+  if (record.stopping) return draft.done();
+  const atOnce = record.spec.shutdown === 'brutal_kill' || !fx.answersShutdown(record.ref);
+  if (atOnce && draft.stopWork.length === 0) {
+    // It would be the next and only child to stop, at once: no stop work needed.
+    fx.stop(record.ref);
+    draft.settle(id);
+    return draft.done();
   }
+  draft.table = draft.table.update(id, { stopping: true });
+  draft.stopWork = [...draft.stopWork, { ids: [id], restartAfter: undefined }];
   return draft.done();
 }

@@ -131,6 +131,7 @@ function effectsOf(self: AnyActorRef, context: SupervisorContext): StepEffects {
     start: (spec) => startChildActor(spec, self, context.options),
     stop: stopChildActor,
     reap: reapOrphans,
+    answersShutdown: canAnswerShutdown,
   };
 }
 
@@ -140,9 +141,17 @@ interface StepQueue {
   sendTo(target: AnyActorRef, event: SupervisorEvent): void;
 }
 
-/** Applies a step: its context by `assign`, its events by `emit`, its retries through the mailbox. */
-function applyStep(enqueue: StepQueue, self: AnyActorRef, step: Step): void {
-  enqueue.assign(() => step.context);
+/**
+ * Applies a step: its context by `assign` (none when the step changed
+ * nothing), its events by `emit`, its retries through the mailbox.
+ */
+function applyStep(
+  enqueue: StepQueue,
+  self: AnyActorRef,
+  context: SupervisorContext,
+  step: Step,
+): void {
+  if (step.context !== context) enqueue.assign(() => step.context);
   for (const event of step.emitted) enqueue.emit(event);
   for (const retry of step.retries) enqueue.sendTo(self, { type: 'otp.retry', ...retry });
 }
@@ -256,6 +265,14 @@ const machine = setup({
       context.ending?.kind === 'fail' && context.ending.error.code === 'start_failed',
     significantChildEnded: ({ context }) => context.ending?.kind === 'auto_shutdown',
     isEscalating: ({ context }) => context.ending?.kind === 'fail',
+    // No child runs, is being stopped or waits to restart: an ending has nothing to do.
+    nothingToStop: ({ context }) => context.table.activeCount === 0,
+    failsWithNothingToStop: ({ context }) =>
+      context.ending?.kind === 'fail' && context.table.activeCount === 0,
+    endsWithNothingToStop: ({ context }) =>
+      context.ending !== undefined &&
+      context.ending.kind !== 'fail' &&
+      context.table.activeCount === 0,
     isNotEscalation: ({ event }) => (event as ExitEvent).actorId !== 'otp.escalate',
   },
   actions: {
@@ -265,47 +282,72 @@ const machine = setup({
     },
     requestInitialChildren: sendTo(({ self }) => self, { type: 'otp.startInitialChildren' }),
     startInitialChildren: enqueueActions(({ context, self, enqueue }) =>
-      applyStep(enqueue, self, startInitialChildren(context, effectsOf(self, context))),
+      applyStep(enqueue, self, context, startInitialChildren(context, effectsOf(self, context))),
     ),
     handleChildExit: enqueueActions(({ context, event, self, enqueue }) =>
-      applyStep(enqueue, self, childExited(context, effectsOf(self, context), exitOf(event))),
+      applyStep(
+        enqueue,
+        self,
+        context,
+        childExited(context, effectsOf(self, context), exitOf(event)),
+      ),
     ),
     retryChildStart: enqueueActions(({ context, event, self, enqueue }) => {
       assertEvent(event, 'otp.retry');
-      applyStep(enqueue, self, retryStart(context, effectsOf(self, context), event));
+      applyStep(enqueue, self, context, retryStart(context, effectsOf(self, context), event));
     }),
     startDueRestarts: enqueueActions(({ context, self, enqueue }) =>
-      applyStep(enqueue, self, startDueRestarts(context, effectsOf(self, context))),
+      applyStep(enqueue, self, context, startDueRestarts(context, effectsOf(self, context))),
     ),
     armRestartTimer: assign({ restartTimerAt: ({ context }) => earliestRestart(context) }),
     startChildOnRequest: enqueueActions(({ context, event, self, enqueue }) => {
       assertEvent(event, 'otp.child.start');
-      applyStep(enqueue, self, startRequested(context, effectsOf(self, context), event.spec));
+      applyStep(
+        enqueue,
+        self,
+        context,
+        startRequested(context, effectsOf(self, context), event.spec),
+      );
     }),
     restartChildOnRequest: enqueueActions(({ context, event, self, enqueue }) => {
       assertEvent(event, 'otp.child.restart');
-      applyStep(enqueue, self, restartRequested(context, effectsOf(self, context), event.id));
+      applyStep(
+        enqueue,
+        self,
+        context,
+        restartRequested(context, effectsOf(self, context), event.id),
+      );
     }),
     deleteChildOnRequest: enqueueActions(({ context, event, self, enqueue }) => {
       assertEvent(event, 'otp.child.delete');
-      applyStep(enqueue, self, deleteRequested(context, effectsOf(self, context), event.id));
+      applyStep(
+        enqueue,
+        self,
+        context,
+        deleteRequested(context, effectsOf(self, context), event.id),
+      );
     }),
     terminateChildOnRequest: enqueueActions(({ context, event, self, enqueue }) => {
       assertEvent(event, 'otp.child.terminate');
-      applyStep(enqueue, self, terminateRequested(context, effectsOf(self, context), event.id));
+      applyStep(
+        enqueue,
+        self,
+        context,
+        terminateRequested(context, effectsOf(self, context), event.id),
+      );
     }),
     decideShutdown: assign({ ending: ({ context }) => context.ending ?? { kind: 'shutdown' } }),
     beginEnding: enqueueActions(({ context, self, enqueue }) =>
-      applyStep(enqueue, self, beginEnding(context, effectsOf(self, context))),
+      applyStep(enqueue, self, context, beginEnding(context, effectsOf(self, context))),
     ),
     stopHeadNow: enqueueActions(({ context, self, enqueue }) =>
-      applyStep(enqueue, self, stopHeadNow(context, effectsOf(self, context))),
+      applyStep(enqueue, self, context, stopHeadNow(context, effectsOf(self, context))),
     ),
     settleStopHead: enqueueActions(({ context, self, enqueue }) =>
-      applyStep(enqueue, self, stopHeadExited(context, effectsOf(self, context))),
+      applyStep(enqueue, self, context, stopHeadExited(context, effectsOf(self, context))),
     ),
     finishStopJob: enqueueActions(({ context, self, enqueue }) =>
-      applyStep(enqueue, self, finishStopJob(context, effectsOf(self, context))),
+      applyStep(enqueue, self, context, finishStopJob(context, effectsOf(self, context))),
     ),
     markStopHeadAsked: assign(({ context, self }) => markStopHeadAsked(context, systemNow(self))),
     // Deferred to the end of the macrostep, after any stop made before it in
@@ -336,9 +378,15 @@ const machine = setup({
         'otp.child.restart': { guard: 'isStoppedChild', actions: 'restartChildOnRequest' },
         'otp.child.delete': { guard: 'isStoppedChild', actions: 'deleteChildOnRequest' },
         'otp.child.terminate': { actions: 'terminateChildOnRequest' },
-        [SHUTDOWN_EVENT]: { target: 'ending', actions: 'decideShutdown' },
+        [SHUTDOWN_EVENT]: [
+          { guard: 'nothingToStop', target: 'done', actions: 'decideShutdown' },
+          { target: 'ending', actions: 'decideShutdown' },
+        ],
       },
       always: [
+        // Nothing left to stop (or to give up): straight to the end.
+        { guard: 'failsWithNothingToStop', target: 'failed' },
+        { guard: 'endsWithNothingToStop', target: 'done' },
         { guard: 'reachedMaxIntensity', target: 'ending' },
         { guard: 'childFailedToStart', target: 'ending' },
         { guard: 'significantChildEnded', target: 'ending' },
