@@ -30,7 +30,7 @@
  */
 import type { SessionSummary } from '../journal/index.js';
 import type { ClusterLink } from './connection.js';
-import { type LeaseValue, readLease } from './hostLease.js';
+import { type LeaseRecord, type LeaseValue, readLease } from './hostLease.js';
 import { hostKey } from './names.js';
 import type { LeaseTiming } from './options.js';
 import type { OwnerEntry } from './owners.js';
@@ -76,14 +76,21 @@ export function startSweeper(options: SweeperOptions): Sweeper {
     return promise;
   };
 
-  const reasonFor = (entry: OwnerEntry, why: string | undefined): string =>
+  /** Why the entry is orphaned; a lease deleted on purpose says so, whichever pass finds it. */
+  const reasonFor = (
+    entry: OwnerEntry,
+    why: string | undefined,
+    lease: LeaseRecord | undefined,
+  ): string =>
     why !== undefined
       ? `host ${entry.value.host} ${why}`
       : entry.value.host === self && entry.value.incarnation === options.incarnation()
         ? `host ${self} could not finish claiming or taking over the session`
         : entry.value.host === self
           ? `host ${self} lost its lease (incarnation ${entry.value.incarnation})`
-          : `host ${entry.value.host} stopped renewing its lease`;
+          : lease !== undefined && lease.value === undefined && lease.seq !== 0
+            ? `host ${entry.value.host} left the cluster`
+            : `host ${entry.value.host} stopped renewing its lease`;
 
   const isOrphan = (entry: OwnerEntry, lease: LeaseValue | undefined): boolean => {
     const { host, incarnation } = entry.value;
@@ -102,19 +109,25 @@ export function startSweeper(options: SweeperOptions): Sweeper {
         const entries = (await options.owners.scan()).filter(
           (entry) => onlyHost === undefined || entry.value.host === onlyHost,
         );
-        const leases = new Map<string, LeaseValue | undefined>();
+        const leases = new Map<string, LeaseRecord>();
         for (const host of new Set(entries.map((entry) => entry.value.host))) {
           if (host === self) continue;
-          leases.set(host, (await readLease(link, host, options.timeoutMs)).value);
+          leases.set(host, await readLease(link, host, options.timeoutMs));
         }
-        const orphans = entries.filter((entry) => isOrphan(entry, leases.get(entry.value.host)));
+        const orphans = entries.filter((entry) =>
+          isOrphan(entry, leases.get(entry.value.host)?.value),
+        );
         const ended: SessionSummary[] = [];
         for (let index = 0; index < orphans.length && !stopped; index += PARALLEL_TAKEOVERS) {
           const batch = orphans.slice(index, index + PARALLEL_TAKEOVERS);
           const results = await Promise.allSettled(
             batch.map((entry) =>
               options.isHeld()
-                ? interruptOrphan(options, entry, reasonFor(entry, why))
+                ? interruptOrphan(
+                    options,
+                    entry,
+                    reasonFor(entry, why, leases.get(entry.value.host)),
+                  )
                 : Promise.resolve(undefined),
             ),
           );
@@ -140,8 +153,9 @@ export function startSweeper(options: SweeperOptions): Sweeper {
       if (confirmed.value?.incarnation === incarnation) continue;
       if (confirmed.value) knownHosts.set(host, confirmed.value.incarnation);
       else knownHosts.delete(host);
-      // A delete marker: the host released its lease (closed); nothing at all: it expired.
-      await sweep(host, confirmed.value || confirmed.seq === 0 ? undefined : 'left the cluster');
+      // The sweep words the reason from the lease it reads: a delete marker
+      // (the host released its lease, closing) or nothing (it expired).
+      await sweep(host);
     }
     if (performance.now() - lastFullSweep >= fullSweepMs) await sweep();
   };

@@ -118,23 +118,31 @@ export function terminal(
   return { type: 'terminal', sessionId, at, outcome, createdAt, endedAt: at, restarts: 0 };
 }
 
-/** Every record of one session as stored, with sequences and message ids (through a separate connection). */
+/**
+ * Every record of one session as stored, with sequences and message ids
+ * (through a separate connection). Read through the stream leader (a
+ * consumer, not direct gets, which any replica answers and a follower may
+ * answer a little behind), retrying for up to `timeoutMs`: right after a
+ * node is lost, the stream and the JetStream API elect new leaders.
+ */
 export async function rawRecords(
   servers: string | string[],
   prefix: string,
   sessionId: string,
+  timeoutMs = 20_000,
 ): Promise<StreamRecord[]> {
   const nc = await connect({ servers });
   try {
     // Only what the journal reader uses: no buckets, so no lease to agree on.
+    // No API check: it would need the JetStream meta leader, maybe being elected.
     const link = {
       nc,
       js: jetstream(nc),
-      jsm: await jetstreamManager(nc),
+      jsm: await jetstreamManager(nc, { checkAPI: false }),
       names: clusterNames(prefix),
-      directReads: true,
+      directReads: false,
     } as unknown as ClusterLink;
-    return await journalStream(link, 5000).readSession(sessionId);
+    return await journalStream(link, timeoutMs).readSession(sessionId);
   } finally {
     await nc.close();
   }
