@@ -27,7 +27,6 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { code?: st
 }
 
 natsSuite('cluster faults', () => {
-  const stores = storeTracker();
   const servers: SingleNats[] = [];
   const started = async (options?: Parameters<typeof startNatsServer>[0]) => {
     const server = await startNatsServer(options);
@@ -41,6 +40,10 @@ natsSuite('cluster faults', () => {
       for (const pid of pids) expect(isPidAlive(pid)).toBe(false);
     }
   });
+  // Registered after the servers' hook, so it runs before it (after-hooks
+  // run in reverse): stores close while their server is still up, instead
+  // of losing their lease and retrying against a dead one.
+  const stores = storeTracker();
 
   it('NATS unreachable at start: unavailable within seconds', async () => {
     const port = await freePort();

@@ -13,11 +13,12 @@
  * ```
  *
  * Renewals are compare-and-set updates on the lease's revision (never a
- * plain put), every `renewMs`. A renewal refused because the revision moved
- * means the lease expired or another process took this `hostId`: the lease
- * is lost. A renewal that got no answer may still have landed; the next one
- * then finds the revision moved, reads the lease back from the stream
- * leader and, if it still names this incarnation, adopts it.
+ * plain put), `renewMs` apart. One that gets no answer is retried with the
+ * same message id (the server stores one copy) until it lands or the lease
+ * is lost anyway. A renewal refused because the revision moved means the
+ * lease expired or another process took this `hostId`: the lease is lost,
+ * unless reading it back from the stream leader shows an earlier renewal
+ * of this incarnation that landed late; then it adopts that one.
  *
  * The local deadline: the lease is also lost, without asking anyone, once
  * `leaseMs` has passed on this host's monotonic clock since it *sent* its
@@ -158,29 +159,49 @@ export function hostLease(
     }
   }
 
-  /** One renewal attempt; no retries: the next tick is the retry. */
+  /**
+   * One renewal, retried (same message id: at most one copy lands) until it
+   * lands or the lease is lost anyway. Giving up after one tick and waiting
+   * for the next would leave up to `renewMs` unused after the cluster comes
+   * back (a stream leader elected after a node loss takes ~5 s of the lease).
+   */
   const renew = async () => {
     const mine = incarnation;
     const live = () => state === 'held' && incarnation === mine;
     if (!live()) return;
-    if (performance.now() - lastRenewSentAt >= timing.leaseMs) return checkDeadline();
+    const left = timing.leaseMs - (performance.now() - lastRenewSentAt);
+    if (left <= 0) return checkDeadline();
     renewal += 1;
     const number = renewal;
     const sent = performance.now();
     sentAt.set(number, sent);
     sentAt.delete(number - 16);
+    const payload = JSON.stringify(value());
+    let attemptSent = sent;
     try {
-      const ack = await publishExpecting(link.js, subject, JSON.stringify(value()), {
-        lastSubjectSequence: revision,
-        msgID: `${mine}:lease:${number}`,
-        budgetMs: timing.renewMs,
-        attemptMs: timing.renewMs,
-      });
+      const ack = await withRetries(
+        `renew the lease of ${hostId}`,
+        left,
+        (timeout) => {
+          // Released or lost meanwhile: stop retrying (not a transient error).
+          if (!live()) return Promise.reject(new Error('lease no longer held'));
+          attemptSent = performance.now();
+          return link.js.publish(subject, payload, {
+            msgID: `${mine}:lease:${number}`,
+            expect: { lastSubjectSequence: revision },
+            timeout,
+          });
+        },
+        timing.renewMs,
+      );
       if (!live()) return;
       revision = Math.max(revision, ack.seq);
-      confirmed(sent);
+      // Stored by the attempt answered (the server stamped it after that
+      // attempt was sent), or, for a duplicate, by an earlier one: sent at
+      // `sent` or later.
+      confirmed(ack.duplicate ? sent : attemptSent);
     } catch (error) {
-      if (!live() || !isWrongLastSequence(error)) return; // in doubt: the next tick tells
+      if (!live() || !isWrongLastSequence(error)) return; // in doubt: the next renewal tells
       const current = await readLease(link, hostId, timing.renewMs).catch(() => undefined);
       if (!live() || current === undefined) return;
       if (current.value?.incarnation !== mine) {
@@ -191,7 +212,8 @@ export function hostLease(
         );
         return;
       }
-      // An earlier renewal landed after all: adopt it.
+      // An earlier renewal landed after all (its retry came after the
+      // de-duplication window, the lease's TTL): adopt it.
       revision = current.seq;
       const landed = sentAt.get(current.value.renewal);
       if (landed !== undefined) confirmed(landed);
@@ -266,6 +288,8 @@ export function hostLease(
       const was = state;
       state = 'closed';
       stopTimers();
+      // A renewal in flight stops retrying; once it settles, `revision` is the last one.
+      await renewing?.catch(() => {});
       if (was !== 'held') return;
       await link.hosts.delete(hostKey(hostId), { previousSeq: revision }).catch(() => {
         // Already expired or taken: nothing of ours to release.

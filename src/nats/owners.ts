@@ -19,6 +19,7 @@
  * messages), not this bucket's.
  */
 import { DeliverPolicy } from '@nats-io/jetstream';
+import { nanoid } from 'nanoid';
 import type { ClusterLink } from './connection.js';
 import { isWrongLastSequence, publishExpecting, withRetries } from './natsCalls.js';
 
@@ -90,6 +91,59 @@ export function ownersBucket(
     }
   };
 
+  /**
+   * Every live entry, read with a consumer that ends at a marker this scan
+   * writes once the consumer exists. A count of what is pending would not
+   * do: an entry counted, then released (its message deleted) before it is
+   * delivered, never comes, and a scan waiting for it waits for ever. The
+   * marker, written after every entry the consumer can deliver, always
+   * comes, and comes last. Its key (`=scan.<random>`) can never be a
+   * session id; the scan deletes it afterwards, in the background.
+   */
+  const scanOnce = async (attemptMs: number): Promise<OwnerEntry[]> => {
+    const consumer = await js.consumers.get(stream, {
+      deliver_policy: DeliverPolicy.LastPerSubject,
+      filter_subjects: `${keyPrefix}>`,
+    });
+    try {
+      if ((await consumer.info(true)).num_pending === 0) return [];
+      const marker = `${keyPrefix}=scan.${nanoid(12)}`;
+      const { seq: markerSeq } = await js.publish(marker, '', { timeout: attemptMs });
+      const found = new Map<string, OwnerEntry>();
+      const messages = await consumer.consume({ max_messages: 1000 });
+      const timer = setTimeout(() => messages.stop(), attemptMs);
+      let complete = false;
+      try {
+        for await (const message of messages) {
+          if (message.subject === marker) {
+            complete = true;
+            break;
+          }
+          // A key taken over during the scan comes again: the last one counts.
+          const sessionId = message.subject.slice(keyPrefix.length);
+          const operation = message.headers?.get('KV-Operation');
+          const entry =
+            operation === '' || operation === undefined
+              ? parseOwner(sessionId, message.seq, message.data)
+              : undefined;
+          if (entry) found.set(sessionId, entry);
+          else found.delete(sessionId);
+        }
+      } finally {
+        clearTimeout(timer);
+        messages.stop();
+        jsm.streams.deleteMessage(stream, markerSeq, false).catch(() => {
+          // Left behind: not an owner entry, every scan skips it.
+        });
+      }
+      if (!complete)
+        throw Object.assign(new Error('scan marker not delivered'), { name: 'TimeoutError' });
+      return [...found.values()];
+    } finally {
+      await consumer.delete().catch(() => {});
+    }
+  };
+
   return {
     claim: (sessionId, value) => write(sessionId, 0, value),
     take: (sessionId, revision, value) => write(sessionId, revision, value),
@@ -108,30 +162,6 @@ export function ownersBucket(
         if (entry?.operation !== 'PUT') return undefined;
         return parseOwner(sessionId, entry.revision, entry.value);
       }),
-    scan: () =>
-      withRetries(`scan ${bucket}`, timeoutMs, async () => {
-        const consumer = await js.consumers.get(stream, {
-          deliver_policy: DeliverPolicy.LastPerSubject,
-          filter_subjects: `${keyPrefix}>`,
-        });
-        const out: OwnerEntry[] = [];
-        try {
-          if ((await consumer.info(true)).num_pending === 0) return out;
-          const messages = await consumer.consume({ max_messages: 1000 });
-          for await (const message of messages) {
-            const operation = message.headers?.get('KV-Operation');
-            const entry =
-              operation === '' || operation === undefined
-                ? parseOwner(message.subject.slice(keyPrefix.length), message.seq, message.data)
-                : undefined;
-            if (entry) out.push(entry);
-            if (message.info.pending === 0) break;
-          }
-          messages.stop();
-          return out;
-        } finally {
-          await consumer.delete().catch(() => {});
-        }
-      }),
+    scan: () => withRetries(`scan ${bucket}`, timeoutMs, scanOnce, timeoutMs),
   };
 }

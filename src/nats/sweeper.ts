@@ -9,11 +9,13 @@
  * ```
  *
  * How a dead host is noticed: NATS 2.9 sends no watch event when a bucket
- * TTL removes an entry, so every `sweepMs` the sweeper reads the lease of
- * each host it knows (the hosts bucket's watch tells it who exists) and,
- * when one is gone, confirms that with the stream leader, then sweeps that
- * host's sessions. A lease deleted on purpose (`close()`) arrives through
- * the watch and is swept at once.
+ * TTL removes an entry, so the sweeper reads the leases of the hosts it
+ * knows (the hosts bucket's watch tells it who exists, and when each one
+ * last renewed). It reads them when a lease is due to run out (its last
+ * renewal seen plus the TTL: the server stamped it no later than that),
+ * and every `sweepMs` in any case. A lease gone is confirmed with the
+ * stream leader, then that host's sessions are swept. A lease deleted on
+ * purpose (`close()`) arrives through the watch and is swept at once.
  *
  * Which owner entries are orphans, in a sweep:
  * - another host's, when that host has no lease, or a lease of another
@@ -24,13 +26,14 @@
  *   does not hold them (a claim or takeover that failed half way).
  *
  * A full sweep also runs every `fullSweepMs`, as a safety net for entries
- * no lease event pointed at. Takeovers run a few at a time; each is a
+ * no lease event pointed at. Takeovers run a few at a time, and each ended
+ * session is reported as soon as its terminal record is written; each is a
  * compare-and-set (see takeover.ts), so sweepers racing on several hosts
  * end every session once.
  */
 import type { SessionSummary } from '../journal/index.js';
 import type { ClusterLink } from './connection.js';
-import { type LeaseValue, readLease } from './hostLease.js';
+import { type LeaseRecord, type LeaseValue, readLease } from './hostLease.js';
 import { hostKey } from './names.js';
 import type { LeaseTiming } from './options.js';
 import type { OwnerEntry } from './owners.js';
@@ -57,12 +60,23 @@ export interface Sweeper {
 }
 
 const PARALLEL_TAKEOVERS = 16;
+/** A lease still there when it was due: read again this soon, then twice as late, up to `sweepMs`. */
+const FIRST_RECHECK_MS = 5;
+
+interface KnownHost {
+  /** The incarnation of its lease. */
+  incarnation: string;
+  /** When its lease runs out unless renewed (this host's monotonic clock). */
+  dueAt: number;
+  /** How long after `dueAt` to look again, if the lease is still there then. */
+  recheckMs: number;
+}
 
 export function startSweeper(options: SweeperOptions): Sweeper {
   const { link, timing, hostId: self } = options;
   const fullSweepMs = Math.max(5000, 4 * timing.leaseMs);
-  /** Other hosts seen alive: host id -> the incarnation of its lease. */
-  const knownHosts = new Map<string, string>();
+  /** Other hosts seen alive, by host id. */
+  const knownHosts = new Map<string, KnownHost>();
   const running = new Set<Promise<unknown>>();
   let stopped = false;
   let lastFullSweep = performance.now();
@@ -76,14 +90,21 @@ export function startSweeper(options: SweeperOptions): Sweeper {
     return promise;
   };
 
-  const reasonFor = (entry: OwnerEntry, why: string | undefined): string =>
+  /** Why the entry is orphaned; a lease deleted on purpose says so, whichever pass finds it. */
+  const reasonFor = (
+    entry: OwnerEntry,
+    why: string | undefined,
+    lease: LeaseRecord | undefined,
+  ): string =>
     why !== undefined
       ? `host ${entry.value.host} ${why}`
       : entry.value.host === self && entry.value.incarnation === options.incarnation()
         ? `host ${self} could not finish claiming or taking over the session`
         : entry.value.host === self
           ? `host ${self} lost its lease (incarnation ${entry.value.incarnation})`
-          : `host ${entry.value.host} stopped renewing its lease`;
+          : lease !== undefined && lease.value === undefined && lease.seq !== 0
+            ? `host ${entry.value.host} left the cluster`
+            : `host ${entry.value.host} stopped renewing its lease`;
 
   const isOrphan = (entry: OwnerEntry, lease: LeaseValue | undefined): boolean => {
     const { host, incarnation } = entry.value;
@@ -94,63 +115,114 @@ export function startSweeper(options: SweeperOptions): Sweeper {
     return lease.incarnation !== incarnation && lease.reconciled;
   };
 
-  const sweep = (onlyHost?: string, why?: string): Promise<SessionSummary[]> =>
-    track(
-      (async () => {
-        if (!onlyHost) lastFullSweep = performance.now();
-        if (!options.isHeld()) return [];
-        const entries = (await options.owners.scan()).filter(
-          (entry) => onlyHost === undefined || entry.value.host === onlyHost,
-        );
-        const leases = new Map<string, LeaseValue | undefined>();
-        for (const host of new Set(entries.map((entry) => entry.value.host))) {
-          if (host === self) continue;
-          leases.set(host, (await readLease(link, host, options.timeoutMs)).value);
-        }
-        const orphans = entries.filter((entry) => isOrphan(entry, leases.get(entry.value.host)));
-        const ended: SessionSummary[] = [];
-        for (let index = 0; index < orphans.length && !stopped; index += PARALLEL_TAKEOVERS) {
-          const batch = orphans.slice(index, index + PARALLEL_TAKEOVERS);
-          const results = await Promise.allSettled(
-            batch.map((entry) =>
-              options.isHeld()
-                ? interruptOrphan(options, entry, reasonFor(entry, why))
-                : Promise.resolve(undefined),
-            ),
-          );
-          for (const result of results) {
-            if (result.status === 'rejected') options.onError(result.reason);
-            else if (result.value) {
-              ended.push(result.value);
-              options.onEnded(result.value);
-            }
-          }
-        }
-        return ended;
-      })(),
-    );
+  /** Ends `orphans` a batch at a time, reporting each as soon as its terminal record is written. */
+  const interruptAll = async (
+    orphans: OwnerEntry[],
+    reasonOf: (entry: OwnerEntry) => string,
+  ): Promise<SessionSummary[]> => {
+    const ended: SessionSummary[] = [];
+    const report = (summary: SessionSummary) => {
+      ended.push(summary);
+      options.onEnded(summary);
+    };
+    for (let index = 0; index < orphans.length && !stopped; index += PARALLEL_TAKEOVERS) {
+      const batch = orphans.slice(index, index + PARALLEL_TAKEOVERS);
+      await Promise.all(
+        batch.map((entry) =>
+          options.isHeld()
+            ? interruptOrphan(options, entry, reasonOf(entry), report).catch(options.onError)
+            : undefined,
+        ),
+      );
+    }
+    return ended;
+  };
 
-  /** Reads each known host's lease (any replica); a missing one is confirmed by the leader. */
+  /**
+   * One pass over every owner entry, or only `onlyHost`'s; `lease` is that
+   * host's lease when the caller has just read it from the stream leader.
+   */
+  const sweepOnce = async (
+    onlyHost: string | undefined,
+    why: string | undefined,
+    lease?: LeaseRecord,
+  ): Promise<SessionSummary[]> => {
+    if (!onlyHost) lastFullSweep = performance.now();
+    if (!options.isHeld()) return [];
+    const entries = (await options.owners.scan()).filter(
+      (entry) => onlyHost === undefined || entry.value.host === onlyHost,
+    );
+    const leases = new Map<string, LeaseRecord>();
+    if (onlyHost !== undefined && lease !== undefined) leases.set(onlyHost, lease);
+    for (const host of new Set(entries.map((entry) => entry.value.host))) {
+      if (host === self || leases.has(host)) continue;
+      leases.set(host, await readLease(link, host, options.timeoutMs));
+    }
+    const orphans = entries.filter((entry) => isOrphan(entry, leases.get(entry.value.host)?.value));
+    return interruptAll(orphans, (entry) => reasonFor(entry, why, leases.get(entry.value.host)));
+  };
+
+  const sweep = (onlyHost?: string, why?: string, lease?: LeaseRecord) =>
+    track(sweepOnce(onlyHost, why, lease));
+
+  /** The known hosts whose lease the replica that answers (any) does not have. */
+  const missingLeases = async (): Promise<string[]> => {
+    const hosts = [...knownHosts.keys()];
+    const entries = await Promise.all(
+      hosts.map((host) => link.hosts.get(hostKey(host)).catch(() => null)),
+    );
+    const now = performance.now();
+    return hosts.filter((host, index) => {
+      if (entries[index]?.operation === 'PUT') {
+        // Due but still there (renewed, and the watch has not said so yet,
+        // or the server expires it a few ms late): look again soon.
+        const known = knownHosts.get(host);
+        if (known && known.dueAt <= now) {
+          known.dueAt = now + known.recheckMs;
+          known.recheckMs = Math.min(2 * known.recheckMs, timing.sweepMs);
+        }
+        return false;
+      }
+      return true;
+    });
+  };
+
+  /** Reads the known hosts' leases; one gone (confirmed by the leader) has its sessions swept. */
   const poll = async () => {
-    for (const [host, incarnation] of knownHosts) {
+    for (const host of await missingLeases()) {
       if (stopped) return;
-      const entry = await link.hosts.get(hostKey(host)).catch(() => null);
-      if (entry?.operation === 'PUT') continue;
+      const known = knownHosts.get(host);
+      if (known === undefined) continue;
       const confirmed = await readLease(link, host, options.timeoutMs);
-      if (confirmed.value?.incarnation === incarnation) continue;
-      if (confirmed.value) knownHosts.set(host, confirmed.value.incarnation);
+      if (confirmed.value?.incarnation === known.incarnation) continue;
+      if (confirmed.value) remember(confirmed.value);
       else knownHosts.delete(host);
-      // A delete marker: the host released its lease (closed); nothing at all: it expired.
-      await sweep(host, confirmed.value || confirmed.seq === 0 ? undefined : 'left the cluster');
+      // The sweep words the reason from this lease: a delete marker (the
+      // host released it, closing) or nothing (it expired).
+      await sweep(host, undefined, confirmed);
     }
     if (performance.now() - lastFullSweep >= fullSweepMs) await sweep();
   };
 
+  const remember = (lease: LeaseValue) => {
+    knownHosts.set(lease.hostId, {
+      incarnation: lease.incarnation,
+      dueAt: performance.now() + timing.ttlMs,
+      recheckMs: FIRST_RECHECK_MS,
+    });
+  };
+
+  /** The next poll: `sweepMs` from now, or when a known lease is due, if sooner. */
   const schedule = () => {
     if (stopped) return;
+    const now = performance.now();
+    let delay = timing.sweepMs;
+    for (const { dueAt } of knownHosts.values()) {
+      if (dueAt > now) delay = Math.min(delay, dueAt - now);
+    }
     pollTimer = setTimeout(() => {
       track(poll()).catch(options.onError).finally(schedule);
-    }, timing.sweepMs);
+    }, delay);
   };
 
   const watchHosts = async () => {
@@ -165,7 +237,7 @@ export function startSweeper(options: SweeperOptions): Sweeper {
           continue;
         }
         if (lease) {
-          if (lease.hostId !== self) knownHosts.set(lease.hostId, lease.incarnation);
+          if (lease.hostId !== self) remember(lease);
           continue;
         }
         // A lease deleted on purpose: sweep that host now, not at the next poll.

@@ -116,25 +116,31 @@ async function takeKey(
 /**
  * Ends an orphaned session with `interrupted` (once), then releases it.
  * Resolves its final summary, or `undefined` when another host won the
- * takeover or the session had ended already.
+ * takeover or the session had ended already. `onEnded` hears of the end as
+ * soon as the terminal record is written, before the key is released.
  */
 export async function interruptOrphan(
   ctx: TakeoverContext,
   entry: OwnerEntry,
   reason: string,
+  onEnded?: (summary: SessionSummary) => void,
 ): Promise<SessionSummary | undefined> {
   const taken = await takeKey(ctx, entry);
   if (!taken) return undefined;
   // On a failure from here on the key stays this host's: a later sweep
   // finds an entry of this incarnation that the store does not hold, and
   // finishes the job (see sweeper.ts).
-  for (;;) {
-    const last = await ctx.journal.last(entry.sessionId);
+  for (let attempt = 0; ; attempt++) {
+    // First the records as any replica has them: the append below is
+    // checked against the subject's last sequence by the stream leader, so
+    // a read that was behind only costs a refusal; then the leader's view.
+    const fromLeader = attempt === 0 ? undefined : await ctx.journal.last(entry.sessionId);
+    const records = await ctx.journal.readSession(entry.sessionId);
+    const last = attempt === 0 ? records.at(-1) : fromLeader;
     if (last?.record?.type === 'terminal') {
       await ctx.owners.release(entry.sessionId, taken.revision);
       return undefined;
     }
-    const records = await ctx.journal.readSession(entry.sessionId);
     const summary = summarise(records, entry.value, entry.sessionId)!;
     const terminal = interruptedRecord(summary, reason, entry.value.host, ctx.now());
     try {
@@ -146,8 +152,10 @@ export async function interruptOrphan(
       if (isWrongLastSequence(error)) continue;
       throw error;
     }
+    const ended = { ...summary, terminal };
+    onEnded?.(ended);
     await ctx.owners.release(entry.sessionId, taken.revision);
-    return { ...summary, terminal };
+    return ended;
   }
 }
 

@@ -8,15 +8,15 @@
  * ```
  */
 
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type MsgRequest } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterEach } from 'vitest';
 import type { JournalRecord } from '../../src/journal/index.js';
 import type { OpenedStore, SessionStore, StoreEvent } from '../../src/manager/store.js';
-import type { ClusterLink } from '../../src/nats/connection.js';
 import { type NatsClusterOptions, natsCluster } from '../../src/nats/index.js';
-import { journalStream, type StreamRecord } from '../../src/nats/journalStream.js';
+import type { StreamRecord } from '../../src/nats/journalStream.js';
 import { clusterNames } from '../../src/nats/names.js';
+import { withRetries } from '../../src/nats/natsCalls.js';
 
 /**
  * The lease of tests that do not measure failover: long enough that a
@@ -118,23 +118,43 @@ export function terminal(
   return { type: 'terminal', sessionId, at, outcome, createdAt, endedAt: at, restarts: 0 };
 }
 
-/** Every record of one session as stored, with sequences and message ids (through a separate connection). */
+/**
+ * Every record of one session as stored, with sequences and message ids
+ * (through a separate connection). Read from the stream leader (direct
+ * gets are answered by any replica, and a follower may be a little
+ * behind), one message at a time, retrying for up to `timeoutMs`: right
+ * after a node is lost, the stream may be electing a new leader. No
+ * consumer and no API check, which would need the JetStream meta leader,
+ * maybe being elected too.
+ */
 export async function rawRecords(
   servers: string | string[],
   prefix: string,
   sessionId: string,
+  timeoutMs = 20_000,
 ): Promise<StreamRecord[]> {
   const nc = await connect({ servers });
   try {
-    // Only what the journal reader uses: no buckets, so no lease to agree on.
-    const link = {
-      nc,
-      js: jetstream(nc),
-      jsm: await jetstreamManager(nc),
-      names: clusterNames(prefix),
-      directReads: true,
-    } as unknown as ClusterLink;
-    return await journalStream(link, 5000).readSession(sessionId);
+    const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: 1000 });
+    const names = clusterNames(prefix);
+    const subject = names.journalSubject(sessionId);
+    const decoder = new TextDecoder();
+    return await withRetries(`read ${subject}`, timeoutMs, async () => {
+      const out: StreamRecord[] = [];
+      for (let seq = 1; ; ) {
+        // The server (2.9+) takes next_by_subj on this leader API too; the
+        // client's type only lists it for direct gets.
+        const next = { seq, next_by_subj: subject } as unknown as MsgRequest;
+        const message = await jsm.streams.getMessage(names.journalStream, next);
+        if (!message) return out;
+        out.push({
+          seq: message.seq,
+          record: JSON.parse(decoder.decode(message.data)) as JournalRecord,
+          msgId: message.header?.get('Nats-Msg-Id') ?? '',
+        });
+        seq = message.seq + 1;
+      }
+    });
   } finally {
     await nc.close();
   }
