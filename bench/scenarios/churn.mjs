@@ -43,7 +43,7 @@ export async function run() {
       baseline: us.bare,
       unit: 'µs/session',
       baselineName: 'bare parent invoking one child, run to done',
-      target: { ratioMax: 3 },
+      target: { ratioMax: 2 },
     }),
   ];
 }

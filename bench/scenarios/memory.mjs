@@ -48,7 +48,7 @@ export async function run() {
       baseline: bare.perItem / 1024,
       unit: 'KiB/session',
       baselineName: 'bare parent + invoked idle child',
-      target: { ratioMax: 3 },
+      target: { ratioMax: 1.5 },
       details: { sessions: SESSIONS },
     }),
     row({

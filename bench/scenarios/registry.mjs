@@ -83,7 +83,7 @@ async function sends() {
     baseline: 1e6 / us.direct,
     unit: 'sends/s',
     baselineName: 'ref.send on the same child',
-    target: { ratioMin: 0.9 },
+    target: { ratioMin: 0.95 },
     details: { pings },
   });
 }

@@ -54,7 +54,7 @@ export async function run() {
       baseline: us.bare,
       unit: 'µs/restart',
       baselineName: 'bare stopChild + spawnChild on xstate.error.actor',
-      target: { ratioMax: 2 },
+      target: { ratioMax: 1.2 },
       details: { restarts },
     }),
   ];

@@ -136,7 +136,7 @@ export async function run() {
       baseline: perLevel[1_000],
       unit: 'µs/session',
       baselineName: 'the same at 1k live sessions',
-      target: n === TOP ? { ratioMax: 1.5 } : {},
+      target: n === TOP ? { ratioMax: 1.3 } : {},
       details: { perLevel, gcPerLevel, runs: byLevel },
     }),
   );
