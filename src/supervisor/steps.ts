@@ -163,6 +163,14 @@ class Draft {
     this.set(id, { ref: undefined, status: next, stopping: false, stopDeadline: undefined });
   }
 
+  /** Starts every pending restart whose backoff has run out; the others keep waiting. */
+  startDueRestarts(): void {
+    const { now } = this.fx;
+    const due = this.pendingRestarts.filter((batch) => batch.dueAt <= now);
+    this.pendingRestarts = this.pendingRestarts.filter((batch) => batch.dueAt > now);
+    for (const batch of due) this.startBatch(batch);
+  }
+
   /** Starts the children of `batch` in order; a failed start ends the batch and is retried. */
   startBatch(batch: RestartBatch): void {
     if (this.ending) return;
@@ -365,9 +373,7 @@ export function retryStart(context: SupervisorContext, fx: StepEffects, retry: R
 /** Restarts whose backoff has run out start now. */
 export function startDueRestarts(context: SupervisorContext, fx: StepEffects): Step {
   const draft = new Draft(context, fx);
-  const due = draft.pendingRestarts.filter((batch) => batch.dueAt <= fx.now);
-  draft.pendingRestarts = draft.pendingRestarts.filter((batch) => batch.dueAt > fx.now);
-  for (const batch of due) draft.startBatch(batch);
+  draft.startDueRestarts();
   return draft.done();
 }
 
@@ -416,9 +422,7 @@ export function finishStopJob(context: SupervisorContext, fx: StepEffects): Step
   const batch = job?.restartAfter;
   if (batch && !draft.ending) draft.pendingRestarts = [...draft.pendingRestarts, batch];
   // Restarts that fell due while children were being stopped start now.
-  const due = draft.pendingRestarts.filter((pending) => pending.dueAt <= fx.now);
-  draft.pendingRestarts = draft.pendingRestarts.filter((pending) => pending.dueAt > fx.now);
-  for (const pending of due) draft.startBatch(pending);
+  draft.startDueRestarts();
   return draft.done();
 }
 
