@@ -12,19 +12,11 @@ import { freePort, natsSuite, type SingleNats, startNatsServer } from './helpers
 import {
   nextEvent,
   rawRecords,
+  rejection,
   startSession,
   storeTracker,
   uniquePrefix,
 } from './helpers/natsStores.js';
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 natsSuite('cluster faults', () => {
   const servers: SingleNats[] = [];

@@ -11,20 +11,12 @@ import {
   nextEvent,
   rawRecords,
   recordEvents,
+  rejection,
   startSession,
   storeTracker,
   terminal,
   uniquePrefix,
 } from './helpers/natsStores.js';
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 natsSuite('cluster store', () => {
   let server: SingleNats;

@@ -27,6 +27,16 @@ export const TEST_LEASE_MS = 2000;
 let counter = 0;
 
 /** A prefix no other test uses, so tests share one server without seeing each other. */
+/** The error a promise rejects with; fails the test if it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { code?: string };
+  }
+  throw new Error('expected a rejection');
+}
+
 export function uniquePrefix(): string {
   counter += 1;
   return `t${process.pid}x${counter}`;
