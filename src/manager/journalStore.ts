@@ -79,7 +79,7 @@ export function journalStore(journal: Journal): SessionStoreFactory {
 }
 
 /** Ended sessions, newest end first (ties: later id first), ending before `before`. */
-export function endedNewestFirst(
+function endedNewestFirst(
   sessions: readonly SessionSummary[],
   limit: number,
   before: number | undefined,

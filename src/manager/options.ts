@@ -38,7 +38,7 @@ export interface SessionManagerOptions {
   workspaceRoot?: string;
 }
 
-export const DEFAULT_RETAIN_ENDED = 10_000;
+const DEFAULT_RETAIN_ENDED = 10_000;
 
 export interface CheckedOptions {
   storage: { journal: Journal | string | undefined } | { cluster: SessionStoreFactory };

@@ -28,7 +28,7 @@ import type { Recorder } from './recorder.js';
 import type { SessionIndex } from './sessionIndex.js';
 import type { OpenedStore } from './store.js';
 
-export const INTERRUPTED_REASON = 'the host stopped before the session ended';
+const INTERRUPTED_REASON = 'the host stopped before the session ended';
 
 export interface ReconcileDeps {
   index: SessionIndex;

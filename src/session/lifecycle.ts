@@ -22,7 +22,7 @@ interface SessionSnapshot {
 }
 
 /** The lifecycle state a snapshot is in, from its tags; an ended session shows its outcome. */
-export function lifecycleState(snapshot: SessionSnapshot): SessionState {
+function lifecycleState(snapshot: SessionSnapshot): SessionState {
   if (snapshot.status === 'done' && snapshot.output) return snapshot.output.outcome;
   if (snapshot.hasTag('running')) return 'running';
   // Checked before `starting`: a session cancelled while it starts is both.
