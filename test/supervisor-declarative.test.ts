@@ -51,6 +51,34 @@ describe('the supervisor, declarative', () => {
     sup.stop();
   });
 
+  test('its statechart sees every child exit as one event type, whatever the child id', () => {
+    // One event type per child id would grow XState's per-state-node memo of
+    // transition candidates with every child that ever ended.
+    const seen: { type: string; id?: string; kind?: string; error?: unknown }[] = [];
+    const sup = createActor(
+      createSupervisor({ children: workerSpecs(['job-1', 'job-2'], [], { restart: 'temporary' }) }),
+      {
+        inspect: (inspection) => {
+          const isRoot = inspection.actorRef.sessionId === inspection.rootId;
+          if (inspection.type === '@xstate.microstep' && isRoot) {
+            const event = inspection.event as (typeof seen)[number];
+            if (event.type.startsWith('xstate.') || event.type === 'otp.child.exit')
+              seen.push(event);
+          }
+        },
+      },
+    ).start();
+    refOf(sup, 'job-1').send({ type: 'FINISH' });
+    refOf(sup, 'job-2').send({ type: 'CRASH' });
+    expect(seen.map(({ type, id, kind }) => ({ type, id, kind }))).toEqual([
+      { type: 'otp.child.exit', id: 'job-1', kind: 'normal' },
+      { type: 'otp.child.exit', id: 'job-2', kind: 'abnormal' },
+    ]);
+    expect((seen[1]!.error as Error).message).toBe('crash');
+    expect(whichChildren(sup)).toEqual([]);
+    sup.stop();
+  });
+
   test('child.changed carries status, restarts, ref and the supervisor’s totalRestarts; child.startFailed the cause', () => {
     let failing = false;
     const fragile = createMachine({

@@ -12,8 +12,9 @@
  * `spawnChild`, because XState copies a machine's whole `children` object
  * on every spawn and stop: O(n) per operation, which a supervisor of 100k
  * sessions cannot afford. They report `xstate.done.actor.<id>` and
- * `xstate.error.actor.<id>` to the supervisor like spawned children, but
- * the supervisor stops them itself (see `xstateInternals.ts`).
+ * `xstate.error.actor.<id>` to the supervisor like spawned children (its
+ * statechart sees them as `otp.child.exit`, see `childExit.ts`), but the
+ * supervisor stops them itself (see `xstateInternals.ts`).
  */
 import { type AnyActorRef, createActor } from 'xstate';
 import { inputWithEnvironment, takesEnvironment } from '../environment.js';

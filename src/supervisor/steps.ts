@@ -327,7 +327,7 @@ export function startInitialChildren(context: SupervisorContext, fx: StepEffects
 export function childExited(
   context: SupervisorContext,
   fx: StepEffects,
-  exit: { id: string; kind: ExitKind; error: unknown },
+  exit: { id: string; kind: ExitKind; error?: unknown },
 ): Step {
   const draft = new Draft(context, fx);
   const record = draft.table.get(exit.id)!;

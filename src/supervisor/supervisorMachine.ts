@@ -29,6 +29,8 @@
  */
 import {
   type AnyActorRef,
+  type AnyActorScope,
+  type AnyMachineSnapshot,
   and,
   assertEvent,
   assign,
@@ -49,13 +51,13 @@ import {
   startChildActor,
   stopChildActor,
 } from './childActors.js';
+import { asChildExit, CHILD_EXIT, type ChildExitEvent } from './childExit.js';
 import {
   type ChildRecord,
   initialContext,
   type SupervisorContext,
   stopHeadId,
 } from './childTable.js';
-import type { ExitKind } from './decisions.js';
 import {
   beginEnding,
   childExited,
@@ -85,10 +87,6 @@ import { TeardownMachine } from './xstateInternals.js';
 
 export type { SupervisorOutput } from './types.js';
 
-type ExitEvent =
-  | { type: `xstate.done.actor.${string}`; actorId: string; output: unknown }
-  | { type: `xstate.error.actor.${string}`; actorId: string; error: unknown };
-
 export type SupervisorEvent =
   | { type: typeof SHUTDOWN_EVENT; reason?: string }
   | { type: 'otp.startInitialChildren' }
@@ -97,13 +95,7 @@ export type SupervisorEvent =
   | { type: 'otp.child.restart'; id: string }
   | { type: 'otp.child.delete'; id: string }
   | { type: 'otp.child.terminate'; id: string }
-  | ExitEvent;
-
-function exitOf(event: SupervisorEvent): { id: string; kind: ExitKind; error: unknown } {
-  const exit = event as ExitEvent & { error?: unknown };
-  const abnormal = exit.type.startsWith('xstate.error.actor.');
-  return { id: exit.actorId, kind: abnormal ? 'abnormal' : 'normal', error: exit.error };
-}
+  | ChildExitEvent;
 
 function headRecord(context: SupervisorContext): ChildRecord | undefined {
   const id = stopHeadId(context);
@@ -120,7 +112,7 @@ function earliestRestart(context: SupervisorContext): number | undefined {
 
 /** An exit that is not news: a child we no longer track, or an earlier incarnation's. */
 function isStale(context: SupervisorContext, event: SupervisorEvent): boolean {
-  const record = context.table.get((event as ExitEvent).actorId);
+  const record = context.table.get((event as ChildExitEvent).id);
   return record === undefined || record.ref === undefined || isAlive(record.ref);
 }
 
@@ -178,16 +170,7 @@ const stopSequence = <const Done extends readonly object[]>(path: string, whenDo
       },
       awaitingExit: {
         on: {
-          'xstate.done.actor.*': {
-            guard: 'isStopHeadExit',
-            target: 'nextChild',
-            actions: 'settleStopHead',
-          },
-          'xstate.error.actor.*': {
-            guard: 'isStopHeadExit',
-            target: 'nextChild',
-            actions: 'settleStopHead',
-          },
+          [CHILD_EXIT]: { guard: 'isStopHeadExit', target: 'nextChild', actions: 'settleStopHead' },
         },
         initial: 'withinGrace',
         states: {
@@ -231,7 +214,7 @@ const machine = setup({
   guards: {
     isStaleExit: ({ context, event }) => isStale(context, event),
     isStopHeadExit: ({ context, event }) =>
-      (event as ExitEvent).actorId === stopHeadId(context) && !isStale(context, event),
+      (event as ChildExitEvent).id === stopHeadId(context) && !isStale(context, event),
     isStaleRetry: ({ context, event }) => {
       const record = context.table.get((event as { id: string }).id);
       return context.ending !== undefined || record?.status !== 'restarting' || !!record.ref;
@@ -273,7 +256,6 @@ const machine = setup({
       context.ending !== undefined &&
       context.ending.kind !== 'fail' &&
       context.table.activeCount === 0,
-    isNotEscalation: ({ event }) => (event as ExitEvent).actorId !== 'otp.escalate',
   },
   actions: {
     registerSelf: ({ context, self }) => {
@@ -284,14 +266,10 @@ const machine = setup({
     startInitialChildren: enqueueActions(({ context, self, enqueue }) =>
       applyStep(enqueue, self, context, startInitialChildren(context, effectsOf(self, context))),
     ),
-    handleChildExit: enqueueActions(({ context, event, self, enqueue }) =>
-      applyStep(
-        enqueue,
-        self,
-        context,
-        childExited(context, effectsOf(self, context), exitOf(event)),
-      ),
-    ),
+    handleChildExit: enqueueActions(({ context, event, self, enqueue }) => {
+      assertEvent(event, CHILD_EXIT);
+      applyStep(enqueue, self, context, childExited(context, effectsOf(self, context), event));
+    }),
     retryChildStart: enqueueActions(({ context, event, self, enqueue }) => {
       assertEvent(event, 'otp.retry');
       applyStep(enqueue, self, context, retryStart(context, effectsOf(self, context), event));
@@ -371,8 +349,7 @@ const machine = setup({
       entry: ['registerSelf', 'requestInitialChildren'],
       on: {
         'otp.startInitialChildren': { actions: 'startInitialChildren' },
-        'xstate.done.actor.*': handleExit,
-        'xstate.error.actor.*': handleExit,
+        [CHILD_EXIT]: handleExit,
         'otp.retry': [{ guard: 'isStaleRetry' }, { actions: 'retryChildStart' }],
         'otp.child.start': { guard: 'isNewChild', actions: 'startChildOnRequest' },
         'otp.child.restart': { guard: 'isStoppedChild', actions: 'restartChildOnRequest' },
@@ -421,8 +398,7 @@ const machine = setup({
       entry: 'beginEnding',
       on: {
         [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' },
-        'xstate.done.actor.*': handleExit,
-        'xstate.error.actor.*': handleExit,
+        [CHILD_EXIT]: handleExit,
       },
       ...stopSequence('#supervisor.ending', [
         { guard: and(['stopJobDone', 'isEscalating']), target: '#supervisor.failed' },
@@ -431,8 +407,8 @@ const machine = setup({
     },
     done: { type: 'final' },
     failed: {
-      // Late exits of children are ignored; only the escalation goes unhandled.
-      on: { 'xstate.error.actor.*': { guard: 'isNotEscalation' } },
+      // Late exits of children are ignored; the escalation's error goes unhandled.
+      on: { [CHILD_EXIT]: {} },
       invoke: {
         id: 'otp.escalate',
         src: 'escalate',
@@ -460,13 +436,22 @@ function stopEveryChild(snapshot: { context?: SupervisorContext }): void {
 
 /**
  * The supervisor machine class: stopped abruptly, it stops its children
- * (they are not XState's `snapshot.children`, see `childActors.ts`); it
- * counts as a supervisor and takes the environment through its input, and
- * all three survive `.provide()`.
+ * (they are not XState's `snapshot.children`, see `childActors.ts`); its
+ * statechart sees every child's exit as one `otp.child.exit` event (see
+ * `childExit.ts`); it counts as a supervisor and takes the environment
+ * through its input. All of it survives `.provide()`.
  */
 export class SupervisorStateMachine extends TeardownMachine {
   constructor(config: unknown, implementations: unknown) {
     super(config, implementations, stopEveryChild as never);
+  }
+
+  override transition(
+    snapshot: AnyMachineSnapshot,
+    event: EventObject,
+    actorScope: AnyActorScope,
+  ): AnyMachineSnapshot {
+    return super.transition(snapshot, asChildExit(snapshot, event), actorScope);
   }
 
   get [SUPERVISOR_LOGIC](): true {
