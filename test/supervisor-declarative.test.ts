@@ -27,6 +27,7 @@ import {
   whichChild,
   whichChildren,
 } from '../src/index.js';
+import { asChildExit } from '../src/supervisor/childExit.js';
 import { supervisorStateOf } from '../src/supervisor/childTable.js';
 import { waitForPidsGone } from '../src/testing/index.js';
 import { trappingWorker, worker, workerSpecs } from './helpers/workers.js';
@@ -77,6 +78,39 @@ describe('the supervisor, declarative', () => {
     expect((seen[1]!.error as Error).message).toBe('crash');
     expect(whichChildren(sup)).toEqual([]);
     sup.stop();
+  });
+
+  test('an exit of an actor it does not track is ignored, with or without actorId; XState’s own children keep their events', () => {
+    const sup = createActor(createSupervisor({ children: workerSpecs(['a'], []) })).start();
+    const a = refOf(sup, 'a');
+    sup.send({
+      type: 'xstate.error.actor.ghost',
+      actorId: 'ghost',
+      error: new Error('x'),
+    } as never);
+    sup.send({ type: 'xstate.error.actor.ghost', error: new Error('x') } as never);
+    sup.send({ type: 'xstate.done.actor.a.b' } as never);
+    expect(sup.getSnapshot().status).toBe('active');
+    expect(whichChildren(sup).map((c) => [c.id, c.ref])).toEqual([['a', a]]);
+    sup.stop();
+
+    const own = { type: 'xstate.error.actor.otp.escalate', actorId: 'otp.escalate', error: 1 };
+    expect(asChildExit({ children: { 'otp.escalate': {} } }, own)).toBe(own);
+    expect(asChildExit({ children: {} }, own)).toEqual({
+      type: 'otp.child.exit',
+      id: 'otp.escalate',
+      kind: 'abnormal',
+      error: 1,
+    });
+    const done = { type: 'xstate.done.actor.w', output: 2 };
+    expect(asChildExit({ children: {} }, done)).toEqual({
+      type: 'otp.child.exit',
+      id: 'w',
+      kind: 'normal',
+      output: 2,
+    });
+    const other = { type: 'xstate.done.state.x' };
+    expect(asChildExit({ children: {} }, other)).toBe(other);
   });
 
   test('child.changed carries status, restarts, ref and the supervisor’s totalRestarts; child.startFailed the cause', () => {

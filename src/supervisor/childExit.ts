@@ -40,30 +40,27 @@ const ERROR_PREFIX = 'xstate.error.actor.';
 /**
  * `event` as a `ChildExitEvent` when it reports the end of an actor that is
  * not one of XState's own `children` of the snapshot; otherwise `event`.
+ * The id is the event's `actorId`, or the rest of its type when it has none.
  */
 export function asChildExit(
   snapshot: { children?: Record<string, unknown> },
   event: EventObject,
 ): EventObject {
-  const { type, actorId } = event as EventObject & { actorId?: unknown };
-  if (typeof actorId !== 'string' || snapshot.children?.[actorId] !== undefined) return event;
-  if (type === DONE_PREFIX + actorId) {
-    const exit: ChildExitEvent = {
-      type: CHILD_EXIT,
-      id: actorId,
-      kind: 'normal',
-      output: (event as { output?: unknown }).output,
-    };
-    return exit;
-  }
-  if (type === ERROR_PREFIX + actorId) {
-    const exit: ChildExitEvent = {
-      type: CHILD_EXIT,
-      id: actorId,
-      kind: 'abnormal',
-      error: (event as { error?: unknown }).error,
-    };
-    return exit;
-  }
-  return event;
+  const { type } = event;
+  const kind: ExitKind | undefined = type.startsWith(DONE_PREFIX)
+    ? 'normal'
+    : type.startsWith(ERROR_PREFIX)
+      ? 'abnormal'
+      : undefined;
+  if (kind === undefined) return event;
+  const { actorId } = event as { actorId?: unknown };
+  const id =
+    typeof actorId === 'string'
+      ? actorId
+      : type.slice(kind === 'normal' ? DONE_PREFIX.length : ERROR_PREFIX.length);
+  if (snapshot.children?.[id] !== undefined) return event;
+  const exit: ChildExitEvent = { type: CHILD_EXIT, id, kind };
+  if (kind === 'normal') exit.output = (event as { output?: unknown }).output;
+  else exit.error = (event as { error?: unknown }).error;
+  return exit;
 }
