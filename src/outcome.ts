@@ -29,3 +29,11 @@ export interface TerminalRecord {
   host?: string;
   metadata?: Record<string, unknown>;
 }
+
+/** The `TerminalRecord` a journal's terminal line holds: the line without its `type` and `at`. */
+export function terminalRecordOf(
+  written: TerminalRecord & { type?: unknown; at?: unknown },
+): TerminalRecord {
+  const { type: _type, at: _at, ...record } = written;
+  return record;
+}

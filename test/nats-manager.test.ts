@@ -18,7 +18,7 @@ import { isPidAlive, killPids, waitForPidsGone } from '../src/testing/processes.
 import { type ClusterHost, startClusterHost } from './helpers/natsHost.js';
 import { natsSuite, type SingleNats, startNatsServer } from './helpers/natsServer.js';
 import { rawRecords, TEST_LEASE_MS, uniquePrefix } from './helpers/natsStores.js';
-import { workerSpecs } from './helpers/workers.js';
+import { trappingWorker, workerSpecs } from './helpers/workers.js';
 
 /** The lease where failover time is measured. */
 const LEASE_MS = 1000;
@@ -77,10 +77,15 @@ natsSuite('session managers in cluster mode', () => {
   const hosts: ClusterHost[] = [];
   const strays: number[] = [];
 
-  const open = async (hostId: string, prefix: string, leaseMs = TEST_LEASE_MS) => {
+  const open = async (
+    hostId: string,
+    prefix: string,
+    leaseMs = TEST_LEASE_MS,
+    timeoutMs = 3000,
+  ) => {
     const manager = await createSessionManager({
       hostId,
-      cluster: natsCluster({ servers: server.url, prefix, leaseMs, timeoutMs: 3000 }),
+      cluster: natsCluster({ servers: server.url, prefix, leaseMs, timeoutMs }),
     });
     managers.push(manager);
     return manager;
@@ -129,6 +134,53 @@ natsSuite('session managers in cluster mode', () => {
     await expect(b.send('two', 'agent', { type: 'FINISH' })).rejects.toMatchObject({
       code: 'not_found',
     });
+  });
+
+  it('terminateSession from host B waits for a shutdown longer than a request may take', async () => {
+    const prefix = uniquePrefix();
+    // Requests time out after 400 ms; the agent winds down for 1,500 ms when asked to stop.
+    const a = await open('host-a', prefix, TEST_LEASE_MS, 400);
+    const b = await open('host-b', prefix, TEST_LEASE_MS, 400);
+    const log: string[] = [];
+    const session = a.createSession({
+      id: 'slow',
+      children: [
+        {
+          id: 'agent',
+          logic: trappingWorker,
+          input: { name: 'agent', log, cleanupMs: 1500 },
+          shutdown: 'infinity',
+        },
+      ],
+    });
+    await viewWhen(b, 'slow', (view) => view?.state === 'running');
+    const record = await b.terminateSession('slow', 'from b');
+    expect(log).toEqual(['start:agent', 'winding-down:agent', 'stop:agent']);
+    expect(record).toMatchObject({ sessionId: 'slow', outcome: 'cancelled', reason: 'from b' });
+    expect(record).toEqual(await session.done);
+  });
+
+  it('terminateSession of a session whose host stops answering resolves once a sweep ends it', async () => {
+    const prefix = uniquePrefix();
+    const asker = await open('asker', prefix, LEASE_MS, 400);
+    const paused = await startClusterHost({
+      fixture: 'cluster-manager-host.mjs',
+      servers: server.url,
+      prefix,
+      hostId: 'paused',
+      leaseMs: LEASE_MS,
+      sessions: ['held'],
+    });
+    hosts.push(paused);
+    const { pids } = await paused.waitFor((line) => line.ready === true);
+    strays.push(...pids);
+    await viewWhen(asker, 'held', (view) => view?.state === 'running');
+    paused.signal('SIGSTOP');
+    const record = await asker.terminateSession('held', 'from asker');
+    expect(record).toMatchObject({ sessionId: 'held', outcome: 'interrupted', host: 'paused' });
+    // Fenced when it wakes, the paused host kills what its session left running.
+    paused.signal('SIGCONT');
+    await waitForPidsGone(pids);
   });
 
   it('a second host cannot create a session whose id is live or was used; it writes nothing', async () => {

@@ -40,7 +40,7 @@ import {
   type Journal,
   type JournalRecord,
 } from '../journal/index.js';
-import type { TerminalRecord } from '../outcome.js';
+import { type TerminalRecord, terminalRecordOf } from '../outcome.js';
 import { createRegistry, type Registry, sessionSupervisorKey } from '../registry/index.js';
 import type { SessionView } from '../session/view.js';
 import { viewOfSummary } from '../session/view.js';
@@ -253,10 +253,7 @@ export async function createSessionManager(
     const remote = await routing.terminateRemote(id, reason ?? 'terminated');
     if (remote) return remote;
     const summary = await store.read(id);
-    if (summary?.terminal) {
-      const { type: _type, at: _at, ...record } = summary.terminal;
-      return record;
-    }
+    if (summary?.terminal) return terminalRecordOf(summary.terminal);
     throw new SessionError('not_found', `No session "${id}".`, { sessionId: id });
   };
 

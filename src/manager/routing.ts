@@ -11,7 +11,7 @@
  */
 import type { AnyActorRef } from 'xstate';
 import { SessionError } from '../errors.js';
-import type { TerminalRecord } from '../outcome.js';
+import { type TerminalRecord, terminalRecordOf } from '../outcome.js';
 import { childRef } from '../supervisor/index.js';
 import type { SessionIndex } from './sessionIndex.js';
 import type { HostRequest, SessionStore } from './store.js';
@@ -44,6 +44,23 @@ function sendLocal(index: SessionIndex, message: Extract<HostRequest, { type: 's
   child.send(event);
 }
 
+/** The terminal record of `sessionId` once the store reports it from outside (cluster mode). */
+function terminalFromFeed(
+  store: SessionStore,
+  sessionId: string,
+): { ended: Promise<TerminalRecord>; stop(): void } {
+  let stop = () => {};
+  const ended = new Promise<TerminalRecord>((resolve) => {
+    stop = store.watch((event) => {
+      if (event.type === 'session' && event.summary.sessionId === sessionId) {
+        const terminal = event.summary.terminal;
+        if (terminal) resolve(terminalRecordOf(terminal));
+      }
+    });
+  });
+  return { ended, stop };
+}
+
 export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
   const remoteOwner = async (sessionId: string) => {
     const owner = await store.locate(sessionId);
@@ -65,15 +82,32 @@ export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
       return owner && { hostId: owner.hostId, local: false };
     },
 
-    /** A session live on another host, terminated there; `undefined` when it is not. */
+    /**
+     * A session live on another host, terminated there; `undefined` when it
+     * is not. Resolves with the record the session ended with, however long
+     * its shutdown takes, as a local `terminateSession` does (OTP's
+     * `terminate_child` waits for the child's end): when the owner's answer
+     * does not come within the store's request timeout, the change feed
+     * brings the terminal record instead (the owner's, or `interrupted` from
+     * a sweep if the owner dies meanwhile).
+     */
     async terminateRemote(sessionId: string, reason: string): Promise<TerminalRecord | undefined> {
       const owner = await remoteOwner(sessionId);
       if (!owner) return undefined;
-      return (await store.request(owner.hostId, {
-        type: 'terminate',
-        sessionId,
-        reason,
-      })) as TerminalRecord;
+      // Subscribed before asking, so an end that comes before the answer is not missed.
+      const feed = terminalFromFeed(store, sessionId);
+      try {
+        const answered = store.request(owner.hostId, { type: 'terminate', sessionId, reason }).then(
+          (record) => record as TerminalRecord,
+          (error: unknown) => {
+            if ((error as { code?: unknown })?.code === 'timeout') return feed.ended;
+            throw error;
+          },
+        );
+        return await Promise.race([answered, feed.ended]);
+      } finally {
+        feed.stop();
+      }
     },
 
     /** Answers other hosts' requests with this host's sessions. */
