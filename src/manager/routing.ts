@@ -86,25 +86,39 @@ export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
      * A session live on another host, terminated there; `undefined` when it
      * is not. Resolves with the record the session ended with, however long
      * its shutdown takes, as a local `terminateSession` does (OTP's
-     * `terminate_child` waits for the child's end): when the owner's answer
-     * does not come within the store's request timeout, the change feed
-     * brings the terminal record instead (the owner's, or `interrupted` from
-     * a sweep if the owner dies meanwhile).
+     * `terminate_child` waits for the child's end).
+     *
+     * The owner answers once the session has ended. An answer that does not
+     * come within the store's request timeout is asked for again
+     * (terminating twice is harmless, and a lost request is not waited on
+     * for ever). Meanwhile the change feed may bring the terminal record
+     * first: the owner's, or `interrupted` from a sweep when the owner died.
+     * An owner that no longer has the session live has ended it, or has
+     * died: the record is in the store already or comes through the feed.
      */
     async terminateRemote(sessionId: string, reason: string): Promise<TerminalRecord | undefined> {
       const owner = await remoteOwner(sessionId);
       if (!owner) return undefined;
-      // Subscribed before asking, so an end that comes before the answer is not missed.
+      // Subscribed before asking or reading, so an end that lands meanwhile is not missed.
       const feed = terminalFromFeed(store, sessionId);
+      const message = { type: 'terminate', sessionId, reason } as const;
+      const noAnswer = async (error: unknown): Promise<TerminalRecord | undefined> => {
+        const code = (error as { code?: unknown })?.code;
+        if (code !== 'timeout' && code !== 'not_found') throw error;
+        const summary = await store.read(sessionId);
+        if (summary?.terminal) return terminalRecordOf(summary.terminal);
+        if (code === 'timeout') return undefined; // ask again
+        if (summary === undefined) throw error;
+        return feed.ended;
+      };
       try {
-        const answered = store.request(owner.hostId, { type: 'terminate', sessionId, reason }).then(
-          (record) => record as TerminalRecord,
-          (error: unknown) => {
-            if ((error as { code?: unknown })?.code === 'timeout') return feed.ended;
-            throw error;
-          },
-        );
-        return await Promise.race([answered, feed.ended]);
+        for (;;) {
+          const answer = store
+            .request(owner.hostId, message)
+            .then((record) => record as TerminalRecord, noAnswer);
+          const record = await Promise.race([answer, feed.ended]);
+          if (record) return record;
+        }
       } finally {
         feed.stop();
       }
