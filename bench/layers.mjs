@@ -15,11 +15,11 @@
  */
 import { createActor } from 'xstate';
 import {
-  childRef,
   createRegistry,
   createSessionManager,
   createSupervisor,
   sessionMachine,
+  whichChild,
 } from './lib/library.mjs';
 import { bareParent, finishingChild, sessionSpec } from './lib/machines.mjs';
 import { microseconds, size } from './lib/measure.mjs';
@@ -46,7 +46,7 @@ function cycle(logic, options, childOf) {
   return finished;
 }
 
-const childOfSupervisor = (sup) => childRef(sup, 'work');
+const childOfSupervisor = (sup) => whichChild(sup, 'work').ref;
 let sessions = 0;
 
 async function viaManager(manager) {

@@ -15,7 +15,6 @@ const dist = process.env.BENCH_DIST
 const lib = await import(new URL('index.js', dist).href);
 
 export const {
-  childRef,
   createRegistry,
   createSessionManager,
   createSupervisor,
