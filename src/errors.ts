@@ -73,7 +73,8 @@ export type SessionErrorCode =
   | 'not_found'
   | 'stopped'
   | 'invalid_spec'
-  | 'invalid_option';
+  | 'invalid_option'
+  | 'invalid_event';
 
 export class SessionError extends OtpError {
   declare readonly code: SessionErrorCode;

@@ -123,6 +123,17 @@ natsSuite('session managers in cluster mode', () => {
     expect(b.getChild('one', 'agent')).toBeUndefined();
     expect(a.findSupervisor('one')).toBeDefined();
 
+    // An event for another host crosses the wire: what JSON cannot hold is refused before it goes.
+    await expect(
+      b.send('one', 'agent', { type: 'FINISH', at: new Date(0) } as never),
+    ).rejects.toMatchObject({
+      code: 'invalid_event',
+      message: expect.stringMatching(/goes to host host-a, so it must be plain JSON/),
+    });
+    await expect(b.send('one', 'agent', { type: 7 } as never)).rejects.toMatchObject({
+      code: 'invalid_event',
+    });
+    expect(a.getSession('one')).toMatchObject({ state: 'running', restarts: 0 });
     await b.send('one', 'agent', { type: 'FINISH' });
     expect(await first.done).toMatchObject({ outcome: 'completed', host: 'host-a' });
     await viewWhen(b, 'one', (view) => view?.outcome === 'completed');

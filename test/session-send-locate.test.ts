@@ -56,6 +56,39 @@ describe('send, locate and hostId on one host', () => {
     await manager.stop();
   });
 
+  test('send rejects invalid_event for what is not an event, and the child never sees it', async () => {
+    const manager = await createSessionManager({ hostId: 'worker-1' });
+    const session = manager.createSession(agentSession('s'));
+    const agent = manager.getChild('s', 'agent')!;
+    const bad: [unknown, RegExp][] = [
+      [null, /got null\.$/],
+      [undefined, /got undefined\.$/],
+      ['FINISH', /got "FINISH"\.$/],
+      [[{ type: 'FINISH' }], /got an array\.$/],
+      [{}, /"type" is undefined\.$/],
+      [{ type: 42 }, /"type" is 42\.$/],
+      [{ type: { name: 'FINISH' } }, /"type" is an object\.$/],
+    ];
+    for (const [event, message] of bad) {
+      // More bad sends than the session's restart intensity allows crashes.
+      for (const sessionId of ['s', 'nope']) {
+        await expect(manager.send(sessionId, 'agent', event as never)).rejects.toMatchObject({
+          name: 'SessionError',
+          code: 'invalid_event',
+          sessionId,
+          message: expect.stringMatching(message),
+        });
+      }
+    }
+    // One host: an event may carry what JSON cannot (refs, functions, bigints).
+    await manager.send('s', 'helper', { type: 'NOTED', ref: agent, at: 1n } as never);
+    expect(manager.getChild('s', 'agent')).toBe(agent);
+    expect(manager.getSession('s')).toMatchObject({ state: 'running', restarts: 0 });
+    await manager.send('s', 'agent', { type: 'FINISH' });
+    expect(await session.done).toMatchObject({ outcome: 'completed', restarts: 0 });
+    await manager.stop();
+  });
+
   test('locate: this host for a live session, undefined for an unknown or ended one', async () => {
     const manager = await createSessionManager({ hostId: 'worker-1' });
     manager.createSession(agentSession('s'));

@@ -11,6 +11,7 @@
  */
 import type { AnyActorRef } from 'xstate';
 import { SessionError } from '../errors.js';
+import { plainJsonProblem } from '../journal/index.js';
 import { type TerminalRecord, terminalRecordOf } from '../outcome.js';
 import { childRef } from '../supervisor/index.js';
 import type { SessionIndex } from './sessionIndex.js';
@@ -36,13 +37,44 @@ export function localChild(
   return supervisor?.getSnapshot().status === 'active' ? childRef(supervisor, childId) : undefined;
 }
 
+/** Delivers to a child of this host: a call of this manager, or another host's request. */
 function sendLocal(index: SessionIndex, message: Extract<HostRequest, { type: 'send' }>): void {
   const { sessionId, childId, event } = message;
+  checkEvent(sessionId, event);
   if (!index.live(sessionId)) throw notFound(sessionId);
   const child = localChild(index, sessionId, childId);
   if (!child) throw notFound(sessionId, `Session "${sessionId}" has no running child "${childId}"`);
   child.send(event);
 }
+
+const invalidEvent = (sessionId: string, why: string) =>
+  new SessionError('invalid_event', `Cannot send this event to session "${sessionId}": ${why}.`, {
+    sessionId,
+  });
+
+/**
+ * An event is an object with a string `type`, as XState requires: anything
+ * else would make the child that receives it fail (and, sent often enough,
+ * its session). An event for another host crosses the wire, so it must be
+ * plain JSON as well; one for this host may carry anything (refs, functions).
+ */
+function checkEvent(sessionId: string, event: unknown): void {
+  const isObject = typeof event === 'object' && event !== null && !Array.isArray(event);
+  const type = isObject ? (event as { type?: unknown }).type : undefined;
+  if (typeof type !== 'string') {
+    const got = isObject ? `"type" is ${shown(type)}` : shown(event);
+    throw invalidEvent(sessionId, `an event is an object with a string "type"; got ${got}`);
+  }
+}
+
+const shown = (value: unknown): string =>
+  Array.isArray(value)
+    ? 'an array'
+    : typeof value === 'string'
+      ? JSON.stringify(value)
+      : typeof value === 'object' && value !== null
+        ? 'an object'
+        : String(value);
 
 /** The terminal record of `sessionId` once the store reports it from outside (cluster mode). */
 function terminalFromFeed(
@@ -69,10 +101,18 @@ export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
 
   return {
     async send(sessionId: string, childId: string, event: { type: string }): Promise<void> {
+      checkEvent(sessionId, event);
       const message = { type: 'send', sessionId, childId, event } as const;
       if (index.live(sessionId)) return sendLocal(index, message);
       const owner = await remoteOwner(sessionId);
       if (!owner) throw notFound(sessionId);
+      const problem = plainJsonProblem(event, 'the event');
+      if (problem !== undefined) {
+        throw invalidEvent(
+          sessionId,
+          `it goes to host ${owner.hostId}, so it must be plain JSON: ${problem}`,
+        );
+      }
       await store.request(owner.hostId, message);
     },
 
