@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'vitest';
+import { fromCallback } from 'xstate';
+import { errorMessage } from '../src/errorMessage.js';
 import {
   createMemoryJournal,
   createSessionManager,
@@ -187,5 +189,46 @@ describe('metadata the journal could not hold is refused when the session is cre
     const again = await createSessionManager({ journal });
     expect(again.getSession('ok')).toMatchObject({ state: 'cancelled', metadata });
     await again.stop();
+  });
+});
+
+describe('a child that throws what String() cannot convert', () => {
+  test('errorMessage never throws: objects without a prototype, message getters that throw', () => {
+    const bare = Object.assign(Object.create(null), { why: 'no prototype' });
+    const trap = new Error('hidden');
+    Object.defineProperty(trap, 'message', {
+      get() {
+        throw new Error('getter');
+      },
+    });
+    const cyclic = Object.create(null);
+    cyclic.self = cyclic;
+    expect(errorMessage(bare)).toBe('{"why":"no prototype"}');
+    expect(errorMessage(trap)).toBe('{}');
+    expect(errorMessage(cyclic)).toBe('a thrown object that cannot be shown as text');
+    expect(errorMessage(new Error('disk full'))).toBe('disk full');
+    expect(errorMessage(Symbol('s'))).toBe('Symbol(s)');
+  });
+
+  test('its session fails with a reason, recorded once, and the manager goes on', async () => {
+    const journal = createMemoryJournal();
+    const manager = await createSessionManager({ journal });
+    const thrown = Object.assign(Object.create(null), { why: 'no prototype' });
+    const failing = fromCallback(() => {
+      throw thrown;
+    });
+    const session = manager.createSession({
+      id: 'odd',
+      children: [{ id: 'c', logic: failing }],
+    });
+    const record = await session.done;
+    expect(record).toMatchObject({ outcome: 'failed' });
+    expect(record.reason).toContain('Child "c" failed to start: {"why":"no prototype"}');
+    expect(journal.records().filter((r) => r.type === 'terminal')).toEqual([
+      expect.objectContaining({ sessionId: 'odd', reason: record.reason }),
+    ]);
+    const next = manager.createSession({ children: workerSpecs(['a'], []) });
+    expect(manager.getSession(next.id)).toMatchObject({ state: 'running' });
+    await manager.stop();
   });
 });

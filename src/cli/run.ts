@@ -8,6 +8,7 @@
  * ```
  */
 import { readFileSync } from 'node:fs';
+import { errorMessage } from '../errorMessage.js';
 import { OtpError } from '../errors.js';
 import { parseCommandLine } from './args.js';
 import { CliError } from './errors.js';
@@ -55,9 +56,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const message =
       error instanceof CliError || error instanceof OtpError
         ? error.message
-        : error instanceof Error
-          ? `unexpected error: ${error.message}`
-          : `unexpected error: ${String(error)}`;
+        : `unexpected error: ${errorMessage(error)}`;
     io.err.write(`xstate-otp: ${oneLine(message)}${hint}\n`);
     return error instanceof CliError ? error.exitCode : 1;
   }

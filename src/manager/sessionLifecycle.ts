@@ -14,8 +14,10 @@
  * ownership (cluster mode) writes nothing more: its `done` rejects with
  * `ClusterError('fenced')`.
  */
+
 import type { AnyActorRef } from 'xstate';
 import { definedFields } from '../defined.js';
+import { errorMessage } from '../errorMessage.js';
 import { ClusterError, SessionError } from '../errors.js';
 import type { TerminalRecord } from '../outcome.js';
 import type { Registry } from '../registry/index.js';
@@ -152,7 +154,7 @@ export function startSession(
         },
         (error: unknown) => {
           index.settled(id);
-          if (!handle.fenced) index.change(id, { unrecorded: describe(error) });
+          if (!handle.fenced) index.change(id, { unrecorded: errorMessage(error) });
           done.reject(handle.fenced ? fencedError(id) : error);
         },
       );
@@ -206,15 +208,11 @@ export function startSession(
         done.reject(error);
         return;
       }
-      finish({ outcome: 'failed', reason: describe(error), restarts: 0, endedAt: now() });
+      finish({ outcome: 'failed', reason: errorMessage(error), restarts: 0, endedAt: now() });
     },
   });
 
   return { id, ref: handle.ref, createdAt, done: done.promise };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function fencedError(sessionId: string): ClusterError {

@@ -15,6 +15,8 @@
  * rejects with `SessionError('not_found')`; no answer in time, with
  * `ClusterError('timeout')` (the request may still have been carried out).
  */
+
+import { errorMessage } from '../errorMessage.js';
 import { ClusterError, OtpError, SessionError, SupervisorError } from '../errors.js';
 import type { HostRequest } from '../manager/store.js';
 import type { ClusterLink } from './connection.js';
@@ -30,7 +32,7 @@ function encodeError(error: unknown): Answer {
     ok: false,
     error: {
       name: typeof e?.name === 'string' ? e.name : 'Error',
-      message: typeof e?.message === 'string' ? e.message : String(error),
+      message: errorMessage(error),
       ...(typeof e?.code === 'string' ? { code: e.code } : {}),
       ...(typeof e?.sessionId === 'string' ? { sessionId: e.sessionId } : {}),
     },

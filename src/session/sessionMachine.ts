@@ -42,6 +42,7 @@
 import { assign, fromPromise, sendTo, setup } from 'xstate';
 import { systemNow } from '../clock.js';
 import { definedFields } from '../defined.js';
+import { errorMessage } from '../errorMessage.js';
 import { SHUTDOWN_EVENT } from '../shutdown.js';
 import { declareSupervisor, supervisorMachine } from '../supervisor/index.js';
 import type { WorkspaceLocation } from '../workspace/types.js';
@@ -59,14 +60,11 @@ interface SessionContext {
 }
 
 function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? error.cause.message : undefined;
-    // Supervisor errors already name their cause in their message.
-    return cause === undefined || error.message.includes(cause)
-      ? error.message
-      : `${error.message} (${cause})`;
-  }
-  return String(error);
+  const message = errorMessage(error);
+  if (!(error instanceof Error && error.cause instanceof Error)) return message;
+  const cause = errorMessage(error.cause);
+  // Supervisor errors already name their cause in their message.
+  return message.includes(cause) ? message : `${message} (${cause})`;
 }
 
 /** The supervisor reports its restarts in its output, and in the error it escalates with. */
@@ -132,7 +130,7 @@ export const sessionMachine = declareSupervisor(
           return {
             outcome: 'failed' as const,
             // A WorkspaceError's message already names its cause; no need for describeError's suffix.
-            reason: `workspace not created${typeof code === 'string' ? ` (${code})` : ''}: ${error instanceof Error ? error.message : String(error)}`,
+            reason: `workspace not created${typeof code === 'string' ? ` (${code})` : ''}: ${errorMessage(error)}`,
           };
         },
       }),

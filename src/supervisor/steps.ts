@@ -17,6 +17,7 @@
  * offers: starting a child, which decides its record, and stopping one.
  */
 import type { AnyActorRef } from 'xstate';
+import { errorMessage } from '../errorMessage.js';
 import { SupervisorError } from '../errors.js';
 import {
   awaitsRestart,
@@ -72,7 +73,7 @@ function startTime(spec: ResolvedChildSpec, now: number): number | undefined {
 }
 
 function describe(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
+  return errorMessage(error).replace(/\.$/, '');
 }
 
 /**

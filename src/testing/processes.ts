@@ -12,6 +12,7 @@
  * ```
  */
 import type { AnyActorRef } from 'xstate';
+import { errorMessage } from '../errorMessage.js';
 import { isProcessAlive } from '../process/procfs.js';
 
 /**
@@ -139,7 +140,7 @@ export function watchProcess(
     complete: () => end(new Error('The process actor completed before the awaited output.')),
     error: (error) =>
       end(
-        new Error(`The process actor failed before the awaited output: ${String(error)}`, {
+        new Error(`The process actor failed before the awaited output: ${errorMessage(error)}`, {
           cause: error,
         }),
       ),
