@@ -52,6 +52,19 @@ describe('fromProcess shutdown', () => {
     expect(isPidAlive(pid!)).toBe(false);
   });
 
+  it('a stopped process (SIGSTOP) is continued after SIGTERM, so it ends on SIGTERM within its grace', async () => {
+    const { actor, watch, ended } = startProcess({
+      ...fixtureCommand({ mode: 'hang', announce: true }),
+      forceKillAfterMs: 8000,
+    });
+    const [pid] = await watch.waitForAnnounced(1);
+    process.kill(pid!, 'SIGSTOP');
+    actor.send({ type: SHUTDOWN_EVENT });
+    // Left stopped, it would act on nothing before the SIGKILL 8 s later.
+    expect(expectOutput(await ended)).toMatchObject({ stopped: true, signal: 'SIGTERM' });
+    expect(isPidAlive(pid!)).toBe(false);
+  });
+
   it('abrupt stop(): SIGTERM now, SIGKILL after forceKillAfterMs, timers outlive the actor', async () => {
     const { actor, watch } = startProcess({
       ...fixtureCommand({ mode: 'hang', announce: true, ignoreSigterm: true }),

@@ -149,6 +149,28 @@ describe.runIf(hasProcfs)('process tree kill (Linux /proc)', () => {
     expect(findMarkedProcesses({ name: SESSION_MARKER_ENV, value: session })).toEqual([]);
   });
 
+  it('sweepMarkedProcesses continues a stopped process, so it ends on the first signal', async () => {
+    const session = `sweep-stopped-${nanoid(8)}`;
+    const { command, args } = fixtureCommand({ mode: 'hang', announce: true });
+    const stopped = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, [SESSION_MARKER_ENV]: session },
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      stopped.once('exit', (_code, signal) => resolve(signal)),
+    );
+    await new Promise<void>((resolve) => stopped.stdout.once('data', () => resolve()));
+    trackPids([stopped.pid!]);
+    process.kill(stopped.pid!, 'SIGSTOP');
+    const result = await sweepMarkedProcesses(
+      { name: SESSION_MARKER_ENV, value: session },
+      { forceKillAfterMs: 8000 },
+    );
+    expect(result).toEqual({ pids: [stopped.pid], survivors: [] });
+    // Left stopped, it would have died of the SIGKILL 8 s later.
+    expect(await exited).toBe('SIGTERM');
+  });
+
   /**
    * Starts a detached fixture tree carrying `markers` (and nothing inherited
    * from this process), as a host that died would have left it; resolves

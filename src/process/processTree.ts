@@ -143,7 +143,10 @@ export class ProcessTree {
   terminate(): void {
     if (this.#terminating || this.#finished) return;
     this.#terminating = true;
-    this.#signalAll(this.#killSignal);
+    // A stopped process (SIGSTOP, a shell's ^Z) acts on the kill signal only
+    // once it runs again: continue it, as systemd and launchd do, so that it
+    // shuts down within its grace instead of waiting out the SIGKILL.
+    this.#signalAll(this.#killSignal, 'SIGCONT');
     this.#cancelForceKill = runAfter(this.#forceKillAfterMs, () => this.#killNow());
     this.#schedulePoll();
   }
@@ -181,15 +184,16 @@ export class ProcessTree {
     }
   }
 
-  #signalAll(signal: NodeJS.Signals): void {
-    this.signalGroup(signal);
+  /** Sends `signals`, in order, to the group now and to every marked member once scanned. */
+  #signalAll(...signals: NodeJS.Signals[]): void {
+    for (const signal of signals) this.signalGroup(signal);
     if (!hasProcfs) return;
     const roots = this.#rootExited ? [] : [this.pid];
     void scanSoon([this.marker.name], { parents: true }).then((table) => {
       if (!table) return;
       for (const pid of treeMembers(table, this.marker, roots)) {
         this.seen.add(pid);
-        signalPid(pid, signal);
+        for (const signal of signals) signalPid(pid, signal);
       }
     });
   }

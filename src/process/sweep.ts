@@ -92,7 +92,11 @@ async function sweepMatching(
     if (current !== 'SIGKILL' && Date.now() >= deadline) current = 'SIGKILL';
     for (const pid of members) {
       // Signal each process once per signal kind; SIGKILL again is harmless.
-      if (!found.has(pid) || current === 'SIGKILL') signalPid(pid, current);
+      if (!found.has(pid) || current === 'SIGKILL') {
+        signalPid(pid, current);
+        // A stopped process acts on the signal only once continued (see processTree.ts).
+        if (current !== 'SIGKILL') signalPid(pid, 'SIGCONT');
+      }
       found.add(pid);
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
