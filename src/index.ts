@@ -70,8 +70,9 @@ export {
   type SessionManager,
   type SessionManagerOptions,
 } from './manager/createSessionManager.js';
-export type { Dashboard, DashboardContext } from './manager/dashboardStore.js';
+export type { DashboardContext } from './manager/dashboardStore.js';
 export { listRows } from './manager/dashboardStore.js';
+export type { Dashboard } from './manager/dashboardView.js';
 export { SESSION_ID_PATTERN, type SessionSpec } from './manager/sessionSpec.js';
 export type {
   HostRequest,

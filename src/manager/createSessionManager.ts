@@ -48,7 +48,7 @@ import { SHUTDOWN_EVENT } from '../shutdown.js';
 import { createSupervisor, whichChildren } from '../supervisor/index.js';
 import { defaultWorkspaceRoot, resolveWorkspaceRoot } from '../workspace/paths.js';
 import { planWorkspace } from '../workspace/spec.js';
-import type { Dashboard } from './dashboardStore.js';
+import type { Dashboard } from './dashboardView.js';
 import { journalStore } from './journalStore.js';
 import { checkOptions, type SessionManagerOptions } from './options.js';
 import { createProcessSweeper } from './processes.js';

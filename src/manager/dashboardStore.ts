@@ -1,6 +1,7 @@
 /**
  * The dashboard: an `@xstate/store` projection with one row per session,
- * live and ended, in created order.
+ * live and ended, in created order. Users get it read-only and guarded, as
+ * `manager.dashboard` (see `dashboardView.ts`).
  *
  * ```ts
  * manager.dashboard.subscribe(({ context }) => render(listRows(context)));
@@ -89,7 +90,8 @@ export function createDashboard() {
   });
 }
 
-export type Dashboard = ReturnType<typeof createDashboard>;
+/** The store itself, which only the session index holds (`manager.dashboard` is `dashboardView.ts`). */
+export type DashboardStore = ReturnType<typeof createDashboard>;
 
 /** Every row in created order. */
 export function listRows(context: DashboardContext): SessionView[] {

@@ -19,7 +19,8 @@
 import type { AnyActorRef } from 'xstate';
 import type { TerminalRecord } from '../outcome.js';
 import type { SessionView } from '../session/view.js';
-import { createDashboard, type Dashboard, listRows } from './dashboardStore.js';
+import { createDashboard, listRows } from './dashboardStore.js';
+import { type Dashboard, dashboardView } from './dashboardView.js';
 
 /** What the manager holds for a session that runs on this host. */
 export interface LiveSession {
@@ -75,6 +76,7 @@ function compactCopy(text: string): string {
 export function createSessionIndex({ retainEnded }: { retainEnded: number }): SessionIndex {
   const dashboard = createDashboard();
   const rows = () => dashboard.getSnapshot().context.rows;
+  const publicDashboard = dashboardView(dashboard);
   const live = new Map<string, LiveSession>();
   const settling = new Map<string, LiveSession>();
   const retired = new Set<string>();
@@ -99,7 +101,7 @@ export function createSessionIndex({ retainEnded }: { retainEnded: number }): Se
   };
 
   return {
-    dashboard,
+    dashboard: publicDashboard,
     isUsed: (id) => rows().has(id) || retired.has(id),
     addLive(view, handle) {
       live.set(view.id, handle);
