@@ -104,13 +104,50 @@ describe('registry', () => {
   test('invalid keys and stopped actors are refused with invalid_key', () => {
     const registry = createRegistry();
     const a = createActor(idle).start();
-    for (const key of ['', 'x'.repeat(513), 42 as never]) {
+    for (const key of ['', 'x'.repeat(513), 42 as never, 1n as never, Symbol('k') as never]) {
       expect(() => registry.register(key, a)).toThrow(RegistryError);
     }
+    for (const notARef of [undefined, null, 'a', {}, { getSnapshot: () => ({}) }]) {
+      expect(() => registry.register('k', notARef as never)).toThrow(
+        expect.objectContaining({
+          code: 'invalid_key',
+          message: expect.stringMatching(/is not an actor ref/),
+        }),
+      );
+    }
+    expect(registry.keys()).toEqual([]);
     a.stop();
     expect(() => registry.register('late', a)).toThrow(
       expect.objectContaining({ code: 'invalid_key' }),
     );
+  });
+
+  test('a listener that throws changes nothing: registrations and the actors’ own ends go on, one warning', async () => {
+    const registry = createRegistry();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'XSTATE_OTP_CALLBACK') warnings.push(warning.message);
+    };
+    process.on('warning', onWarning);
+    registry.subscribe(() => {
+      throw new Error('listener bug');
+    });
+    const heard: string[] = [];
+    registry.subscribe((change) => heard.push(`${change.type}:${change.key}`));
+    const a = createActor(idle).start();
+    registry.register('a', a);
+    a.send({ type: 'FINISH' }); // its end unregisters it, inside XState's observer
+    // A supervisor registers itself inside its own action.
+    const sessionSup = createActor(
+      createSupervisor({ registry, registerAs: 's', children: [] }),
+    ).start();
+    expect(registry.lookup('s')).toBe(sessionSup);
+    sessionSup.stop();
+    expect(heard).toEqual(['register:a', 'unregister:a', 'register:s', 'unregister:s']);
+    expect(registry.keys()).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    expect(warnings).toEqual([expect.stringMatching(/^A registry listener threw: listener bug\./)]);
   });
 
   test('registerAs: a supervised child is registered, and its restarted incarnation re-registers under the same key', () => {

@@ -8,6 +8,7 @@ import {
   SessionError,
   SupervisorError,
 } from '../src/index.js';
+import { shown } from '../src/shown.js';
 import { worker, workerSpecs } from './helpers/workers.js';
 
 async function codeOf(fn: () => unknown): Promise<string | undefined> {
@@ -229,6 +230,50 @@ describe('a child that throws what String() cannot convert', () => {
     ]);
     const next = manager.createSession({ children: workerSpecs(['a'], []) });
     expect(manager.getSession(next.id)).toMatchObject({ state: 'running' });
+    await manager.stop();
+  });
+});
+
+describe('error messages show any bad value, never fail to build', () => {
+  test('shown: what JSON cannot say (NaN, bigints, cycles, functions, symbols), and long values cut', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(shown('x')).toBe('"x"');
+    expect(shown(NaN)).toBe('NaN');
+    expect(shown(undefined)).toBe('undefined');
+    expect(shown(1n)).toBe('1n');
+    expect(shown({ a: [1n] })).toBe('an object');
+    expect(shown(cyclic)).toBe('an object');
+    expect(shown(() => 1)).toBe('a function');
+    expect(shown(Symbol('s'))).toBe('Symbol(s)');
+    expect(shown({ a: 1 })).toBe('{"a":1}');
+    expect(shown('y'.repeat(1000))).toBe(`"${'y'.repeat(199)}…`);
+  });
+
+  test.each([
+    ['a bigint timeoutMs', { timeoutMs: 1n }, /timeoutMs .* got 1n\./],
+    ['a symbol strategy', { strategy: Symbol('s') }, /strategy .* got Symbol\(s\)\./],
+    [
+      'a cyclic intensity',
+      {
+        intensity: (() => {
+          const c: Record<string, unknown> = {};
+          c.c = c;
+          return c;
+        })(),
+      },
+      /intensity .* got an object\./,
+    ],
+  ])('%s is a typed error that names it', async (_, bad, message) => {
+    const journal = createMemoryJournal();
+    const manager = await createSessionManager({ journal });
+    expect(() => manager.createSession({ children: [], ...(bad as object) })).toThrow(
+      expect.objectContaining({
+        code: expect.stringMatching(/^invalid_/),
+        message: expect.stringMatching(message),
+      }),
+    );
+    expect(journal.records()).toEqual([]);
     await manager.stop();
   });
 });

@@ -64,6 +64,27 @@ describe('retainEnded and history', () => {
     await manager.stop();
   });
 
+  test('a bad history query rejects invalid_option, naming what is wrong', async () => {
+    const manager = await createSessionManager();
+    const bad: [unknown, RegExp][] = [
+      [null, /history: query must be an object .* got null\./],
+      [[], /history: query must be an object/],
+      [{ limit: -1 }, /history: limit must be an integer >= 0; got -1\./],
+      [{ limit: 1.5 }, /limit must be an integer/],
+      [{ limit: '10' }, /limit must be an integer >= 0; got "10"\./],
+      [{ before: 'yesterday' }, /history: before must be an endedAt/],
+      [{ before: Number.NaN }, /before .* got NaN\./],
+    ];
+    for (const [query, message] of bad) {
+      await expect(manager.history(query as never)).rejects.toMatchObject({
+        code: 'invalid_option',
+        message: expect.stringMatching(message),
+      });
+    }
+    expect(await manager.history({ limit: 0 })).toEqual([]);
+    await manager.stop();
+  });
+
   test('retainEnded 0 keeps no ended session in memory', async () => {
     const manager = await createSessionManager({ retainEnded: 0 });
     const session = manager.createSession(quickSession('gone'));

@@ -64,10 +64,10 @@ describe('send, locate and hostId on one host', () => {
       [null, /got null\.$/],
       [undefined, /got undefined\.$/],
       ['FINISH', /got "FINISH"\.$/],
-      [[{ type: 'FINISH' }], /got an array\.$/],
+      [[{ type: 'FINISH' }], /got \[\{"type":"FINISH"\}\]\.$/],
       [{}, /"type" is undefined\.$/],
       [{ type: 42 }, /"type" is 42\.$/],
-      [{ type: { name: 'FINISH' } }, /"type" is an object\.$/],
+      [{ type: { name: 'FINISH' } }, /"type" is \{"name":"FINISH"\}\.$/],
     ];
     for (const [event, message] of bad) {
       // More bad sends than the session's restart intensity allows crashes.
@@ -86,6 +86,17 @@ describe('send, locate and hostId on one host', () => {
     expect(manager.getSession('s')).toMatchObject({ state: 'running', restarts: 0 });
     await manager.send('s', 'agent', { type: 'FINISH' });
     expect(await session.done).toMatchObject({ outcome: 'completed', restarts: 0 });
+    await manager.stop();
+  });
+
+  test('send and locate reject invalid_id for what cannot be a session id', async () => {
+    const manager = await createSessionManager();
+    for (const id of ['', 'a b', '../x', 42, Symbol('s'), null]) {
+      await expect(manager.send(id as never, 'agent', { type: 'FINISH' })).rejects.toMatchObject({
+        code: 'invalid_id',
+      });
+      await expect(manager.locate(id as never)).rejects.toMatchObject({ code: 'invalid_id' });
+    }
     await manager.stop();
   });
 

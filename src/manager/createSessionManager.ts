@@ -50,7 +50,7 @@ import { defaultWorkspaceRoot, resolveWorkspaceRoot } from '../workspace/paths.j
 import { planWorkspace } from '../workspace/spec.js';
 import type { Dashboard } from './dashboardView.js';
 import { journalStore } from './journalStore.js';
-import { checkOptions, type SessionManagerOptions } from './options.js';
+import { checkHistoryQuery, checkOptions, type SessionManagerOptions } from './options.js';
 import { createProcessSweeper } from './processes.js';
 import { reconcile } from './reconcile.js';
 import { createRecorder } from './recorder.js';
@@ -291,8 +291,7 @@ export async function createSessionManager(
     getSession: index.view,
     listSessions: index.list,
     records: async (sessionId) => store.records(checkSessionId(sessionId)),
-    history: async ({ limit = 100, before } = {}) =>
-      (await store.history({ limit, ...definedFields({ before }) })).map(viewOfSummary),
+    history: async (query) => (await store.history(checkHistoryQuery(query))).map(viewOfSummary),
     dashboard: index.dashboard,
     registry,
     hostId,

@@ -15,10 +15,8 @@
  * The store calls its observers synchronously, in the middle of the
  * manager's bookkeeping. A subscriber, selector or inspector that throws
  * would abort that bookkeeping, or, thrown inside an actor's observer, kill
- * the process. Here it cannot: its error becomes a process warning
- * (`XSTATE_OTP_CALLBACK`, see `process.on('warning')`; the first throw of
- * each callback only), the manager carries on, and the callback stays
- * subscribed (like a UI that fails one render and renders the next).
+ * the process. Here each is guarded (`callbackGuard.ts`): its error becomes
+ * a process warning and the manager carries on.
  */
 import type {
   Observer,
@@ -28,7 +26,7 @@ import type {
   StoreSnapshot,
   Subscription,
 } from '@xstate/store';
-import { errorMessage } from '../errorMessage.js';
+import { guardCallback } from '../callbackGuard.js';
 import { SessionError } from '../errors.js';
 import type { DashboardContext, DashboardStore } from './dashboardStore.js';
 
@@ -47,21 +45,7 @@ export interface Dashboard extends Readable<StoreSnapshot<DashboardContext>> {
   inspect(listener: Listener<StoreInspectionEvent>): Subscription;
 }
 
-export const CALLBACK_WARNING = 'XSTATE_OTP_CALLBACK';
-
-/** Reports a callback's throws as a process warning: the first one only, so a broken callback cannot flood stderr. */
-function reporter(what: string): (error: unknown) => void {
-  let reported = false;
-  return (error) => {
-    if (reported) return;
-    reported = true;
-    process.emitWarning(
-      `A dashboard ${what} threw: ${errorMessage(error)}. The session manager carries on; later throws of this ${what} are not reported again.`,
-      { code: CALLBACK_WARNING, detail: error instanceof Error ? error.stack : undefined },
-    );
-  };
-}
-
+/** An observer whose `next` cannot throw into the store; a listener that is not one is refused. */
 function guarded<T>(what: string, listener: Listener<T>): Observer<T> {
   const next =
     typeof listener === 'function'
@@ -75,32 +59,21 @@ function guarded<T>(what: string, listener: Listener<T>): Observer<T> {
       `A dashboard ${what} is a function or an observer with a next function; got ${typeof listener}.`,
     );
   }
-  const report = reporter(what);
-  return {
-    next: (value) => {
-      try {
-        next(value);
-      } catch (error) {
-        report(error);
-      }
-    },
-  };
+  return { next: guardCallback(`dashboard ${what}`, next) };
 }
 
-/** A `Selection` whose selector and subscribers report their throws instead of propagating them. */
+/** A `Selection` whose selector and subscribers cannot throw into the store (a failed selector keeps its last value). */
 function guardedSelection<T>(
   store: DashboardStore,
   selector: (context: DashboardContext) => T,
   equal: ((a: T, b: T) => boolean) | undefined,
 ): Selection<T> {
   let last: T | undefined;
-  const report = reporter('selector');
+  const select = guardCallback('dashboard selector', (context: DashboardContext) => {
+    last = selector(context);
+  });
   const selection = store.select((context) => {
-    try {
-      last = selector(context);
-    } catch (error) {
-      report(error);
-    }
+    select(context);
     return last as T;
   }, equal);
   return Object.create(selection, {

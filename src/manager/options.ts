@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type { ActorOptions, AnyActorLogic, InspectionEvent, Observer } from 'xstate';
 import { SessionError } from '../errors.js';
 import type { Journal } from '../journal/index.js';
+import { shown } from '../shown.js';
 import type { SessionStoreFactory } from './store.js';
 
 export type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
@@ -49,14 +50,13 @@ export interface CheckedOptions {
   workspaceRoot: string | undefined;
 }
 
-function invalid(name: string, rule: string, value: unknown): SessionError {
-  let shown: string;
-  try {
-    shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  } catch {
-    shown = typeof value;
-  }
-  return new SessionError('invalid_option', `createSessionManager: ${name} ${rule}; got ${shown}.`);
+function invalid(
+  name: string,
+  rule: string,
+  value: unknown,
+  where = 'createSessionManager',
+): SessionError {
+  return new SessionError('invalid_option', `${where}: ${name} ${rule}; got ${shown(value)}.`);
 }
 
 const isCount = (value: unknown) =>
@@ -131,4 +131,18 @@ export function checkOptions(options: unknown): CheckedOptions {
     retainEnded,
     workspaceRoot: o.workspaceRoot,
   };
+}
+
+/** The query of `manager.history()`, checked: `limit` (default 100) and `before` (an `endedAt`). */
+export function checkHistoryQuery(query: unknown): { limit: number; before?: number } {
+  if (query === undefined) query = {};
+  if (typeof query !== 'object' || query === null || Array.isArray(query)) {
+    throw invalid('query', 'must be an object { limit?, before? }', query, 'history');
+  }
+  const { limit = 100, before } = query as { limit?: unknown; before?: unknown };
+  if (!isCount(limit)) throw invalid('limit', 'must be an integer >= 0', limit, 'history');
+  if (before !== undefined && (typeof before !== 'number' || !Number.isFinite(before))) {
+    throw invalid('before', 'must be an endedAt, a finite number of epoch ms', before, 'history');
+  }
+  return before === undefined ? { limit: limit as number } : { limit: limit as number, before };
 }

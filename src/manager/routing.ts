@@ -13,8 +13,10 @@ import type { AnyActorRef } from 'xstate';
 import { SessionError } from '../errors.js';
 import { plainJsonProblem } from '../journal/index.js';
 import { type TerminalRecord, terminalRecordOf } from '../outcome.js';
+import { shown } from '../shown.js';
 import { childRef } from '../supervisor/index.js';
 import type { SessionIndex } from './sessionIndex.js';
+import { checkSessionId } from './sessionSpec.js';
 import type { HostRequest, SessionStore } from './store.js';
 
 export interface RoutingDeps {
@@ -67,15 +69,6 @@ function checkEvent(sessionId: string, event: unknown): void {
   }
 }
 
-const shown = (value: unknown): string =>
-  Array.isArray(value)
-    ? 'an array'
-    : typeof value === 'string'
-      ? JSON.stringify(value)
-      : typeof value === 'object' && value !== null
-        ? 'an object'
-        : String(value);
-
 /** The terminal record of `sessionId` once the store reports it from outside (cluster mode). */
 function terminalFromFeed(
   store: SessionStore,
@@ -101,6 +94,7 @@ export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
 
   return {
     async send(sessionId: string, childId: string, event: { type: string }): Promise<void> {
+      checkSessionId(sessionId);
       checkEvent(sessionId, event);
       const message = { type: 'send', sessionId, childId, event } as const;
       if (index.live(sessionId)) return sendLocal(index, message);
@@ -117,6 +111,7 @@ export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
     },
 
     async locate(sessionId: string): Promise<{ hostId: string; local: boolean } | undefined> {
+      checkSessionId(sessionId);
       if (index.live(sessionId)) return { hostId: store.hostId, local: true };
       const owner = await remoteOwner(sessionId);
       return owner && { hostId: owner.hostId, local: false };

@@ -6,6 +6,7 @@ import { definedFields } from '../defined.js';
 import { SessionError, SupervisorError } from '../errors.js';
 import { isPlainJsonObject, plainJsonProblem } from '../journal/index.js';
 import type { Registry } from '../registry/index.js';
+import { shown } from '../shown.js';
 import type { ChildSpec, SupervisorOptions } from '../supervisor/types.js';
 import { resolveSupervisorOptions } from '../supervisor/validate.js';
 import { type CheckedWorkspaceSpec, checkWorkspaceSpec } from '../workspace/spec.js';
@@ -35,7 +36,7 @@ export function checkSessionId(id: unknown): string {
   if (typeof id !== 'string' || !SESSION_ID_PATTERN.test(id)) {
     throw new SessionError(
       'invalid_id',
-      `Invalid session id ${JSON.stringify(id)}: use 1 to 64 letters, digits, '_' or '-'.`,
+      `Invalid session id ${shown(id)}: use 1 to 64 letters, digits, '_' or '-'.`,
       typeof id === 'string' ? { sessionId: id } : {},
     );
   }
@@ -90,7 +91,7 @@ export function checkSessionSpec(
     (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs))
   ) {
     throw invalid(
-      `Session "${id}": timeoutMs must be a finite number of ms > 0; got ${JSON.stringify(timeoutMs)}.`,
+      `Session "${id}": timeoutMs must be a finite number of ms > 0; got ${shown(timeoutMs)}.`,
     );
   }
   const { metadata } = spec;

@@ -38,6 +38,7 @@ import type {
   StoreContext,
   StoreEvent,
 } from '../manager/store.js';
+import { shown } from '../shown.js';
 import { startChangeFeed } from './changeFeed.js';
 import { type ClusterLink, connectCluster } from './connection.js';
 import { readHistory } from './history.js';
@@ -74,7 +75,7 @@ function checkSessionId(sessionId: unknown): asserts sessionId is string {
   if (typeof sessionId !== 'string' || sessionId.length > MAX_SESSION_ID || !isToken(sessionId)) {
     throw new SessionError(
       'invalid_id',
-      `Session ids must match /^[A-Za-z0-9_-]{1,64}$/; got ${JSON.stringify(sessionId)}.`,
+      `Session ids must match /^[A-Za-z0-9_-]{1,64}$/; got ${shown(sessionId)}.`,
     );
   }
 }
@@ -95,7 +96,7 @@ async function openClusterStore(
   if (typeof hostId !== 'string' || hostId === '' || hostId.length > 256) {
     throw new SessionError(
       'invalid_option',
-      `hostId must be a non-empty string of at most 256 characters; got ${JSON.stringify(hostId)}.`,
+      `hostId must be a non-empty string of at most 256 characters; got ${shown(hostId)}.`,
     );
   }
   const link = await connectCluster(options, hostId);

@@ -23,6 +23,7 @@
  */
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { SessionError } from '../errors.js';
+import { shown } from '../shown.js';
 
 /** Client options for the NATS connection (credentials, TLS...): everything but `servers`. */
 export type NatsConnectionOptions = Omit<NodeConnectionOptions, 'servers'>;
@@ -76,7 +77,7 @@ function invalid(message: string): SessionError {
 function positiveMs(name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw invalid(`${name} must be a finite number of ms >= ${min}; got ${JSON.stringify(value)}.`);
+    throw invalid(`${name} must be a finite number of ms >= ${min}; got ${shown(value)}.`);
   }
   return Math.round(value);
 }
@@ -88,9 +89,7 @@ function checkServers(servers: unknown): string[] {
     list.length === 0 ||
     !list.every((url) => typeof url === 'string' && url.trim() !== '')
   ) {
-    throw invalid(
-      `servers must be a URL or a non-empty array of URLs; got ${JSON.stringify(servers)}.`,
-    );
+    throw invalid(`servers must be a URL or a non-empty array of URLs; got ${shown(servers)}.`);
   }
   return list as string[];
 }
@@ -108,26 +107,24 @@ export function leaseTiming(leaseMs: number): LeaseTiming {
 /** Checks `natsCluster` options; throws `SessionError('invalid_option')` naming the bad one. */
 export function resolveClusterOptions(options: NatsClusterOptions): ResolvedClusterOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalid(`expected an options object; got ${JSON.stringify(options)}.`);
+    throw invalid(`expected an options object; got ${shown(options)}.`);
   }
   const servers = checkServers(options.servers);
   const prefix = options.prefix ?? 'xotp';
   if (typeof prefix !== 'string' || prefix.length > 32 || !TOKEN.test(prefix)) {
     throw invalid(
-      `prefix must be 1 to 32 characters of A-Z a-z 0-9 _ -; got ${JSON.stringify(options.prefix)}.`,
+      `prefix must be 1 to 32 characters of A-Z a-z 0-9 _ -; got ${shown(options.prefix)}.`,
     );
   }
   const replicas = options.replicas ?? 1;
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
-    throw invalid(`replicas must be an integer from 1 to 5; got ${JSON.stringify(replicas)}.`);
+    throw invalid(`replicas must be an integer from 1 to 5; got ${shown(replicas)}.`);
   }
   const leaseMs = positiveMs('leaseMs', options.leaseMs, 10_000, 100);
   const timeoutMs = positiveMs('timeoutMs', options.timeoutMs, 10_000, 1);
   const connection = options.connection ?? {};
   if (typeof connection !== 'object' || connection === null || Array.isArray(connection)) {
-    throw invalid(
-      `connection must be an object of client options; got ${JSON.stringify(connection)}.`,
-    );
+    throw invalid(`connection must be an object of client options; got ${shown(connection)}.`);
   }
   return {
     servers,

@@ -22,7 +22,9 @@
  *   explicit calls.
  */
 import type { AnyActorRef, Subscription } from 'xstate';
+import { guardCallback } from '../callbackGuard.js';
 import { RegistryError } from '../errors.js';
+import { shown } from '../shown.js';
 
 export interface RegistryChange {
   type: 'register' | 'unregister';
@@ -51,6 +53,15 @@ interface Entry {
 
 const MAX_KEY_LENGTH = 512;
 
+function isActorRef(value: unknown): value is AnyActorRef {
+  const candidate = value as Partial<AnyActorRef> | null | undefined;
+  return (
+    typeof candidate?.getSnapshot === 'function' &&
+    typeof candidate.subscribe === 'function' &&
+    typeof candidate.send === 'function'
+  );
+}
+
 function isLive(ref: AnyActorRef): boolean {
   return ref.getSnapshot()?.status === 'active';
 }
@@ -74,8 +85,8 @@ export function createRegistry(): Registry {
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
       throw new RegistryError(
         'invalid_key',
-        String(key),
-        `Registry keys are non-empty strings of at most ${MAX_KEY_LENGTH} characters; got ${JSON.stringify(key)}.`,
+        typeof key === 'string' ? key : shown(key),
+        `Registry keys are non-empty strings of at most ${MAX_KEY_LENGTH} characters; got ${shown(key)}.`,
       );
     }
     const held = entries.get(key);
@@ -88,6 +99,13 @@ export function createRegistry(): Registry {
         );
       }
       remove(key, held);
+    }
+    if (!isActorRef(ref)) {
+      throw new RegistryError(
+        'invalid_key',
+        key,
+        `Cannot register "${key}": ${shown(ref)} is not an actor ref. Register what createActor returned.`,
+      );
     }
     if (!isLive(ref)) {
       throw new RegistryError(
@@ -125,9 +143,11 @@ export function createRegistry(): Registry {
       return prefix === undefined ? all : all.filter((key) => key.startsWith(prefix));
     },
     subscribe(listener) {
-      listeners.add(listener);
+      // Called inside registrations and actors' observers: a throw must not reach them.
+      const guarded = guardCallback('registry listener', listener);
+      listeners.add(guarded);
       return () => {
-        listeners.delete(listener);
+        listeners.delete(guarded);
       };
     },
   };

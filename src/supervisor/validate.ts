@@ -4,6 +4,7 @@
  * `SupervisorError('invalid_spec')` and nothing is half-applied.
  */
 import { SupervisorError } from '../errors.js';
+import { shown } from '../shown.js';
 import type {
   Backoff,
   ChildSpec,
@@ -42,7 +43,7 @@ export function resolveBackoff(
 ): ResolvedBackoff | undefined {
   if (backoff === undefined) return undefined;
   const bad = (what: string, value: unknown) =>
-    invalid(`${where}: backoff ${what}; got ${JSON.stringify(value)}.`, childId);
+    invalid(`${where}: backoff ${what}; got ${shown(value)}.`, childId);
   if (typeof backoff !== 'object' || backoff === null) throw bad('must be an object', backoff);
   const { minMs, maxMs, factor = 2, jitter = 0.2 } = backoff;
   if (!isMs(minMs) || minMs <= 0) throw bad('minMs must be a finite number of ms > 0', minMs);
@@ -66,7 +67,7 @@ export function resolveChildSpec(
   if (typeof spec !== 'object' || spec === null) throw invalid('A child spec must be an object.');
   const { id } = spec;
   if (typeof id !== 'string' || id.length === 0) {
-    throw invalid(`A child spec needs a non-empty string id; got ${JSON.stringify(id)}.`);
+    throw invalid(`A child spec needs a non-empty string id; got ${shown(id)}.`);
   }
   if (!isLogic(spec.logic)) {
     throw invalid(
@@ -85,7 +86,7 @@ export function resolveChildSpec(
     (typeof shutdown === 'number' && Number.isFinite(shutdown) && shutdown >= 0);
   if (!validShutdown) {
     throw invalid(
-      `Child "${id}": shutdown must be a number of ms >= 0, 'brutal_kill' or 'infinity'; got ${JSON.stringify(shutdown)}.`,
+      `Child "${id}": shutdown must be a number of ms >= 0, 'brutal_kill' or 'infinity'; got ${shown(shutdown)}.`,
       id,
     );
   }
@@ -120,17 +121,15 @@ export function resolveSupervisorOptions(
   }
   const strategy = options.strategy ?? 'one_for_one';
   if (!STRATEGIES.includes(strategy)) {
-    throw invalid(
-      `strategy must be one of ${STRATEGIES.join(', ')}; got ${JSON.stringify(strategy)}.`,
-    );
+    throw invalid(`strategy must be one of ${STRATEGIES.join(', ')}; got ${shown(strategy)}.`);
   }
   const intensity = options.intensity ?? 3;
   if (!Number.isInteger(intensity) || intensity < 0) {
-    throw invalid(`intensity must be an integer >= 0; got ${JSON.stringify(intensity)}.`);
+    throw invalid(`intensity must be an integer >= 0; got ${shown(intensity)}.`);
   }
   const period = options.period ?? 5000;
   if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0) {
-    throw invalid(`period must be a finite number of ms > 0; got ${JSON.stringify(period)}.`);
+    throw invalid(`period must be a finite number of ms > 0; got ${shown(period)}.`);
   }
   const autoShutdown = options.autoShutdown ?? 'never';
   if (!AUTO_SHUTDOWNS.includes(autoShutdown)) {
@@ -138,7 +137,7 @@ export function resolveSupervisorOptions(
   }
   const maxChildren = options.maxChildren ?? Number.POSITIVE_INFINITY;
   if (typeof maxChildren !== 'number' || Number.isNaN(maxChildren) || maxChildren < 0) {
-    throw invalid(`maxChildren must be a number >= 0; got ${JSON.stringify(maxChildren)}.`);
+    throw invalid(`maxChildren must be a number >= 0; got ${shown(maxChildren)}.`);
   }
   const backoff = resolveBackoff(options.backoff, 'Supervisor options');
   const specs = options.children ?? [];

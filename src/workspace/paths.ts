@@ -16,6 +16,7 @@
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { SessionError, SupervisorError } from '../errors.js';
+import { shown } from '../shown.js';
 
 /** The same rule as session ids (`SESSION_ID_PATTERN`): letters, digits, `_`, `-`; no dots, no separators. */
 const SAFE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -39,7 +40,7 @@ export function resolveWorkspaceRoot(root: unknown): string {
   if (typeof root !== 'string' || root === '' || root.includes('\0')) {
     throw new SupervisorError(
       'invalid_spec',
-      `workspaceRoot must be a non-empty path; got ${JSON.stringify(root)}.`,
+      `workspaceRoot must be a non-empty path; got ${shown(root)}.`,
     );
   }
   return resolve(root);
@@ -49,7 +50,7 @@ function checkName(sessionId: string): void {
   if (!SAFE_NAME.test(sessionId)) {
     throw new SessionError(
       'invalid_id',
-      `Invalid session id ${JSON.stringify(sessionId)} for a workspace: use 1 to 64 letters, digits, '_' or '-'.`,
+      `Invalid session id ${shown(sessionId)} for a workspace: use 1 to 64 letters, digits, '_' or '-'.`,
       { sessionId },
     );
   }
@@ -70,7 +71,7 @@ export function workspacePath(root: string, sessionId: string): string {
   if (relative(absoluteRoot, path) !== sessionId || !isWithin(absoluteRoot, path)) {
     throw new SessionError(
       'invalid_id',
-      `Session id ${JSON.stringify(sessionId)} would place its workspace outside ${absoluteRoot}.`,
+      `Session id ${shown(sessionId)} would place its workspace outside ${absoluteRoot}.`,
       { sessionId },
     );
   }

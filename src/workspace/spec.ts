@@ -15,6 +15,7 @@
  */
 import { resolve } from 'node:path';
 import { SupervisorError } from '../errors.js';
+import { shown } from '../shown.js';
 import { workspaceBranch, workspacePath } from './paths.js';
 import { DEFAULT_KEEP_POLICY, KEEP_POLICIES } from './policy.js';
 import type { KeepPolicy, WorkspacePlan, WorkspaceSpec } from './types.js';
@@ -38,10 +39,7 @@ function invalid(owner: string, message: string): SupervisorError {
 function checkKeep(value: unknown, owner: string): KeepPolicy {
   if (value === undefined) return DEFAULT_KEEP_POLICY;
   if (!KEEP_POLICIES.includes(value as KeepPolicy)) {
-    throw invalid(
-      owner,
-      `keep must be one of ${KEEP_POLICIES.join(', ')}; got ${JSON.stringify(value)}.`,
-    );
+    throw invalid(owner, `keep must be one of ${KEEP_POLICIES.join(', ')}; got ${shown(value)}.`);
   }
   return value as KeepPolicy;
 }
@@ -54,7 +52,7 @@ export function checkWorkspaceSpec(spec: WorkspaceSpec, owner: string): CheckedW
   const fields = spec as unknown as Fields;
   const kind = fields.kind;
   if (kind !== 'git-worktree' && kind !== 'temp-dir') {
-    throw invalid(owner, `kind must be 'git-worktree' or 'temp-dir'; got ${JSON.stringify(kind)}.`);
+    throw invalid(owner, `kind must be 'git-worktree' or 'temp-dir'; got ${shown(kind)}.`);
   }
   // A misspelt or misplaced option (baseRef on a temp-dir) would otherwise be silently ignored.
   const unknown = Object.keys(fields).filter((key) => !KNOWN_KEYS[kind].has(key));
@@ -65,7 +63,7 @@ export function checkWorkspaceSpec(spec: WorkspaceSpec, owner: string): CheckedW
   if (kind === 'temp-dir') return { kind, keep };
   const { repo, baseRef = 'HEAD' } = fields;
   if (typeof repo !== 'string' || repo === '' || repo.includes('\0')) {
-    throw invalid(owner, `repo must be a non-empty path; got ${JSON.stringify(repo)}.`);
+    throw invalid(owner, `repo must be a non-empty path; got ${shown(repo)}.`);
   }
   if (
     typeof baseRef !== 'string' ||
@@ -75,7 +73,7 @@ export function checkWorkspaceSpec(spec: WorkspaceSpec, owner: string): CheckedW
   ) {
     throw invalid(
       owner,
-      `baseRef must be a git revision (non-empty, no spaces, not starting with '-'); got ${JSON.stringify(baseRef)}.`,
+      `baseRef must be a git revision (non-empty, no spaces, not starting with '-'); got ${shown(baseRef)}.`,
     );
   }
   return { kind, repo: resolve(repo), baseRef, keep };
