@@ -77,6 +77,41 @@ describe('inspection of a whole session manager', () => {
     const sessionActor = actors.find((e) => e.sessionId === session.ref.sessionId)!;
     expect(JSON.parse(sessionActor.definition ?? 'null')).toMatchObject({ id: 'session' });
   });
+
+  it('an inspector that throws breaks nothing: sessions run and end, it keeps hearing, one warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'XSTATE_OTP_CALLBACK') warnings.push(warning.message);
+    };
+    process.on('warning', onWarning);
+    let heard = 0;
+    const manager = await createSessionManager({
+      inspect: {
+        next: () => {
+          heard += 1;
+          throw new Error('inspector bug');
+        },
+      },
+    });
+    const session = manager.createSession({
+      id: 'watched',
+      autoShutdown: 'any_significant',
+      children: workerSpecs(['agent'], [], { restart: 'transient', significant: true }),
+    });
+    const before = heard;
+    await manager.send('watched', 'agent', { type: 'FINISH' });
+    expect(await session.done).toMatchObject({ outcome: 'completed', restarts: 0 });
+    expect(heard).toBeGreaterThan(before);
+    await manager.stop();
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^A session manager inspector threw: inspector bug\./),
+    ]);
+    await expect(createSessionManager({ inspect: {} as never })).rejects.toMatchObject({
+      code: 'invalid_option',
+    });
+  });
 });
 
 describe('machine.toJSON() of the exported machines', () => {

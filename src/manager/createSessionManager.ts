@@ -110,7 +110,7 @@ export async function createSessionManager(
   const registry = createRegistry();
   const root = createActor(createSupervisor({ strategy: 'one_for_one', registry }), {
     ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.inspect ? { inspect: options.inspect } : {}),
+    ...(checked.inspect ? { inspect: checked.inspect } : {}),
   });
   // The root never fails (its children are temporary), but an error here
   // must never reach the host as an unhandled one.

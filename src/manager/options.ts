@@ -6,6 +6,7 @@
  */
 import { hostname } from 'node:os';
 import type { ActorOptions, AnyActorLogic, InspectionEvent, Observer } from 'xstate';
+import { guardCallback } from '../callbackGuard.js';
 import { SessionError } from '../errors.js';
 import type { Journal } from '../journal/index.js';
 import { shown } from '../shown.js';
@@ -48,6 +49,8 @@ export interface CheckedOptions {
   timeoutMs: number | undefined;
   retainEnded: number;
   workspaceRoot: string | undefined;
+  /** The `inspect` option, guarded (see `callbackGuard.ts`). */
+  inspect: ((event: InspectionEvent) => void) | undefined;
 }
 
 function invalid(
@@ -120,8 +123,14 @@ export function checkOptions(options: unknown): CheckedOptions {
       o.clock,
     );
   }
-  if (o.inspect !== undefined && typeof o.inspect !== 'function' && typeof o.inspect !== 'object') {
-    throw invalid('inspect', 'must be an inspection observer or function', o.inspect);
+  const inspectNext =
+    typeof o.inspect === 'function'
+      ? o.inspect
+      : typeof o.inspect?.next === 'function'
+        ? o.inspect.next.bind(o.inspect)
+        : undefined;
+  if (o.inspect !== undefined && inspectNext === undefined) {
+    throw invalid('inspect', 'must be an inspection function or an observer with next', o.inspect);
   }
   return {
     storage: cluster === undefined ? { journal } : { cluster },
@@ -130,6 +139,9 @@ export function checkOptions(options: unknown): CheckedOptions {
     timeoutMs,
     retainEnded,
     workspaceRoot: o.workspaceRoot,
+    // XState calls inspectors inside every actor's processing: one that
+    // throws would break the session it was reporting on.
+    inspect: inspectNext && guardCallback('session manager inspector', inspectNext),
   };
 }
 
