@@ -4,6 +4,7 @@
  * only, the SSE feed, and no CORS headers anywhere.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -98,6 +99,43 @@ describe('reading', () => {
     expect(searched.body.sessions.map((s: { id: string }) => s.id)).toEqual(['alpha']);
     const page = await api.get('/api/sessions?offset=1&limit=1');
     expect(page.body).toMatchObject({ total: 3, sessions: [{ id: 'beta' }] });
+  });
+
+  it('a bad list query is 400 invalid_option, naming the parameter', async () => {
+    agentSession('alpha');
+    const api = apiClient(dashboard);
+    for (const [query, message] of [
+      ['limit=abc', /"limit" must be an integer >= 0; got "abc"\./],
+      ['limit=-1', /"limit" must be an integer/],
+      ['offset=1e309', /"offset" must be an integer/],
+      ['state=bogus', /"state" takes starting, running, .*; got "bogus"\./],
+      ['state=running,nope', /got "nope"/],
+    ] as const) {
+      const answer = await api.get(`/api/sessions?${query}`);
+      expect(answer.status, query).toBe(400);
+      expect(answer.body).toMatchObject({
+        error: 'invalid_option',
+        message: expect.stringMatching(message),
+      });
+    }
+  });
+
+  it('a request target that is not a URL is 400, and the server (and its host) go on', async () => {
+    const { port } = new URL(dashboard.url);
+    const status = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write('GET http://[bad HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      );
+      let reply = '';
+      socket.on('data', (chunk) => {
+        reply += chunk;
+      });
+      socket.on('close', () => resolve(reply.split('\r\n')[0]!));
+      socket.on('error', reject);
+    });
+    expect(status).toBe('HTTP/1.1 400 Bad Request');
+    agentSession('after');
+    expect((await apiClient(dashboard).get('/api/sessions')).body.total).toBe(1);
   });
 
   it("gives a session's view, tree, Mermaid statecharts with the active state, and output", async () => {

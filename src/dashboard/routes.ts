@@ -21,7 +21,10 @@
  * Errors are `{ error: code, message }`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '../errorMessage.js';
 import { JournalError, OtpError, SessionError, SupervisorError } from '../errors.js';
+import { OUTCOMES } from '../outcome.js';
+import { shown } from '../shown.js';
 import type { Assets } from './assets.js';
 import { requestToken, tokenMatches } from './auth.js';
 import { DashboardError } from './dashboardError.js';
@@ -123,12 +126,38 @@ async function readReason(req: IncomingMessage): Promise<string | undefined> {
   return reason.slice(0, MAX_REASON);
 }
 
+const SESSION_STATES: ReadonlySet<string> = new Set([
+  'starting',
+  'running',
+  'stopping',
+  ...OUTCOMES,
+]);
+
+/** A count in the query (`offset`, `limit`), or `undefined` when absent. */
+function countParam(query: URLSearchParams, name: string): number | undefined {
+  const text = query.get(name);
+  if (text === null) return undefined;
+  if (!/^\d{1,9}$/.test(text)) {
+    throw new DashboardError(
+      'invalid_option',
+      `"${name}" must be an integer >= 0; got ${shown(text)}.`,
+    );
+  }
+  return Number(text);
+}
+
 function listSessions(source: DashboardSource, query: URLSearchParams) {
   const states = query.get('state')?.split(',').filter(Boolean);
+  const unknown = states?.find((state) => !SESSION_STATES.has(state));
+  if (unknown !== undefined) {
+    throw new DashboardError(
+      'invalid_option',
+      `"state" takes ${[...SESSION_STATES].join(', ')}; got ${shown(unknown)}.`,
+    );
+  }
   const search = query.get('q')?.toLowerCase();
-  const offset = Math.max(0, Number.parseInt(query.get('offset') ?? '0', 10) || 0);
-  const limitText = query.get('limit');
-  const limit = limitText === null ? Number.POSITIVE_INFINITY : Number.parseInt(limitText, 10);
+  const offset = countParam(query, 'offset') ?? 0;
+  const limit = countParam(query, 'limit') ?? Number.POSITIVE_INFINITY;
   let sessions = source.list();
   if (states?.length) sessions = sessions.filter((view) => states.includes(view.state));
   if (search) {
@@ -140,7 +169,7 @@ function listSessions(source: DashboardSource, query: URLSearchParams) {
       );
     });
   }
-  const end = Number.isFinite(limit) && limit >= 0 ? offset + limit : undefined;
+  const end = Number.isFinite(limit) ? offset + limit : undefined;
   return { total: sessions.length, sessions: sessions.slice(offset, end) };
 }
 
@@ -286,16 +315,31 @@ async function handleStatic(
   res.end(req.method === 'HEAD' ? undefined : asset.body);
 }
 
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://dashboard.invalid');
+  } catch {
+    return undefined;
+  }
+}
+
 export function createRequestHandler(context: RouteContext) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    // A request target that is not a URL (`GET http://[x`) must not throw
+    // out of this listener: that would take the host down with it.
+    const url = requestUrl(req);
+    if (url === undefined) {
+      sendError(res, 400, 'invalid_option', 'The request target is not a URL.');
+      return;
+    }
     const handle = url.pathname.startsWith('/api/') ? handleApi : handleStatic;
     handle(context, req, res, url).catch((error: unknown) => {
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      sendError(res, statusOf(error), 'internal', (error as Error).message);
+      const code = error instanceof OtpError ? error.code : 'internal';
+      sendError(res, statusOf(error), code, errorMessage(error));
     });
   };
 }
