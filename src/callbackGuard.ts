@@ -41,3 +41,10 @@ export function guardCallback<Args extends unknown[], Result>(
     }
   };
 }
+
+/** What an XState-style listener calls: the listener itself, or its observer's `next`; `undefined` for anything else. */
+export function nextOf<T>(listener: unknown): ((value: T) => void) | undefined {
+  if (typeof listener === 'function') return listener as (value: T) => void;
+  const next = (listener as { next?: unknown } | null | undefined)?.next;
+  return typeof next === 'function' ? (next.bind(listener) as (value: T) => void) : undefined;
+}

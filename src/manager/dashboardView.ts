@@ -26,7 +26,7 @@ import type {
   StoreSnapshot,
   Subscription,
 } from '@xstate/store';
-import { guardCallback } from '../callbackGuard.js';
+import { guardCallback, nextOf } from '../callbackGuard.js';
 import { SessionError } from '../errors.js';
 import type { DashboardContext, DashboardStore } from './dashboardStore.js';
 
@@ -47,12 +47,7 @@ export interface Dashboard extends Readable<StoreSnapshot<DashboardContext>> {
 
 /** An observer whose `next` cannot throw into the store; a listener that is not one is refused. */
 function guarded<T>(what: string, listener: Listener<T>): Observer<T> {
-  const next =
-    typeof listener === 'function'
-      ? listener
-      : typeof listener?.next === 'function'
-        ? listener.next.bind(listener)
-        : undefined;
+  const next = nextOf<T>(listener);
   if (next === undefined) {
     throw new SessionError(
       'invalid_option',

@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import type { ActorOptions, AnyActorLogic, InspectionEvent, Observer } from 'xstate';
-import { guardCallback } from '../callbackGuard.js';
+import { guardCallback, nextOf } from '../callbackGuard.js';
 import { SessionError } from '../errors.js';
 import type { Journal } from '../journal/index.js';
 import { shown } from '../shown.js';
@@ -123,12 +123,7 @@ export function checkOptions(options: unknown): CheckedOptions {
       o.clock,
     );
   }
-  const inspectNext =
-    typeof o.inspect === 'function'
-      ? o.inspect
-      : typeof o.inspect?.next === 'function'
-        ? o.inspect.next.bind(o.inspect)
-        : undefined;
+  const inspectNext = nextOf<InspectionEvent>(o.inspect);
   if (o.inspect !== undefined && inspectNext === undefined) {
     throw invalid('inspect', 'must be an inspection function or an observer with next', o.inspect);
   }
