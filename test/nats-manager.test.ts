@@ -171,6 +171,31 @@ natsSuite('session managers in cluster mode', () => {
     expect(record).toEqual(await session.done);
   });
 
+  it('a remote terminateSession still waiting when its own manager stops rejects stopped', async () => {
+    const prefix = uniquePrefix();
+    const a = await open('host-a', prefix, TEST_LEASE_MS, 400);
+    const b = await open('host-b', prefix, TEST_LEASE_MS, 400);
+    const log: string[] = [];
+    const session = a.createSession({
+      id: 'slow',
+      children: [
+        {
+          id: 'agent',
+          logic: trappingWorker,
+          input: { name: 'agent', log, cleanupMs: 1000 },
+          shutdown: 'infinity',
+        },
+      ],
+    });
+    await viewWhen(b, 'slow', (view) => view?.state === 'running');
+    const pending = b.terminateSession('slow', 'from b');
+    await viewWhen(a, 'slow', (view) => view?.state === 'stopping');
+    await b.stop();
+    await expect(pending).rejects.toMatchObject({ code: 'stopped', sessionId: 'slow' });
+    // The session itself ends as asked, on its own host.
+    expect(await session.done).toMatchObject({ outcome: 'cancelled', reason: 'from b' });
+  });
+
   it('terminateSession of a session whose host stops answering resolves once a sweep ends it', async () => {
     const prefix = uniquePrefix();
     const asker = await open('asker', prefix, LEASE_MS, 400);

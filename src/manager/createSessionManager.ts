@@ -182,7 +182,7 @@ export async function createSessionManager(
     return handle.done;
   };
   const routing = createRouting({ store, index, cancelLocal });
-  const unserve = routing.serveRequests();
+  routing.serveRequests();
   const unwatchStore = store.watch((event) => {
     if (event.type === 'session') {
       // Sessions running here are shown from their actors, not from the feed;
@@ -275,7 +275,7 @@ export async function createSessionManager(
       root.send({ type: SHUTDOWN_EVENT });
       unwatchRegistry();
       unwatchStore();
-      unserve();
+      routing.close();
       await store.close();
     })();
     return stopping;

@@ -87,6 +87,9 @@ function terminalFromFeed(
 }
 
 export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
+  // Remote terminations still waiting for their session's end: `close` gives them up.
+  const waiting = new Set<() => void>();
+  let unserve: (() => void) | undefined;
   const remoteOwner = async (sessionId: string) => {
     const owner = await store.locate(sessionId);
     return owner && owner.hostId !== store.hostId ? owner : undefined;
@@ -136,6 +139,18 @@ export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
       if (!owner) return undefined;
       // Subscribed before asking or reading, so an end that lands meanwhile is not missed.
       const feed = terminalFromFeed(store, sessionId);
+      let giveUp = () => {};
+      const closed = new Promise<never>((_, reject) => {
+        giveUp = () =>
+          reject(
+            new SessionError(
+              'stopped',
+              `The session manager stopped before session "${sessionId}" ended on host ${owner.hostId}; its end is recorded there.`,
+              { sessionId },
+            ),
+          );
+      });
+      waiting.add(giveUp);
       const message = { type: 'terminate', sessionId, reason } as const;
       const noAnswer = async (error: unknown): Promise<TerminalRecord | undefined> => {
         const code = (error as { code?: unknown })?.code;
@@ -151,22 +166,30 @@ export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
           const answer = store
             .request(owner.hostId, message)
             .then((record) => record as TerminalRecord, noAnswer);
-          const record = await Promise.race([answer, feed.ended]);
+          const record = await Promise.race([answer, feed.ended, closed]);
           if (record) return record;
         }
       } finally {
+        waiting.delete(giveUp);
         feed.stop();
       }
     },
 
-    /** Answers other hosts' requests with this host's sessions. */
-    serveRequests(): () => void {
-      return store.serve(async (message) => {
+    /** Answers other hosts' requests with this host's sessions, until `close`. */
+    serveRequests(): void {
+      unserve = store.serve(async (message) => {
         if (message.type === 'send') return sendLocal(index, message);
         const done = cancelLocal(message.sessionId, message.reason ?? 'terminated');
         if (!done) throw notFound(message.sessionId);
         return done;
       });
+    },
+
+    /** Stops answering, and gives up waiting for remote ends (`SessionError('stopped')`). */
+    close(): void {
+      unserve?.();
+      for (const giveUp of waiting) giveUp();
+      waiting.clear();
     },
   };
 }
