@@ -81,6 +81,24 @@ describe('bad input to the session manager: typed errors, nothing written', () =
     await manager.stop();
   });
 
+  test('terminateSession with a reason that is not a string rejects invalid_option; the session runs on', async () => {
+    const journal = createMemoryJournal();
+    const manager = await createSessionManager({ journal });
+    manager.createSession({ id: 'r', children: workerSpecs(['w'], []) });
+    for (const reason of [42, {}, 1n, null]) {
+      await expect(manager.terminateSession('r', reason as never)).rejects.toMatchObject({
+        code: 'invalid_option',
+        message: expect.stringMatching(/reason must be a string/),
+      });
+    }
+    expect(manager.getSession('r')).toMatchObject({ state: 'running' });
+    expect(await manager.terminateSession('r', 'done here')).toMatchObject({
+      outcome: 'cancelled',
+      reason: 'done here',
+    });
+    await manager.stop();
+  });
+
   test('unknown ids: terminateSession rejects not_found; lookups are undefined', async () => {
     const manager = await createSessionManager();
     expect(await codeOf(() => manager.terminateSession('nope'))).toBe('not_found');

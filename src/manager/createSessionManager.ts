@@ -44,6 +44,7 @@ import { type TerminalRecord, terminalRecordOf } from '../outcome.js';
 import { createRegistry, type Registry, sessionSupervisorKey } from '../registry/index.js';
 import type { SessionView } from '../session/view.js';
 import { viewOfSummary } from '../session/view.js';
+import { shown } from '../shown.js';
 import { SHUTDOWN_EVENT } from '../shutdown.js';
 import { createSupervisor, whichChildren } from '../supervisor/index.js';
 import { defaultWorkspaceRoot, resolveWorkspaceRoot } from '../workspace/paths.js';
@@ -246,6 +247,13 @@ export async function createSessionManager(
 
   const terminateSession = async (id: string, reason?: string): Promise<TerminalRecord> => {
     checkSessionId(id);
+    if (reason !== undefined && typeof reason !== 'string') {
+      throw new SessionError(
+        'invalid_option',
+        `terminateSession: reason must be a string; got ${shown(reason)}.`,
+        { sessionId: id },
+      );
+    }
     const done = cancelLocal(id, reason ?? 'terminated') ?? index.settling(id)?.done;
     if (done) return done;
     const view = index.view(id);
