@@ -28,7 +28,9 @@
  * - `recorder.ts`: every record written;
  * - `reconcile.ts`: start-up reconciliation;
  * - `sessionLifecycle.ts`: one session from creation to its terminal record;
- * - `routing.ts`: `send`, `locate` and remote termination.
+ * - `routing.ts`: `send`, `locate` and remote termination
+ *   (`remoteTermination.ts` waits for a remote session's end);
+ * - `dashboardView.ts`: the read-only, guarded `dashboard`.
  */
 import { type AnyActorRef, createActor } from 'xstate';
 import { systemNow } from '../clock.js';

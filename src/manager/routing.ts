@@ -12,9 +12,10 @@
 import type { AnyActorRef } from 'xstate';
 import { SessionError } from '../errors.js';
 import { plainJsonProblem } from '../journal/index.js';
-import { type TerminalRecord, terminalRecordOf } from '../outcome.js';
+import type { TerminalRecord } from '../outcome.js';
 import { shown } from '../shown.js';
 import { childRef } from '../supervisor/index.js';
+import { remoteTerminations } from './remoteTermination.js';
 import type { SessionIndex } from './sessionIndex.js';
 import { checkSessionId } from './sessionSpec.js';
 import type { HostRequest, SessionStore } from './store.js';
@@ -69,26 +70,8 @@ function checkEvent(sessionId: string, event: unknown): void {
   }
 }
 
-/** The terminal record of `sessionId` once the store reports it from outside (cluster mode). */
-function terminalFromFeed(
-  store: SessionStore,
-  sessionId: string,
-): { ended: Promise<TerminalRecord>; stop(): void } {
-  let stop = () => {};
-  const ended = new Promise<TerminalRecord>((resolve) => {
-    stop = store.watch((event) => {
-      if (event.type === 'session' && event.summary.sessionId === sessionId) {
-        const terminal = event.summary.terminal;
-        if (terminal) resolve(terminalRecordOf(terminal));
-      }
-    });
-  });
-  return { ended, stop };
-}
-
 export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
-  // Remote terminations still waiting for their session's end: `close` gives them up.
-  const waiting = new Set<() => void>();
+  const terminations = remoteTerminations(store);
   let unserve: (() => void) | undefined;
   const remoteOwner = async (sessionId: string) => {
     const owner = await store.locate(sessionId);
@@ -121,58 +104,12 @@ export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
     },
 
     /**
-     * A session live on another host, terminated there; `undefined` when it
-     * is not. Resolves with the record the session ended with, however long
-     * its shutdown takes, as a local `terminateSession` does (OTP's
-     * `terminate_child` waits for the child's end).
-     *
-     * The owner answers once the session has ended. An answer that does not
-     * come within the store's request timeout is asked for again
-     * (terminating twice is harmless, and a lost request is not waited on
-     * for ever). Meanwhile the change feed may bring the terminal record
-     * first: the owner's, or `interrupted` from a sweep when the owner died.
-     * An owner that no longer has the session live has ended it, or has
-     * died: the record is in the store already or comes through the feed.
+     * A session live on another host, terminated there and waited for (see
+     * `remoteTermination.ts`); `undefined` when no other host owns it.
      */
     async terminateRemote(sessionId: string, reason: string): Promise<TerminalRecord | undefined> {
       const owner = await remoteOwner(sessionId);
-      if (!owner) return undefined;
-      // Subscribed before asking or reading, so an end that lands meanwhile is not missed.
-      const feed = terminalFromFeed(store, sessionId);
-      let giveUp = () => {};
-      const closed = new Promise<never>((_, reject) => {
-        giveUp = () =>
-          reject(
-            new SessionError(
-              'stopped',
-              `The session manager stopped before session "${sessionId}" ended on host ${owner.hostId}; its end is recorded there.`,
-              { sessionId },
-            ),
-          );
-      });
-      waiting.add(giveUp);
-      const message = { type: 'terminate', sessionId, reason } as const;
-      const noAnswer = async (error: unknown): Promise<TerminalRecord | undefined> => {
-        const code = (error as { code?: unknown })?.code;
-        if (code !== 'timeout' && code !== 'not_found') throw error;
-        const summary = await store.read(sessionId);
-        if (summary?.terminal) return terminalRecordOf(summary.terminal);
-        if (code === 'timeout') return undefined; // ask again
-        if (summary === undefined) throw error;
-        return feed.ended;
-      };
-      try {
-        for (;;) {
-          const answer = store
-            .request(owner.hostId, message)
-            .then((record) => record as TerminalRecord, noAnswer);
-          const record = await Promise.race([answer, feed.ended, closed]);
-          if (record) return record;
-        }
-      } finally {
-        waiting.delete(giveUp);
-        feed.stop();
-      }
+      return owner && terminations.terminate(owner.hostId, sessionId, reason);
     },
 
     /** Answers other hosts' requests with this host's sessions, until `close`. */
@@ -188,8 +125,7 @@ export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
     /** Stops answering, and gives up waiting for remote ends (`SessionError('stopped')`). */
     close(): void {
       unserve?.();
-      for (const giveUp of waiting) giveUp();
-      waiting.clear();
+      terminations.giveUp();
     },
   };
 }
