@@ -89,13 +89,20 @@ describe('send, locate and hostId on one host', () => {
     await manager.stop();
   });
 
-  test('send and locate reject invalid_id for what cannot be a session id', async () => {
+  test('what cannot be a session id or a child id names none: send rejects not_found, locate finds nothing', async () => {
     const manager = await createSessionManager();
+    manager.createSession(agentSession('s'));
     for (const id of ['', 'a b', '../x', 42, Symbol('s'), null]) {
       await expect(manager.send(id as never, 'agent', { type: 'FINISH' })).rejects.toMatchObject({
-        code: 'invalid_id',
+        code: 'not_found',
       });
-      await expect(manager.locate(id as never)).rejects.toMatchObject({ code: 'invalid_id' });
+      expect(await manager.locate(id as never)).toBeUndefined();
+    }
+    for (const childId of [Symbol('c'), 42, null]) {
+      await expect(manager.send('s', childId as never, { type: 'FINISH' })).rejects.toMatchObject({
+        code: 'not_found',
+        message: expect.stringMatching(/has no running child/),
+      });
     }
     await manager.stop();
   });

@@ -17,7 +17,7 @@ import { shown } from '../shown.js';
 import { childRef } from '../supervisor/index.js';
 import { remoteTerminations } from './remoteTermination.js';
 import type { SessionIndex } from './sessionIndex.js';
-import { checkSessionId } from './sessionSpec.js';
+import { SESSION_ID_PATTERN } from './sessionSpec.js';
 import type { HostRequest, SessionStore } from './store.js';
 
 export interface RoutingDeps {
@@ -27,8 +27,11 @@ export interface RoutingDeps {
   cancelLocal(sessionId: string, reason: string): Promise<TerminalRecord> | undefined;
 }
 
-const notFound = (sessionId: string, what = `No live session "${sessionId}"`) =>
+const notFound = (sessionId: string, what = `No live session ${shown(sessionId)}`) =>
   new SessionError('not_found', `${what}.`, { sessionId });
+
+const isSessionId = (id: unknown): id is string =>
+  typeof id === 'string' && SESSION_ID_PATTERN.test(id);
 
 /** The running ref of a local session's child, or `undefined`. */
 export function localChild(
@@ -46,14 +49,19 @@ function sendLocal(index: SessionIndex, message: Extract<HostRequest, { type: 's
   checkEvent(sessionId, event);
   if (!index.live(sessionId)) throw notFound(sessionId);
   const child = localChild(index, sessionId, childId);
-  if (!child) throw notFound(sessionId, `Session "${sessionId}" has no running child "${childId}"`);
+  if (!child)
+    throw notFound(sessionId, `Session "${sessionId}" has no running child ${shown(childId)}`);
   child.send(event);
 }
 
 const invalidEvent = (sessionId: string, why: string) =>
-  new SessionError('invalid_event', `Cannot send this event to session "${sessionId}": ${why}.`, {
-    sessionId,
-  });
+  new SessionError(
+    'invalid_event',
+    `Cannot send this event to session ${shown(sessionId)}: ${why}.`,
+    {
+      sessionId,
+    },
+  );
 
 /**
  * An event is an object with a string `type`, as XState requires: anything
@@ -80,10 +88,11 @@ export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
 
   return {
     async send(sessionId: string, childId: string, event: { type: string }): Promise<void> {
-      checkSessionId(sessionId);
       checkEvent(sessionId, event);
       const message = { type: 'send', sessionId, childId, event } as const;
       if (index.live(sessionId)) return sendLocal(index, message);
+      // What cannot be a session id names no session: nothing to ask the store.
+      if (!isSessionId(sessionId)) throw notFound(sessionId);
       const owner = await remoteOwner(sessionId);
       if (!owner) throw notFound(sessionId);
       const problem = plainJsonProblem(event, 'the event');
@@ -97,8 +106,8 @@ export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
     },
 
     async locate(sessionId: string): Promise<{ hostId: string; local: boolean } | undefined> {
-      checkSessionId(sessionId);
       if (index.live(sessionId)) return { hostId: store.hostId, local: true };
+      if (!isSessionId(sessionId)) return undefined;
       const owner = await remoteOwner(sessionId);
       return owner && { hostId: owner.hostId, local: false };
     },
