@@ -149,6 +149,11 @@ describe('the dashboard is the manager’s, read-only, and its callbacks cannot 
     const dashboard = manager.dashboard as unknown as Record<string, unknown>;
     expect(dashboard.send).toBeUndefined();
     expect(dashboard.trigger).toBeUndefined();
+    // The rest of a store's reading surface is there.
+    expect(manager.dashboard.sessionId).toEqual(expect.any(String));
+    expect(manager.dashboard.getInitialSnapshot().context.version).toBe(0);
+    expect(manager.dashboard.get()).toBe(manager.dashboard.getSnapshot());
+    expect((dashboard['@@observable'] as () => unknown)()).toBe(manager.dashboard);
     expect(() => manager.dashboard.subscribe(undefined as never)).toThrow(
       expect.objectContaining({ code: 'invalid_option' }),
     );

@@ -33,7 +33,10 @@ import type { DashboardContext, DashboardStore } from './dashboardStore.js';
 type Listener<T> = Observer<T> | ((value: T) => void);
 
 export interface Dashboard extends Readable<StoreSnapshot<DashboardContext>> {
+  /** The store's id, as XState and its inspectors know it. */
+  readonly sessionId: string;
   getSnapshot(): StoreSnapshot<DashboardContext>;
+  getInitialSnapshot(): StoreSnapshot<DashboardContext>;
   /** Called on every change of the rows; a throw is reported, not propagated. */
   subscribe(listener: Listener<StoreSnapshot<DashboardContext>>): Subscription;
   /** One derived value; its subscribers hear only when it changes (`equal`, default `Object.is`). */
@@ -81,12 +84,17 @@ function guardedSelection<T>(
 
 /** The read-only, guarded face of the index's store. */
 export function dashboardView(store: DashboardStore): Dashboard {
-  return {
+  const view: Dashboard = {
+    sessionId: store.sessionId,
     getSnapshot: () => store.getSnapshot(),
+    getInitialSnapshot: () => store.getInitialSnapshot(),
     get: () => store.get(),
     subscribe: (listener: Listener<StoreSnapshot<DashboardContext>>) =>
       store.subscribe(guarded('subscriber', listener)),
     select: (selector, equal) => guardedSelection(store, selector, equal),
     inspect: (listener) => store.inspect(guarded('inspector', listener)),
+    // Interop (`from(manager.dashboard)` in RxJS and the like): the view itself.
+    [Symbol.observable ?? '@@observable']: () => view,
   } as Dashboard;
+  return view;
 }
