@@ -147,9 +147,13 @@ natsSuite('session managers in cluster mode', () => {
     });
   });
 
-  it('terminateSession from host B waits for a shutdown longer than a request may take', async () => {
+  /**
+   * Hosts A and B whose requests time out after 400 ms, and a session 'slow'
+   * on A whose agent winds down for `cleanupMs` when asked to stop, seen
+   * running from B.
+   */
+  const slowShutdownOnA = async (cleanupMs: number) => {
     const prefix = uniquePrefix();
-    // Requests time out after 400 ms; the agent winds down for 1,500 ms when asked to stop.
     const a = await open('host-a', prefix, TEST_LEASE_MS, 400);
     const b = await open('host-b', prefix, TEST_LEASE_MS, 400);
     const log: string[] = [];
@@ -159,12 +163,17 @@ natsSuite('session managers in cluster mode', () => {
         {
           id: 'agent',
           logic: trappingWorker,
-          input: { name: 'agent', log, cleanupMs: 1500 },
+          input: { name: 'agent', log, cleanupMs },
           shutdown: 'infinity',
         },
       ],
     });
     await viewWhen(b, 'slow', (view) => view?.state === 'running');
+    return { a, b, log, session };
+  };
+
+  it('terminateSession from host B waits for a shutdown longer than a request may take', async () => {
+    const { b, log, session } = await slowShutdownOnA(1500);
     const record = await b.terminateSession('slow', 'from b');
     expect(log).toEqual(['start:agent', 'winding-down:agent', 'stop:agent']);
     expect(record).toMatchObject({ sessionId: 'slow', outcome: 'cancelled', reason: 'from b' });
@@ -172,22 +181,7 @@ natsSuite('session managers in cluster mode', () => {
   });
 
   it('a remote terminateSession still waiting when its own manager stops rejects stopped', async () => {
-    const prefix = uniquePrefix();
-    const a = await open('host-a', prefix, TEST_LEASE_MS, 400);
-    const b = await open('host-b', prefix, TEST_LEASE_MS, 400);
-    const log: string[] = [];
-    const session = a.createSession({
-      id: 'slow',
-      children: [
-        {
-          id: 'agent',
-          logic: trappingWorker,
-          input: { name: 'agent', log, cleanupMs: 1000 },
-          shutdown: 'infinity',
-        },
-      ],
-    });
-    await viewWhen(b, 'slow', (view) => view?.state === 'running');
+    const { a, b, session } = await slowShutdownOnA(1000);
     // Its rejection is expected from the start, so it is never an unhandled one.
     const givenUp = expect(b.terminateSession('slow', 'from b')).rejects.toMatchObject({
       code: 'stopped',
