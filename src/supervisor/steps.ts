@@ -151,6 +151,22 @@ class Draft {
     this.ending ??= ending;
   }
 
+  /**
+   * Starts a new child and adds it to the table. A failed start emits
+   * `child.startFailed`, adds nothing and returns `{ error }`.
+   */
+  startNew(spec: ResolvedChildSpec): { error: unknown } | undefined {
+    try {
+      const ref = this.fx.start(spec);
+      this.table = this.table.add(spec, { ref, startedAt: startTime(spec, this.fx.now) });
+      this.notify(spec.id);
+      return undefined;
+    } catch (error) {
+      this.emitted.push({ type: 'child.startFailed', id: spec.id, error });
+      return { error };
+    }
+  }
+
   /** The child is gone: it waits for its restart, or is stopped (a temporary one is dropped). */
   settle(id: string): void {
     const record = this.table.get(id);
@@ -307,16 +323,14 @@ export function startInitialChildren(context: SupervisorContext, fx: StepEffects
   const draft = new Draft(context, fx);
   if (draft.ending) return draft.done();
   for (const spec of context.options.children) {
-    try {
-      const ref = fx.start(spec);
-      draft.table = draft.table.add(spec, { ref, startedAt: startTime(spec, fx.now) });
-      draft.notify(spec.id);
-    } catch (error) {
-      // OTP: a child that cannot start fails the supervisor's own start.
-      draft.emitted.push({ type: 'child.startFailed', id: spec.id, error });
-      draft.end({ kind: 'fail', error: startFailedError(spec.id, error, draft.totalRestarts) });
-      break;
-    }
+    const failed = draft.startNew(spec);
+    if (!failed) continue;
+    // OTP: a child that cannot start fails the supervisor's own start.
+    draft.end({
+      kind: 'fail',
+      error: startFailedError(spec.id, failed.error, draft.totalRestarts),
+    });
+    break;
   }
   return draft.done();
 }
@@ -455,13 +469,7 @@ export function startRequested(
   spec: ResolvedChildSpec,
 ): Step {
   const draft = new Draft(context, fx);
-  try {
-    const ref = fx.start(spec);
-    draft.table = draft.table.add(spec, { ref, startedAt: startTime(spec, fx.now) });
-    draft.notify(spec.id);
-  } catch (error) {
-    draft.emitted.push({ type: 'child.startFailed', id: spec.id, error });
-  }
+  draft.startNew(spec);
   return draft.done();
 }
 
