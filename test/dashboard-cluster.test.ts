@@ -4,20 +4,15 @@
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { serveDashboard } from '../src/dashboard/index.js';
-import { createSessionManager, type SessionManager, type SessionSpec } from '../src/index.js';
+import { createSessionManager, type SessionManager } from '../src/index.js';
 import { natsCluster } from '../src/nats/index.js';
 import { isPidAlive } from '../src/testing/processes.js';
 import { apiClient } from './helpers/dashboard.js';
 import { natsSuite, type SingleNats, startNatsServer } from './helpers/natsServer.js';
 import { TEST_LEASE_MS, uniquePrefix } from './helpers/natsStores.js';
-import { workerSpecs } from './helpers/workers.js';
+import { agentSessionSpec } from './helpers/workers.js';
 
-const agentSession = (id: string): SessionSpec => ({
-  id,
-  autoShutdown: 'any_significant',
-  metadata: { title: `on ${id}` },
-  children: workerSpecs(['agent'], [], { restart: 'transient', significant: true }),
-});
+const agentSession = (id: string) => agentSessionSpec(id, { metadata: { title: `on ${id}` } });
 
 /** Resolves once `predicate` holds for the manager's view of `id` (driven by its dashboard store). */
 function viewOn(manager: SessionManager, id: string, predicate: (state?: string) => boolean) {

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { createMemoryJournal, createSessionManager, type SessionView } from '../src/index.js';
-import { workerSpecs } from './helpers/workers.js';
+import { collectCallbackWarnings } from './helpers/warnings.js';
+import { agentSessionSpec, workerSpecs } from './helpers/workers.js';
 
 describe('dashboard projection', () => {
   test('a subscriber sees every change; rows keep their place when a status changes', async () => {
@@ -75,32 +76,10 @@ describe('dashboard projection', () => {
 });
 
 describe('the dashboard is the manager’s, read-only, and its callbacks cannot hurt it', () => {
-  const agentSession = (id: string) => ({
-    id,
-    autoShutdown: 'any_significant' as const,
-    children: workerSpecs(['agent'], [], { restart: 'transient', significant: true }),
-  });
-
-  /** Process warnings with our code, collected until `stop()` (they are emitted on the next tick). */
-  function collectWarnings() {
-    const warnings: string[] = [];
-    const listener = (warning: Error & { code?: string }) => {
-      if (warning.code === 'XSTATE_OTP_CALLBACK') warnings.push(warning.message);
-    };
-    process.on('warning', listener);
-    return {
-      warnings,
-      stop: async () => {
-        await new Promise((resolve) => setImmediate(resolve));
-        process.off('warning', listener);
-      },
-    };
-  }
-
   test('a subscriber, a selector and an inspector that throw: sessions run, end and are recorded; other subscribers hear every change', async () => {
     const journal = createMemoryJournal();
     const manager = await createSessionManager({ journal });
-    const collected = collectWarnings();
+    const warnings = collectCallbackWarnings();
     manager.dashboard.subscribe(() => {
       throw new Error('subscriber bug');
     });
@@ -118,7 +97,7 @@ describe('the dashboard is the manager’s, read-only, and its callbacks cannot 
     const heard: number[] = [];
     manager.dashboard.subscribe(({ context }) => heard.push(context.version));
 
-    const sessions = ['a', 'b'].map((id) => manager.createSession(agentSession(id)));
+    const sessions = ['a', 'b'].map((id) => manager.createSession(agentSessionSpec(id)));
     for (const id of ['a', 'b']) await manager.send(id, 'agent', { type: 'FINISH' });
     const records = await Promise.all(sessions.map((session) => session.done));
     expect(records.map((r) => [r.sessionId, r.outcome])).toEqual([
@@ -134,9 +113,8 @@ describe('the dashboard is the manager’s, read-only, and its callbacks cannot 
     const version = manager.dashboard.getSnapshot().context.version;
     expect(heard).toEqual(Array.from({ length: version }, (_, i) => i + 1));
     await manager.stop();
-    await collected.stop();
     // One warning per broken callback, however often it threw.
-    expect(collected.warnings.sort()).toEqual([
+    expect((await warnings.stop()).sort()).toEqual([
       expect.stringMatching(/^A dashboard inspector threw: inspector bug\./),
       expect.stringMatching(/^A dashboard selector threw: selector bug\./),
       expect.stringMatching(/^A dashboard subscriber threw: subscriber bug\./),
@@ -145,7 +123,7 @@ describe('the dashboard is the manager’s, read-only, and its callbacks cannot 
 
   test('nothing outside can change the rows; a listener that is not one is invalid_option', async () => {
     const manager = await createSessionManager();
-    manager.createSession(agentSession('a'));
+    manager.createSession(agentSessionSpec('a'));
     const dashboard = manager.dashboard as unknown as Record<string, unknown>;
     expect(dashboard.send).toBeUndefined();
     expect(dashboard.trigger).toBeUndefined();
@@ -160,7 +138,7 @@ describe('the dashboard is the manager’s, read-only, and its callbacks cannot 
     expect(() => manager.dashboard.subscribe({} as never)).toThrow(
       expect.objectContaining({ code: 'invalid_option' }),
     );
-    expect(() => manager.createSession(agentSession('a'))).toThrow(
+    expect(() => manager.createSession(agentSessionSpec('a'))).toThrow(
       expect.objectContaining({ code: 'duplicate_id' }),
     );
     await manager.stop();

@@ -18,7 +18,8 @@ import {
   supervisorMachine,
 } from '../src/index.js';
 import { fixtureCommand } from '../src/testing/index.js';
-import { workerSpecs } from './helpers/workers.js';
+import { collectCallbackWarnings } from './helpers/warnings.js';
+import { agentSessionSpec, workerSpecs } from './helpers/workers.js';
 
 function flatten(node: SupervisionNode): SupervisionNode[] {
   return [node, ...node.children.flatMap(flatten)];
@@ -79,11 +80,7 @@ describe('inspection of a whole session manager', () => {
   });
 
   it('an inspector that throws breaks nothing: sessions run and end, it keeps hearing, one warning', async () => {
-    const warnings: string[] = [];
-    const onWarning = (warning: Error & { code?: string }) => {
-      if (warning.code === 'XSTATE_OTP_CALLBACK') warnings.push(warning.message);
-    };
-    process.on('warning', onWarning);
+    const warnings = collectCallbackWarnings();
     let heard = 0;
     const manager = await createSessionManager({
       inspect: {
@@ -93,19 +90,13 @@ describe('inspection of a whole session manager', () => {
         },
       },
     });
-    const session = manager.createSession({
-      id: 'watched',
-      autoShutdown: 'any_significant',
-      children: workerSpecs(['agent'], [], { restart: 'transient', significant: true }),
-    });
+    const session = manager.createSession(agentSessionSpec('watched'));
     const before = heard;
     await manager.send('watched', 'agent', { type: 'FINISH' });
     expect(await session.done).toMatchObject({ outcome: 'completed', restarts: 0 });
     expect(heard).toBeGreaterThan(before);
     await manager.stop();
-    await new Promise((resolve) => setImmediate(resolve));
-    process.off('warning', onWarning);
-    expect(warnings).toEqual([
+    expect(await warnings.stop()).toEqual([
       expect.stringMatching(/^A session manager inspector threw: inspector bug\./),
     ]);
     await expect(createSessionManager({ inspect: {} as never })).rejects.toMatchObject({

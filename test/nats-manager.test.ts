@@ -9,7 +9,6 @@ import {
   createMemoryJournal,
   createSessionManager,
   type SessionManager,
-  type SessionSpec,
   type SessionView,
 } from '../src/index.js';
 import { clusterScope, natsCluster } from '../src/nats/index.js';
@@ -18,19 +17,12 @@ import { isPidAlive, killPids, waitForPidsGone } from '../src/testing/processes.
 import { type ClusterHost, startClusterHost } from './helpers/natsHost.js';
 import { natsSuite, type SingleNats, startNatsServer } from './helpers/natsServer.js';
 import { rawRecords, TEST_LEASE_MS, uniquePrefix } from './helpers/natsStores.js';
-import { trappingWorker, workerSpecs } from './helpers/workers.js';
+import { agentSessionSpec, trappingWorker } from './helpers/workers.js';
 
 /** The lease where failover time is measured. */
 const LEASE_MS = 1000;
 
-const agentSession = (id: string): SessionSpec => ({
-  id,
-  autoShutdown: 'any_significant',
-  children: [
-    ...workerSpecs(['helper'], []),
-    ...workerSpecs(['agent'], [], { restart: 'transient', significant: true }),
-  ],
-});
+const agentSession = (id: string) => agentSessionSpec(id, { helper: true });
 
 /** Resolves once `id`'s view on `manager` satisfies `predicate` (dashboard-driven); rejects after `timeoutMs`. */
 function viewWhen(

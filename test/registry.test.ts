@@ -8,6 +8,7 @@ import {
   sessionSupervisorKey,
   whichChildren,
 } from '../src/index.js';
+import { collectCallbackWarnings } from './helpers/warnings.js';
 import { workerSpecs } from './helpers/workers.js';
 
 const idle = createMachine({
@@ -124,11 +125,7 @@ describe('registry', () => {
 
   test('a listener that throws changes nothing: registrations and the actors’ own ends go on, one warning', async () => {
     const registry = createRegistry();
-    const warnings: string[] = [];
-    const onWarning = (warning: Error & { code?: string }) => {
-      if (warning.code === 'XSTATE_OTP_CALLBACK') warnings.push(warning.message);
-    };
-    process.on('warning', onWarning);
+    const warnings = collectCallbackWarnings();
     registry.subscribe(() => {
       throw new Error('listener bug');
     });
@@ -145,9 +142,9 @@ describe('registry', () => {
     sessionSup.stop();
     expect(heard).toEqual(['register:a', 'unregister:a', 'register:s', 'unregister:s']);
     expect(registry.keys()).toEqual([]);
-    await new Promise((resolve) => setImmediate(resolve));
-    process.off('warning', onWarning);
-    expect(warnings).toEqual([expect.stringMatching(/^A registry listener threw: listener bug\./)]);
+    expect(await warnings.stop()).toEqual([
+      expect.stringMatching(/^A registry listener threw: listener bug\./),
+    ]);
   });
 
   test('registerAs: a supervised child is registered, and its restarted incarnation re-registers under the same key', () => {

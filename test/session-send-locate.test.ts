@@ -1,16 +1,9 @@
 import { hostname } from 'node:os';
 import { describe, expect, test } from 'vitest';
-import { createMemoryJournal, createSessionManager, type SessionSpec } from '../src/index.js';
-import { workerSpecs } from './helpers/workers.js';
+import { createMemoryJournal, createSessionManager } from '../src/index.js';
+import { agentSessionSpec } from './helpers/workers.js';
 
-const agentSession = (id: string): SessionSpec => ({
-  id,
-  autoShutdown: 'any_significant',
-  children: [
-    ...workerSpecs(['helper'], []),
-    ...workerSpecs(['agent'], [], { restart: 'transient', significant: true }),
-  ],
-});
+const agentSession = (id: string) => agentSessionSpec(id, { helper: true });
 
 describe('send, locate and hostId on one host', () => {
   test('hostId defaults to the hostname; views and terminal records carry it as host', async () => {

@@ -99,3 +99,22 @@ export function workerSpecs(
 ) {
   return names.map((name) => ({ id: name, logic: worker, input: { name, log }, ...extra }));
 }
+
+/**
+ * A session that completes once its significant `agent` (a `worker`) gets
+ * FINISH; `helper: true` adds a plain `helper` worker started before it.
+ */
+export function agentSessionSpec(
+  id: string,
+  { helper = false, metadata }: { helper?: boolean; metadata?: Record<string, unknown> } = {},
+): import('../../src/index.js').SessionSpec {
+  return {
+    id,
+    autoShutdown: 'any_significant',
+    ...(metadata ? { metadata } : {}),
+    children: [
+      ...(helper ? workerSpecs(['helper'], []) : []),
+      ...workerSpecs(['agent'], [], { restart: 'transient', significant: true }),
+    ],
+  };
+}
