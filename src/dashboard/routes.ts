@@ -23,7 +23,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../errorMessage.js';
 import { JournalError, OtpError, SessionError, SupervisorError } from '../errors.js';
-import { OUTCOMES } from '../outcome.js';
+import { SESSION_STATES } from '../session/view.js';
 import { shown } from '../shown.js';
 import type { Assets } from './assets.js';
 import { requestToken, tokenMatches } from './auth.js';
@@ -126,12 +126,7 @@ async function readReason(req: IncomingMessage): Promise<string | undefined> {
   return reason.slice(0, MAX_REASON);
 }
 
-const SESSION_STATES: ReadonlySet<string> = new Set([
-  'starting',
-  'running',
-  'stopping',
-  ...OUTCOMES,
-]);
+const KNOWN_STATES: ReadonlySet<string> = new Set(SESSION_STATES);
 
 /** A count in the query (`offset`, `limit`), or `undefined` when absent. */
 function countParam(query: URLSearchParams, name: string): number | undefined {
@@ -148,11 +143,11 @@ function countParam(query: URLSearchParams, name: string): number | undefined {
 
 function listSessions(source: DashboardSource, query: URLSearchParams) {
   const states = query.get('state')?.split(',').filter(Boolean);
-  const unknown = states?.find((state) => !SESSION_STATES.has(state));
+  const unknown = states?.find((state) => !KNOWN_STATES.has(state));
   if (unknown !== undefined) {
     throw new DashboardError(
       'invalid_option',
-      `"state" takes ${[...SESSION_STATES].join(', ')}; got ${shown(unknown)}.`,
+      `"state" takes ${SESSION_STATES.join(', ')}; got ${shown(unknown)}.`,
     );
   }
   const search = query.get('q')?.toLowerCase();

@@ -7,6 +7,7 @@
 import { hostname } from 'node:os';
 import type { ActorOptions, AnyActorLogic, InspectionEvent, Observer } from 'xstate';
 import { guardCallback, nextOf } from '../callbackGuard.js';
+import { definedFields } from '../defined.js';
 import { SessionError } from '../errors.js';
 import type { Journal } from '../journal/index.js';
 import { shown } from '../shown.js';
@@ -151,5 +152,5 @@ export function checkHistoryQuery(query: unknown): { limit: number; before?: num
   if (before !== undefined && (typeof before !== 'number' || !Number.isFinite(before))) {
     throw invalid('before', 'must be an endedAt, a finite number of epoch ms', before, 'history');
   }
-  return before === undefined ? { limit: limit as number } : { limit: limit as number, before };
+  return { limit: limit as number, ...definedFields({ before: before as number | undefined }) };
 }

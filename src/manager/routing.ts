@@ -43,10 +43,9 @@ export function localChild(
   return supervisor?.getSnapshot().status === 'active' ? childRef(supervisor, childId) : undefined;
 }
 
-/** Delivers to a child of this host: a call of this manager, or another host's request. */
+/** Delivers a checked event to a child of this host. */
 function sendLocal(index: SessionIndex, message: Extract<HostRequest, { type: 'send' }>): void {
   const { sessionId, childId, event } = message;
-  checkEvent(sessionId, event);
   if (!index.live(sessionId)) throw notFound(sessionId);
   const child = localChild(index, sessionId, childId);
   if (!child)
@@ -124,7 +123,10 @@ export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
     /** Answers other hosts' requests with this host's sessions, until `close`. */
     serveRequests(): void {
       unserve = store.serve(async (message) => {
-        if (message.type === 'send') return sendLocal(index, message);
+        if (message.type === 'send') {
+          checkEvent(message.sessionId, message.event);
+          return sendLocal(index, message);
+        }
         const done = cancelLocal(message.sessionId, message.reason ?? 'terminated');
         if (!done) throw notFound(message.sessionId);
         return done;

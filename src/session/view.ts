@@ -10,11 +10,19 @@
  */
 import { definedFields } from '../defined.js';
 import type { SessionSummary } from '../journal/replay.js';
-import type { Outcome } from '../outcome.js';
+import { OUTCOMES, type Outcome } from '../outcome.js';
 import type { ChildStatus } from '../supervisor/types.js';
 
 /** A session's lifecycle state as the dashboard shows it. */
 export type SessionState = 'starting' | 'running' | 'stopping' | Outcome;
+
+/** Every `SessionState`, in lifecycle order. */
+export const SESSION_STATES: readonly SessionState[] = [
+  'starting',
+  'running',
+  'stopping',
+  ...OUTCOMES,
+];
 
 export interface SessionChildView {
   id: string;
