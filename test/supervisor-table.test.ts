@@ -4,18 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { PersistentMap } from '../src/supervisor/persistentMap.js';
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './helpers/chaos.js';
 
 describe('PersistentMap', () => {
   test('a change returns a new map and leaves the old one as it was', () => {
@@ -38,7 +27,7 @@ describe('PersistentMap', () => {
   });
 
   test('agrees with a Map over 50,000 random sets and deletes, and old versions never change', () => {
-    const random = seeded(42);
+    const random = mulberry32(42);
     const model = new Map<string, number>();
     let map = PersistentMap.empty<number>();
     const checkpoints: Array<{ map: PersistentMap<number>; entries: [string, number][] }> = [];
