@@ -110,31 +110,10 @@ describe.runIf(hasProcfs)('process tree kill (Linux /proc)', () => {
   it('sweepMarkedProcesses kills processes by session marker, wherever they are', async () => {
     // As if left behind by a host that was SIGKILLed: nobody tracks them but the marker.
     const session = `sweep-${nanoid(8)}`;
-    const { command, args } = fixtureCommand({
-      mode: 'hang',
-      announce: true,
-      ignoreSigterm: true,
-      spawn: [{ setsid: true }, { spawn: [{}] }],
-    });
-    const root = spawn(command, args, {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, [SESSION_MARKER_ENV]: session },
-    });
-    const pids = await new Promise<number[]>((resolve) => {
-      const seen: number[] = [];
-      let buffered = '';
-      root.stdout.setEncoding('utf8');
-      root.stdout.on('data', (chunk: string) => {
-        buffered += chunk;
-        for (const match of buffered.matchAll(/pid:(\d+)\n/g)) {
-          const pid = Number(match[1]);
-          if (!seen.includes(pid)) seen.push(pid);
-        }
-        if (seen.includes(root.pid!)) resolve(seen);
-      });
-    });
-    trackPids(pids);
+    const pids = await leftBehind(
+      { [SESSION_MARKER_ENV]: session },
+      { ignoreSigterm: true, spawn: [{ setsid: true }, { spawn: [{}] }] },
+    );
     expect(pids).toHaveLength(4);
     expect(findMarkedProcesses({ name: SESSION_MARKER_ENV, value: session }).sort()).toEqual(
       [...pids].sort(),
@@ -178,9 +157,17 @@ describe.runIf(hasProcfs)('process tree kill (Linux /proc)', () => {
    */
   async function leftBehind(
     markers: Record<string, string>,
-    spawnSpec: FixtureDescendant[] = [{ setsid: true }],
+    {
+      spawn: descendants = [{ setsid: true }],
+      ignoreSigterm = false,
+    }: { spawn?: FixtureDescendant[]; ignoreSigterm?: boolean } = {},
   ): Promise<number[]> {
-    const { command, args } = fixtureCommand({ mode: 'hang', announce: true, spawn: spawnSpec });
+    const { command, args } = fixtureCommand({
+      mode: 'hang',
+      announce: true,
+      ignoreSigterm,
+      spawn: descendants,
+    });
     const env = { ...process.env };
     delete env[SESSION_MARKER_ENV];
     delete env[SCOPE_MARKER_ENV];
