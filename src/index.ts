@@ -8,14 +8,14 @@
  */
 
 // Must stay first: a clear error on an old Node.js before a dependency fails obscurely.
-import './requireNodeVersion.js';
+import './ground/requireNodeVersion.js';
 
 export {
   type ChildEnvironment,
   TAKES_ENVIRONMENT,
   takeEnvironment,
   takesEnvironment,
-} from './environment.js';
+} from './ground/environment.js';
 // Errors: one hierarchy, each with a stable `code`.
 export {
   ClusterError,
@@ -33,7 +33,9 @@ export {
   type SupervisorErrorCode,
   WorkspaceError,
   type WorkspaceErrorCode,
-} from './errors.js';
+} from './ground/errors.js';
+export { OUTCOMES, type Outcome, type TerminalRecord } from './ground/outcome.js';
+export { SHUTDOWN_EVENT, type ShutdownEvent } from './ground/shutdown.js';
 // Inspection.
 export {
   createInspectionFile,
@@ -82,7 +84,6 @@ export type {
   StoreContext,
   StoreEvent,
 } from './manager/store.js';
-export { OUTCOMES, type Outcome, type TerminalRecord } from './outcome.js';
 // Processes.
 export { fromProcess, processMachine } from './process/fromProcess.js';
 export {
@@ -115,7 +116,6 @@ export {
 export { sessionMachine } from './session/sessionMachine.js';
 export type { SessionInput, SessionOutput } from './session/types.js';
 export type { SessionChildView, SessionState, SessionView } from './session/view.js';
-export { SHUTDOWN_EVENT, type ShutdownEvent } from './shutdown.js';
 // Supervisors and their admin API.
 export {
   type AutoShutdown,

@@ -11,7 +11,7 @@ import { commandHint } from '../src/cli/invocation.js';
 import { journalFailure } from '../src/cli/journalErrors.js';
 import { reasonLines } from '../src/cli/sessionTable.js';
 import { createPainter, fitWidth, formatTable } from '../src/cli/table.js';
-import { JournalError } from '../src/errors.js';
+import { JournalError } from '../src/ground/errors.js';
 import { EXPECTED_OUTCOME } from '../src/testing/index.js';
 
 describe('live view', () => {

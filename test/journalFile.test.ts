@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { JournalError } from '../src/errors.js';
+import { JournalError } from '../src/ground/errors.js';
 import { createFileJournal, type JournalRecord } from '../src/journal/index.js';
 import { rejection } from './helpers/journal.js';
 

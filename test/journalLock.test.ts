@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { JournalError } from '../src/errors.js';
+import type { JournalError } from '../src/ground/errors.js';
 import { createFileJournal, type FileJournal } from '../src/journal/index.js';
 import { isProcessAlive, parseLockPid } from '../src/journal/lockFile.js';
 import { buildJournal } from './fixtures/journal-build.js';

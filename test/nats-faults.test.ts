@@ -4,7 +4,7 @@
  * fences itself on its own clock, then rejoins and ends what it lost).
  */
 import { afterEach, expect, it } from 'vitest';
-import { ClusterError } from '../src/errors.js';
+import { ClusterError } from '../src/ground/errors.js';
 import type { StoreEvent } from '../src/manager/store.js';
 import { natsCluster } from '../src/nats/index.js';
 import { isPidAlive } from '../src/testing/processes.js';

@@ -3,7 +3,7 @@
  * from leaseMs, the server version gate, host keys and the process scope.
  */
 import { describe, expect, it } from 'vitest';
-import { ClusterError, SessionError } from '../src/errors.js';
+import { ClusterError, SessionError } from '../src/ground/errors.js';
 import { clusterScope, leaseTiming, natsCluster } from '../src/nats/index.js';
 import { clusterNames, hostKey } from '../src/nats/names.js';
 import { checkServerVersion } from '../src/nats/serverVersion.js';

@@ -4,7 +4,7 @@
  * finds. Every test has its own prefix on one shared server.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ClusterError, SessionError } from '../src/errors.js';
+import { ClusterError, SessionError } from '../src/ground/errors.js';
 import { isPidAlive } from '../src/testing/processes.js';
 import { natsSuite, type SingleNats, startNatsServer } from './helpers/natsServer.js';
 import {

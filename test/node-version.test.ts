@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nodeVersionProblem } from '../src/nodeVersion.js';
+import { nodeVersionProblem } from '../src/ground/nodeVersion.js';
 import { ensureBuilt, repoRoot } from './helpers/cli.js';
 
 const OLD_NODE = '/usr/bin/node';

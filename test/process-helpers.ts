@@ -4,7 +4,7 @@
  */
 import { afterEach, expect } from 'vitest';
 import { type Actor, createActor, type InspectionEvent } from 'xstate';
-import type { ProcessExitError } from '../src/errors.js';
+import type { ProcessExitError } from '../src/ground/errors.js';
 import { fromProcess, type processMachine } from '../src/process/fromProcess.js';
 import type { ProcessInput, ProcessOutput } from '../src/process/processTypes.js';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProcessExitError } from '../src/errors.js';
+import { ProcessExitError } from '../src/ground/errors.js';
 import { fixtureCommand } from '../src/scripted/fixtureCommand.js';
 import { checkPidsAfterEach, expectError, expectOutput, startProcess } from './process-helpers.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, createMachine } from 'xstate';
+import { acceptsShutdown, SHUTDOWN_EVENT } from '../src/ground/shutdown.js';
 import { fromProcess } from '../src/process/fromProcess.js';
 import { fixtureCommand } from '../src/scripted/fixtureCommand.js';
-import { acceptsShutdown, SHUTDOWN_EVENT } from '../src/shutdown.js';
 import { isPidAlive, waitForPidsGone } from '../src/testing/processes.js';
 import { checkPidsAfterEach, expectOutput, startProcess } from './process-helpers.js';
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { nanoid } from 'nanoid';
 import { describe, expect, it } from 'vitest';
+import { SHUTDOWN_EVENT } from '../src/ground/shutdown.js';
 import { liveProcessTreeCount } from '../src/process/hostExit.js';
 import {
   findMarkedProcesses,
@@ -18,7 +19,6 @@ import {
   type FixtureDescendant,
   fixtureCommand,
 } from '../src/scripted/fixtureCommand.js';
-import { SHUTDOWN_EVENT } from '../src/shutdown.js';
 import { isPidAlive, killPids, waitForPidsGone } from '../src/testing/processes.js';
 import {
   checkPidsAfterEach,

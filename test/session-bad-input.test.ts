@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { fromCallback } from 'xstate';
-import { errorMessage } from '../src/errorMessage.js';
+import { errorMessage } from '../src/ground/errorMessage.js';
+import { shown } from '../src/ground/shown.js';
 import {
   createMemoryJournal,
   createSessionManager,
@@ -8,7 +9,6 @@ import {
   SessionError,
   SupervisorError,
 } from '../src/index.js';
-import { shown } from '../src/shown.js';
 import { worker, workerSpecs } from './helpers/workers.js';
 
 async function codeOf(fn: () => unknown): Promise<string | undefined> {

@@ -18,7 +18,7 @@ import {
   StateMachine,
   setup,
 } from 'xstate';
-import { systemNow } from '../src/clock.js';
+import { systemNow } from '../src/ground/clock.js';
 import {
   forceStop,
   isProcessing,

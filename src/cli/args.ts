@@ -14,7 +14,7 @@
  * (`--pace -1`), not an option: it is then judged by the option's own rule.
  */
 import { parseArgs } from 'node:util';
-import { errorMessage } from '../errorMessage.js';
+import { errorMessage } from '../ground/errorMessage.js';
 import { UsageError } from './errors.js';
 
 /** Where the demo and `sessions` read and write unless told otherwise (relative to the working directory). */

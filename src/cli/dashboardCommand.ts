@@ -17,7 +17,7 @@
 import { resolve } from 'node:path';
 import { openJournalSource } from '../dashboard/journalSource.js';
 import { serveDashboard } from '../dashboard/serveDashboard.js';
-import { JournalError, OtpError } from '../errors.js';
+import { JournalError, OtpError } from '../ground/errors.js';
 import { CliError } from './errors.js';
 import { oneLine } from './format.js';
 import type { CliIo } from './io.js';

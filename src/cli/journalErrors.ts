@@ -7,7 +7,7 @@
  * journalFailure(error); // CliError('cannot write the journal /x/j.jsonl: the disk is full (ENOSPC). Free some space, …')
  * ```
  */
-import type { JournalError } from '../errors.js';
+import type { JournalError } from '../ground/errors.js';
 import { describeFsError, errno } from '../journal/journalFs.js';
 import { CliError } from './errors.js';
 import { oneLine } from './format.js';

@@ -15,7 +15,7 @@
  * record it as `interrupted`, which is what the row says, flagged
  * `pending: true`. Journal errors become `CliError`s with CLI advice.
  */
-import { JournalError } from '../errors.js';
+import { JournalError } from '../ground/errors.js';
 import { readJournal, replayJournal } from '../journal/index.js';
 import { type SessionView, viewOfSummary } from '../session/view.js';
 import { journalFailure } from './journalErrors.js';

@@ -16,7 +16,7 @@
  * process ends when nothing is left to do, so a handle leaked by a command
  * shows up as a hang instead of being papered over.
  */
-import { nodeVersionProblem } from '../nodeVersion.js';
+import { nodeVersionProblem } from '../ground/nodeVersion.js';
 
 const problem = nodeVersionProblem();
 if (problem !== undefined) {

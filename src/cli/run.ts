@@ -8,8 +8,8 @@
  * ```
  */
 import { readFileSync } from 'node:fs';
-import { errorMessage } from '../errorMessage.js';
-import { OtpError } from '../errors.js';
+import { errorMessage } from '../ground/errorMessage.js';
+import { OtpError } from '../ground/errors.js';
 import { parseCommandLine } from './args.js';
 import { CliError } from './errors.js';
 import { oneLine } from './format.js';

@@ -8,7 +8,7 @@
  * });
  * ```
  */
-import { OtpError } from '../errors.js';
+import { OtpError } from '../ground/errors.js';
 
 export type DashboardErrorCode =
   | 'invalid_option'

@@ -20,7 +20,7 @@
  */
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { JournalError } from '../errors.js';
+import { JournalError } from '../ground/errors.js';
 import {
   type JournalRecord,
   realJournalPath,

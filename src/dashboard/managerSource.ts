@@ -28,10 +28,10 @@
  *   its store (the journal file, or the cluster's stream).
  */
 import type { AnyActorRef, InspectionEvent } from 'xstate';
-import { systemNow } from '../clock.js';
+import { systemNow } from '../ground/clock.js';
+import { OUTCOMES } from '../ground/outcome.js';
 import { toSafeJson } from '../inspect/safeJson.js';
 import type { SessionManager } from '../manager/createSessionManager.js';
-import { OUTCOMES } from '../outcome.js';
 import { processMachine } from '../process/fromProcess.js';
 import { sessionSupervisorKey } from '../registry/index.js';
 import { sessionMachine } from '../session/sessionMachine.js';

@@ -21,10 +21,10 @@
  * Errors are `{ error: code, message }`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorMessage } from '../errorMessage.js';
-import { JournalError, OtpError, SessionError, SupervisorError } from '../errors.js';
+import { errorMessage } from '../ground/errorMessage.js';
+import { JournalError, OtpError, SessionError, SupervisorError } from '../ground/errors.js';
+import { shown } from '../ground/shown.js';
 import { SESSION_STATES } from '../session/view.js';
-import { shown } from '../shown.js';
 import type { Assets } from './assets.js';
 import { requestToken, tokenMatches } from './auth.js';
 import { DashboardError } from './dashboardError.js';

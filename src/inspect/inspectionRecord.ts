@@ -23,7 +23,7 @@
  * @module
  */
 import type { AnyActorRef, InspectionEvent } from 'xstate';
-import { systemNow } from '../clock.js';
+import { systemNow } from '../ground/clock.js';
 import { parentOf } from '../supervisor/xstateInternals.js';
 import { toSafeJson } from './safeJson.js';
 

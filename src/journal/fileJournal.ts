@@ -34,7 +34,7 @@
  *   `open()` finds a torn tail and sets it aside.
  */
 import { dirname, resolve } from 'node:path';
-import { JournalError } from '../errors.js';
+import { JournalError } from '../ground/errors.js';
 import type { Journal, JournalRecord } from './journal.js';
 import { checkRegularFile, prepareJournalFile } from './journalFile.js';
 import { describeFsError, type FileHandle, type JournalFs, journalFs } from './journalFs.js';

@@ -42,10 +42,10 @@
  *   leftovers and never another's.
  */
 
-import type { JournalError } from '../errors.js';
-import type { TerminalRecord } from '../outcome.js';
+import type { JournalError } from '../ground/errors.js';
+import type { TerminalRecord } from '../ground/outcome.js';
 
-export { OUTCOMES, type Outcome, type TerminalRecord } from '../outcome.js';
+export { OUTCOMES, type Outcome, type TerminalRecord } from '../ground/outcome.js';
 
 export interface JournalCreatedRecord {
   type: 'created';

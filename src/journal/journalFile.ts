@@ -17,7 +17,7 @@
  * a crash in between leaves it in both places rather than in neither.
  */
 import { dirname } from 'node:path';
-import { JournalError } from '../errors.js';
+import { JournalError } from '../ground/errors.js';
 import type { JournalRecord } from './journal.js';
 import { describeFsError, errno, type FileHandle, type JournalFs } from './journalFs.js';
 import { corruptJournalError, parseJournal } from './parse.js';

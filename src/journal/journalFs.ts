@@ -17,7 +17,7 @@
  */
 import type { Stats } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
-import { errorMessage } from '../errorMessage.js';
+import { errorMessage } from '../ground/errorMessage.js';
 
 export type FileHandle = nodeFs.FileHandle;
 

@@ -43,7 +43,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync, unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { JournalError } from '../errors.js';
+import { JournalError } from '../ground/errors.js';
 import { describeFsError, errno, type JournalFs, journalFs } from './journalFs.js';
 
 export interface HeldLock {

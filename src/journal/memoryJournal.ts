@@ -26,7 +26,7 @@
  * - `scope` is random, drawn once per object: managers that reopen the same
  *   memory journal share it, two memory journals never do.
  */
-import { JournalError } from '../errors.js';
+import { JournalError } from '../ground/errors.js';
 import type { Journal, JournalRecord } from './journal.js';
 import { randomScope } from './realPath.js';
 import { encodeRecord, recordFromValue } from './records.js';

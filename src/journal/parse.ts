@@ -24,8 +24,8 @@
  *   is not a journal (say, a text file opened by mistake) and is refused.
  * - A complete last record without its '\n' is kept; the newline is added.
  */
-import { errorMessage } from '../errorMessage.js';
-import { JournalError } from '../errors.js';
+import { errorMessage } from '../ground/errorMessage.js';
+import { JournalError } from '../ground/errors.js';
 import type { JournalRecord } from './journal.js';
 import { recordProblem } from './records.js';
 

@@ -22,7 +22,7 @@
  * it vanishes, as the journal documents for every record field.
  */
 
-import { errorMessage } from '../errorMessage.js';
+import { errorMessage } from '../ground/errorMessage.js';
 
 type Found = string | undefined;
 

@@ -20,7 +20,7 @@
  * mid-write: it is reported as `torn`, exactly as a crash would leave it.
  */
 import { resolve } from 'node:path';
-import { JournalError } from '../errors.js';
+import { JournalError } from '../ground/errors.js';
 import type { JournalRecord } from './journal.js';
 import { checkRegularFile } from './journalFile.js';
 import { describeFsError, errno, type JournalFs, journalFs } from './journalFs.js';

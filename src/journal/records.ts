@@ -15,8 +15,8 @@
  * `restarts`, a string `reason` and object `metadata` when present;
  * `workspace` — a string `path`. Other types are not inspected further.
  */
-import { errorMessage } from '../errorMessage.js';
-import { JournalError } from '../errors.js';
+import { errorMessage } from '../ground/errorMessage.js';
+import { JournalError } from '../ground/errors.js';
 import { type JournalRecord, OUTCOMES } from './journal.js';
 
 type Fields = Record<string, unknown>;

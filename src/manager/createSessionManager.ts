@@ -33,21 +33,21 @@
  * - `dashboardView.ts`: the read-only, guarded `dashboard`.
  */
 import { type AnyActorRef, createActor } from 'xstate';
-import { systemNow } from '../clock.js';
-import { definedFields } from '../defined.js';
-import { JournalError, SessionError, SupervisorError } from '../errors.js';
+import { systemNow } from '../ground/clock.js';
+import { definedFields } from '../ground/defined.js';
+import { JournalError, SessionError, SupervisorError } from '../ground/errors.js';
+import { type TerminalRecord, terminalRecordOf } from '../ground/outcome.js';
+import { shown } from '../ground/shown.js';
+import { SHUTDOWN_EVENT } from '../ground/shutdown.js';
 import {
   createFileJournal,
   createMemoryJournal,
   type Journal,
   type JournalRecord,
 } from '../journal/index.js';
-import { type TerminalRecord, terminalRecordOf } from '../outcome.js';
 import { createRegistry, type Registry, sessionSupervisorKey } from '../registry/index.js';
 import type { SessionView } from '../session/view.js';
 import { viewOfSummary } from '../session/view.js';
-import { shown } from '../shown.js';
-import { SHUTDOWN_EVENT } from '../shutdown.js';
 import { createSupervisor, whichChildren } from '../supervisor/index.js';
 import { defaultWorkspaceRoot, resolveWorkspaceRoot } from '../workspace/paths.js';
 import { planWorkspace } from '../workspace/spec.js';

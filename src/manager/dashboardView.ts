@@ -26,8 +26,8 @@ import type {
   StoreSnapshot,
   Subscription,
 } from '@xstate/store';
-import { guardCallback, nextOf } from '../callbackGuard.js';
-import { SessionError } from '../errors.js';
+import { guardCallback, nextOf } from '../ground/callbackGuard.js';
+import { SessionError } from '../ground/errors.js';
 import type { DashboardContext, DashboardStore } from './dashboardStore.js';
 
 type Listener<T> = Observer<T> | ((value: T) => void);

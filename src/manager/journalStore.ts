@@ -18,7 +18,7 @@
  * `read` and `history` read the journal back rather than keep every ended
  * session in memory: the manager keeps only the newest `retainEnded`.
  */
-import { JournalError, SessionError } from '../errors.js';
+import { JournalError, SessionError } from '../ground/errors.js';
 import {
   type Journal,
   type JournalRecord,

@@ -6,11 +6,11 @@
  */
 import { hostname } from 'node:os';
 import type { ActorOptions, AnyActorLogic, InspectionEvent, Observer } from 'xstate';
-import { guardCallback, nextOf } from '../callbackGuard.js';
-import { definedFields } from '../defined.js';
-import { SessionError } from '../errors.js';
+import { guardCallback, nextOf } from '../ground/callbackGuard.js';
+import { definedFields } from '../ground/defined.js';
+import { SessionError } from '../ground/errors.js';
+import { shown } from '../ground/shown.js';
 import type { Journal } from '../journal/index.js';
-import { shown } from '../shown.js';
 import type { SessionStoreFactory } from './store.js';
 
 export type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;

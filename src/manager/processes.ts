@@ -15,7 +15,7 @@
  * when their session ids coincide. Only sessions that started a process pay
  * for a `/proc` scan when they end.
  */
-import type { ChildEnvironment } from '../environment.js';
+import type { ChildEnvironment } from '../ground/environment.js';
 import { sweepScopeProcesses, sweepSessionProcesses } from '../process/processTree.js';
 
 export interface ProcessSweeper {

@@ -18,9 +18,9 @@
  *    only now that no process can still be writing in them.
  */
 
-import { definedFields } from '../defined.js';
+import { definedFields } from '../ground/defined.js';
+import type { Outcome, TerminalRecord } from '../ground/outcome.js';
 import type { SessionSummary } from '../journal/index.js';
-import type { Outcome, TerminalRecord } from '../outcome.js';
 import { viewOfSummary } from '../session/view.js';
 import type { ProcessSweeper } from './processes.js';
 import { settleWorkspaces } from './reconcileWorkspaces.js';

@@ -18,8 +18,8 @@
  * on (`planFromRecord`); anything else is left alone and shown as kept.
  */
 
+import type { Outcome } from '../ground/outcome.js';
 import type { JournalRecord, SessionSummary } from '../journal/index.js';
-import type { Outcome } from '../outcome.js';
 import type { SessionView } from '../session/view.js';
 import { pruneWorktrees } from '../workspace/gitWorktree.js';
 import {

@@ -16,10 +16,10 @@
  * `ClusterError('fenced')` is not a failure of the manager: that session
  * belongs to another host now, and the store reports it through `watch`.
  */
-import { definedFields } from '../defined.js';
-import { JournalError } from '../errors.js';
+import { definedFields } from '../ground/defined.js';
+import { JournalError } from '../ground/errors.js';
+import type { TerminalRecord } from '../ground/outcome.js';
 import type { JournalRecord } from '../journal/index.js';
-import type { TerminalRecord } from '../outcome.js';
 import { toWorkspaceRecord } from '../workspace/journalRecord.js';
 import type { WorkspaceEvent } from '../workspace/types.js';
 import type { SessionStore } from './store.js';

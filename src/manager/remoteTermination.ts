@@ -17,8 +17,8 @@
  * no longer has the session live has ended it, or has died: the record is
  * in the store already, or comes through the feed.
  */
-import { SessionError } from '../errors.js';
-import { type TerminalRecord, terminalRecordOf } from '../outcome.js';
+import { SessionError } from '../ground/errors.js';
+import { type TerminalRecord, terminalRecordOf } from '../ground/outcome.js';
 import type { SessionStore } from './store.js';
 
 /** The terminal record of `sessionId` once the store reports it from outside (cluster mode). */

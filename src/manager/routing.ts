@@ -10,10 +10,10 @@
  * ```
  */
 import type { AnyActorRef } from 'xstate';
-import { SessionError } from '../errors.js';
+import { SessionError } from '../ground/errors.js';
+import type { TerminalRecord } from '../ground/outcome.js';
+import { shown } from '../ground/shown.js';
 import { plainJsonProblem } from '../journal/index.js';
-import type { TerminalRecord } from '../outcome.js';
-import { shown } from '../shown.js';
 import { childRef } from '../supervisor/index.js';
 import { remoteTerminations } from './remoteTermination.js';
 import type { SessionIndex } from './sessionIndex.js';

@@ -17,7 +17,7 @@
  * back from the store.
  */
 import type { AnyActorRef } from 'xstate';
-import type { TerminalRecord } from '../outcome.js';
+import type { TerminalRecord } from '../ground/outcome.js';
 import type { SessionView } from '../session/view.js';
 import { createDashboard, listRows } from './dashboardStore.js';
 import { type Dashboard, dashboardView } from './dashboardView.js';

@@ -16,10 +16,10 @@
  */
 
 import type { AnyActorRef } from 'xstate';
-import { definedFields } from '../defined.js';
-import { errorMessage } from '../errorMessage.js';
-import { ClusterError, SessionError } from '../errors.js';
-import type { TerminalRecord } from '../outcome.js';
+import { definedFields } from '../ground/defined.js';
+import { errorMessage } from '../ground/errorMessage.js';
+import { ClusterError, SessionError } from '../ground/errors.js';
+import type { TerminalRecord } from '../ground/outcome.js';
 import type { Registry } from '../registry/index.js';
 import { sessionSupervisorKey } from '../registry/index.js';
 import { followSession } from '../session/lifecycle.js';

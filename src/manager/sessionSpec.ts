@@ -2,11 +2,11 @@
  * Checking a `SessionSpec` before anything is written or started.
  */
 import { nanoid } from 'nanoid';
-import { definedFields } from '../defined.js';
-import { SessionError, SupervisorError } from '../errors.js';
+import { definedFields } from '../ground/defined.js';
+import { SessionError, SupervisorError } from '../ground/errors.js';
+import { shown } from '../ground/shown.js';
 import { isPlainJsonObject, plainJsonProblem } from '../journal/index.js';
 import type { Registry } from '../registry/index.js';
-import { shown } from '../shown.js';
 import type { ChildSpec, SupervisorOptions } from '../supervisor/types.js';
 import { resolveSupervisorOptions } from '../supervisor/validate.js';
 import { type CheckedWorkspaceSpec, checkWorkspaceSpec } from '../workspace/spec.js';

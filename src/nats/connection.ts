@@ -23,7 +23,7 @@ import {
 } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { ClusterError, SessionError } from '../errors.js';
+import { ClusterError, SessionError } from '../ground/errors.js';
 import { type ClusterNames, clusterNames } from './names.js';
 import { isTransient, withRetries } from './natsCalls.js';
 import type { ResolvedClusterOptions } from './options.js';

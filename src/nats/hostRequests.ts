@@ -16,8 +16,8 @@
  * `ClusterError('timeout')` (the request may still have been carried out).
  */
 
-import { errorMessage } from '../errorMessage.js';
-import { ClusterError, OtpError, SessionError, SupervisorError } from '../errors.js';
+import { errorMessage } from '../ground/errorMessage.js';
+import { ClusterError, OtpError, SessionError, SupervisorError } from '../ground/errors.js';
 import type { HostRequest } from '../manager/store.js';
 import type { ClusterLink } from './connection.js';
 import { isNoResponders } from './natsCalls.js';

@@ -22,7 +22,7 @@
  * See docs/cluster.md for the guarantees, the failure model and the data
  * layout.
  */
-export { ClusterError, type ClusterErrorCode } from '../errors.js';
+export { ClusterError, type ClusterErrorCode } from '../ground/errors.js';
 export { clusterScope, type NatsClusterStoreFactory, natsCluster } from './natsCluster.js';
 export {
   type LeaseTiming,

@@ -20,7 +20,7 @@
  * default, far beyond any budget here).
  */
 import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
-import { ClusterError } from '../errors.js';
+import { ClusterError } from '../ground/errors.js';
 
 /** The JetStream API code for a failed `Nats-Expected-Last-*` check. */
 export const WRONG_LAST_SEQUENCE = 10071;

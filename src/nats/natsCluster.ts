@@ -29,7 +29,8 @@
  * meanwhile, the store stays fenced: claims reject `ClusterError('fenced')`.
  */
 import { createHash } from 'node:crypto';
-import { ClusterError, SessionError } from '../errors.js';
+import { ClusterError, SessionError } from '../ground/errors.js';
+import { shown } from '../ground/shown.js';
 import type { SessionSummary } from '../journal/index.js';
 import type {
   OpenedStore,
@@ -38,7 +39,6 @@ import type {
   StoreContext,
   StoreEvent,
 } from '../manager/store.js';
-import { shown } from '../shown.js';
 import { startChangeFeed } from './changeFeed.js';
 import { type ClusterLink, connectCluster } from './connection.js';
 import { readHistory } from './history.js';

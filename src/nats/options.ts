@@ -22,8 +22,8 @@
  *   `leaseMs + 1 s` the contract allows.
  */
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
-import { SessionError } from '../errors.js';
-import { shown } from '../shown.js';
+import { SessionError } from '../ground/errors.js';
+import { shown } from '../ground/shown.js';
 
 /** Client options for the NATS connection (credentials, TLS...): everything but `servers`. */
 export type NatsConnectionOptions = Omit<NodeConnectionOptions, 'servers'>;

@@ -17,7 +17,7 @@
  * append first reads the subject's last message from the stream leader to
  * learn whether the lost one landed (its message id says so).
  */
-import { ClusterError, SessionError } from '../errors.js';
+import { ClusterError, SessionError } from '../ground/errors.js';
 import type { JournalRecord } from '../journal/index.js';
 import type { JournalStream } from './journalStream.js';
 import { isWrongLastSequence } from './natsCalls.js';

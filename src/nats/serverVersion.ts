@@ -16,7 +16,7 @@
  * subjects (2.10). So leases use the bucket TTL and are found expired by
  * polling (2.9 watchers see no event when a TTL removes an entry).
  */
-import { ClusterError } from '../errors.js';
+import { ClusterError } from '../ground/errors.js';
 
 export const MIN_SERVER_VERSION = [2, 9, 0] as const;
 

@@ -57,9 +57,9 @@
  */
 import { nanoid } from 'nanoid';
 import { assertEvent, assign, emit, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
-import { takeEnvironment } from '../environment.js';
-import type { ProcessExitError } from '../errors.js';
-import { SHUTDOWN_EVENT, type ShutdownEvent } from '../shutdown.js';
+import { takeEnvironment } from '../ground/environment.js';
+import type { ProcessExitError } from '../ground/errors.js';
+import { SHUTDOWN_EVENT, type ShutdownEvent } from '../ground/shutdown.js';
 import { processOutput } from './processOutcome.js';
 import { processRunner } from './processRunner.js';
 import type {

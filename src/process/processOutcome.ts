@@ -11,7 +11,7 @@
  * ```
  */
 import { constants } from 'node:os';
-import { ProcessExitError } from '../errors.js';
+import { ProcessExitError } from '../ground/errors.js';
 import type { ProcessOutput, ProcessResult, ResolvedProcessInput } from './processTypes.js';
 
 export const DEFAULT_FORCE_KILL_AFTER_MS = 5000;

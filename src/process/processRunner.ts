@@ -24,8 +24,8 @@
  */
 import { execa } from 'execa';
 import { type AnyEventObject, fromCallback } from 'xstate';
-import type { ChildEnvironment } from '../environment.js';
-import type { ProcessExitError } from '../errors.js';
+import type { ChildEnvironment } from '../ground/environment.js';
+import type { ProcessExitError } from '../ground/errors.js';
 import { trackProcessTree } from './hostExit.js';
 import { LineSplitter, OutputTail } from './outputTail.js';
 import { exitedCleanly, processExitError, resolveProcessInput } from './processOutcome.js';

@@ -7,8 +7,8 @@
  * actor.on('process.output', ({ stream, line }) => console.log(stream, line));
  * ```
  */
-import type { ChildEnvironment } from '../environment.js';
-import type { ProcessExitError } from '../errors.js';
+import type { ChildEnvironment } from '../ground/environment.js';
+import type { ProcessExitError } from '../ground/errors.js';
 
 export interface ProcessInput {
   /** Program to run. Never given to a shell: no quoting, globbing or `$(...)` applies. */

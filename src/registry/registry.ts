@@ -22,9 +22,9 @@
  *   explicit calls.
  */
 import type { AnyActorRef, Subscription } from 'xstate';
-import { guardCallback } from '../callbackGuard.js';
-import { RegistryError } from '../errors.js';
-import { shown } from '../shown.js';
+import { guardCallback } from '../ground/callbackGuard.js';
+import { RegistryError } from '../ground/errors.js';
+import { shown } from '../ground/shown.js';
 
 export interface RegistryChange {
   type: 'register' | 'unregister';

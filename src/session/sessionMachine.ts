@@ -40,10 +40,10 @@
  * whatever else arrives in the same tick, and a final state is reached once.
  */
 import { assign, fromPromise, sendTo, setup } from 'xstate';
-import { systemNow } from '../clock.js';
-import { definedFields } from '../defined.js';
-import { errorMessage } from '../errorMessage.js';
-import { SHUTDOWN_EVENT } from '../shutdown.js';
+import { systemNow } from '../ground/clock.js';
+import { definedFields } from '../ground/defined.js';
+import { errorMessage } from '../ground/errorMessage.js';
+import { SHUTDOWN_EVENT } from '../ground/shutdown.js';
 import { declareSupervisor, supervisorMachine } from '../supervisor/index.js';
 import type { WorkspaceLocation } from '../workspace/types.js';
 import type { SessionEvent, SessionInput, SessionOutput } from './types.js';

@@ -1,4 +1,4 @@
-import type { Outcome } from '../outcome.js';
+import type { Outcome } from '../ground/outcome.js';
 import type { ChildSpec, SupervisorOptions } from '../supervisor/types.js';
 import type { WorkspaceLocation, WorkspacePlan, WorkspaceRecorder } from '../workspace/types.js';
 

@@ -8,9 +8,9 @@
  * const views = sessions.map((summary) => viewOfSummary(summary));
  * ```
  */
-import { definedFields } from '../defined.js';
+import { definedFields } from '../ground/defined.js';
+import { OUTCOMES, type Outcome } from '../ground/outcome.js';
 import type { SessionSummary } from '../journal/replay.js';
-import { OUTCOMES, type Outcome } from '../outcome.js';
 import type { ChildStatus } from '../supervisor/types.js';
 
 /** A session's lifecycle state as the dashboard shows it. */

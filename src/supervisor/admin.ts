@@ -23,7 +23,7 @@
  * promise, rejects with it.
  */
 import type { AnyActorRef } from 'xstate';
-import { SupervisorError } from '../errors.js';
+import { SupervisorError } from '../ground/errors.js';
 import { isAlive } from './childActors.js';
 import {
   type ChildRecord,

@@ -17,8 +17,8 @@
  * supervisor stops them itself (see `xstateInternals.ts`).
  */
 import { type AnyActorRef, createActor } from 'xstate';
-import { inputWithEnvironment, takesEnvironment } from '../environment.js';
-import { acceptsShutdown } from '../shutdown.js';
+import { inputWithEnvironment, takesEnvironment } from '../ground/environment.js';
+import { acceptsShutdown } from '../ground/shutdown.js';
 import type { ResolvedChildSpec, ResolvedSupervisorOptions } from './types.js';
 import { forceStop } from './xstateInternals.js';
 

@@ -17,7 +17,7 @@
  * restarts.
  */
 import type { AnyActorRef } from 'xstate';
-import type { SupervisorError } from '../errors.js';
+import type { SupervisorError } from '../ground/errors.js';
 import { PersistentMap } from './persistentMap.js';
 import type {
   ChildChangedEvent,

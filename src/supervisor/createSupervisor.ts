@@ -23,7 +23,7 @@
  * The options are checked here, so a bad spec throws
  * `SupervisorError('invalid_spec')` before any actor exists.
  */
-import type { ChildEnvironment } from '../environment.js';
+import type { ChildEnvironment } from '../ground/environment.js';
 import { initialContext } from './childTable.js';
 import {
   type SupervisorLogic,

@@ -17,8 +17,8 @@
  * offers: starting a child, which decides its record, and stopping one.
  */
 import type { AnyActorRef } from 'xstate';
-import { errorMessage } from '../errorMessage.js';
-import { SupervisorError } from '../errors.js';
+import { errorMessage } from '../ground/errorMessage.js';
+import { SupervisorError } from '../ground/errors.js';
 import {
   awaitsRestart,
   type ChildRecord,

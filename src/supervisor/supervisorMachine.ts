@@ -40,10 +40,10 @@ import {
   sendTo,
   setup,
 } from 'xstate';
-import { systemNow } from '../clock.js';
-import { TAKES_ENVIRONMENT } from '../environment.js';
-import type { SupervisorError } from '../errors.js';
-import { SHUTDOWN_EVENT } from '../shutdown.js';
+import { systemNow } from '../ground/clock.js';
+import { TAKES_ENVIRONMENT } from '../ground/environment.js';
+import type { SupervisorError } from '../ground/errors.js';
+import { SHUTDOWN_EVENT } from '../ground/shutdown.js';
 import {
   canAnswerShutdown,
   isAlive,

@@ -3,10 +3,10 @@
  * `whichChildren` reports and the events a supervisor emits.
  */
 import type { AnyActorLogic, AnyActorRef } from 'xstate';
-import type { ChildEnvironment } from '../environment.js';
+import type { ChildEnvironment } from '../ground/environment.js';
 import type { Registry } from '../registry/index.js';
 
-export type { ChildEnvironment } from '../environment.js';
+export type { ChildEnvironment } from '../ground/environment.js';
 
 export type RestartType = 'permanent' | 'transient' | 'temporary';
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';

@@ -3,8 +3,8 @@
  * before anything starts, so a bad spec is reported as
  * `SupervisorError('invalid_spec')` and nothing is half-applied.
  */
-import { SupervisorError } from '../errors.js';
-import { shown } from '../shown.js';
+import { SupervisorError } from '../ground/errors.js';
+import { shown } from '../ground/shown.js';
 import type {
   Backoff,
   ChildSpec,

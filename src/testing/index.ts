@@ -4,7 +4,7 @@
  * outlives them.
  */
 // Must stay first: a clear error on an old Node.js before a dependency fails obscurely.
-import '../requireNodeVersion.js';
+import '../ground/requireNodeVersion.js';
 
 export {
   countDescendants,

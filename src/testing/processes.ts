@@ -12,7 +12,7 @@
  * ```
  */
 import type { AnyActorRef } from 'xstate';
-import { errorMessage } from '../errorMessage.js';
+import { errorMessage } from '../ground/errorMessage.js';
 import { isProcessAlive } from '../process/procfs.js';
 
 /**

@@ -14,8 +14,8 @@
  * ours to remove.
  */
 import { lstat, mkdir, rm } from 'node:fs/promises';
-import { errorMessage } from '../errorMessage.js';
-import { WorkspaceError } from '../errors.js';
+import { errorMessage } from '../ground/errorMessage.js';
+import { WorkspaceError } from '../ground/errors.js';
 import { defaultWorkspaceRoot } from './paths.js';
 
 /** Turns a file-system error into a `WorkspaceError` naming its cause. */

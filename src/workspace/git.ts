@@ -14,7 +14,7 @@
  * `GIT_TERMINAL_PROMPT=0` stops it from ever waiting for a password.
  */
 import { execa } from 'execa';
-import { WorkspaceError } from '../errors.js';
+import { WorkspaceError } from '../ground/errors.js';
 
 export interface GitResult {
   ok: boolean;

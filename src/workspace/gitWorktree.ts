@@ -15,8 +15,8 @@
  * `baseRef` is resolved to a commit first and passed after
  * `--end-of-options`, so no ref can be read as an option.
  */
-import { errorMessage } from '../errorMessage.js';
-import { WorkspaceError } from '../errors.js';
+import { errorMessage } from '../ground/errorMessage.js';
+import { WorkspaceError } from '../ground/errors.js';
 import { claimDirectory, removeDirectory } from './directory.js';
 import { type GitResult, git, gitMessage, withRepoLock } from './git.js';
 

@@ -17,7 +17,7 @@
  */
 
 import { isAbsolute } from 'node:path';
-import { definedFields } from '../defined.js';
+import { definedFields } from '../ground/defined.js';
 import type { JournalWorkspaceRecord } from '../journal/index.js';
 import { workspaceBranch, workspacePath } from './paths.js';
 import { KEEP_POLICIES } from './policy.js';

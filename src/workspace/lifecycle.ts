@@ -20,9 +20,9 @@
  * creation rejects with `WorkspaceError('aborted')` and leaves nothing.
  */
 
-import { definedFields } from '../defined.js';
-import { errorMessage } from '../errorMessage.js';
-import { WorkspaceError } from '../errors.js';
+import { definedFields } from '../ground/defined.js';
+import { errorMessage } from '../ground/errorMessage.js';
+import { WorkspaceError } from '../ground/errors.js';
 import type { Outcome } from '../journal/index.js';
 import { pathExists, prepareRoot } from './directory.js';
 import { addGitWorktree, checkGitWorktree, removeGitWorktree } from './gitWorktree.js';

@@ -15,8 +15,8 @@
  */
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { SessionError, SupervisorError } from '../errors.js';
-import { shown } from '../shown.js';
+import { SessionError, SupervisorError } from '../ground/errors.js';
+import { shown } from '../ground/shown.js';
 
 /** The same rule as session ids (`SESSION_ID_PATTERN`): letters, digits, `_`, `-`; no dots, no separators. */
 const SAFE_NAME = /^[A-Za-z0-9_-]{1,64}$/;

@@ -14,8 +14,8 @@
  * failed session, not a thrown error.
  */
 import { resolve } from 'node:path';
-import { SupervisorError } from '../errors.js';
-import { shown } from '../shown.js';
+import { SupervisorError } from '../ground/errors.js';
+import { shown } from '../ground/shown.js';
 import { workspaceBranch, workspacePath } from './paths.js';
 import { DEFAULT_KEEP_POLICY, KEEP_POLICIES } from './policy.js';
 import type { KeepPolicy, WorkspacePlan, WorkspaceSpec } from './types.js';

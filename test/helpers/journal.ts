@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { JournalError } from '../../src/errors.js';
+import { JournalError } from '../../src/ground/errors.js';
 
 /** The `JournalError` a promise rejects with (fails the test if it resolves or rejects otherwise). */
 export async function rejection(promise: Promise<unknown>): Promise<JournalError> {

@@ -8,7 +8,7 @@
  * expect(await warnings.stop()).toEqual([expect.stringMatching(/^A registry listener threw/)]);
  * ```
  */
-import { CALLBACK_WARNING } from '../../src/callbackGuard.js';
+import { CALLBACK_WARNING } from '../../src/ground/callbackGuard.js';
 
 export function collectCallbackWarnings() {
   const messages: string[] = [];

@@ -5,7 +5,7 @@
  * start and stop order.
  */
 import { type AnyActorRef, fromCallback, fromPromise, setup } from 'xstate';
-import { SHUTDOWN_EVENT } from '../../src/shutdown.js';
+import { SHUTDOWN_EVENT } from '../../src/ground/shutdown.js';
 
 export interface WorkerInput {
   name: string;

@@ -30,8 +30,8 @@
 import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { InspectionEvent } from 'xstate';
-import { errorMessage } from '../../errorMessage.js';
-import { JournalError } from '../../errors.js';
+import { errorMessage } from '../../ground/errorMessage.js';
+import { JournalError } from '../../ground/errors.js';
 import { createInspectionFile, type InspectionFile } from '../../inspect/inspectionFile.js';
 import { createFileJournal, type FileJournal, type TerminalRecord } from '../../journal/index.js';
 import { createSessionManager, type SessionManager } from '../../manager/createSessionManager.js';

@@ -1,0 +1,20 @@
+/**
+ * The ground layer: the vocabulary every other layer shares and that
+ * depends on nothing of ours: errors, the clock, outcomes, the shutdown
+ * event, the child environment, and the helpers that show values and guard
+ * callbacks.
+ *
+ * ```ts
+ * import { SessionError, systemNow, SHUTDOWN_EVENT } from '../ground/index.js';
+ * ```
+ */
+export * from './callbackGuard.js';
+export * from './clock.js';
+export * from './defined.js';
+export * from './environment.js';
+export * from './errorMessage.js';
+export * from './errors.js';
+export * from './nodeVersion.js';
+export * from './outcome.js';
+export * from './shown.js';
+export * from './shutdown.js';
