@@ -42,9 +42,13 @@ describe('the supervisor, declarative', () => {
     first.send({ type: 'CRASH' });
     const after = supervisorStateOf(sup)!;
     expect(after.table).not.toBe(before.table);
-    expect(before.table.get('a')).toMatchObject({ ref: first, status: 'running', restarts: 0 });
+    expect(before.table.get('a')).toMatchObject({
+      incarnation: { ref: first },
+      status: 'running',
+      restarts: 0,
+    });
     expect(after.table.get('a')).toMatchObject({ status: 'running', restarts: 1 });
-    expect(after.table.get('a')!.ref).not.toBe(first);
+    expect(after.table.get('a')!.incarnation!.ref).not.toBe(first);
     expect(before.totalRestarts).toBe(0);
     expect(after.totalRestarts).toBe(1);
     // An untouched child's record is shared, not copied.

@@ -45,6 +45,11 @@ interface ChildSketch {
   backoff?: ResolvedBackoff;
 }
 
+/** The sketch's ref as the table holds it: an incarnation (none when there is no ref). */
+function incarnationOf(ref: AnyActorRef | undefined) {
+  return ref === undefined ? undefined : { ref };
+}
+
 function tableOf(sup: ResolvedSupervisorOptions, children: ChildSketch[]): ChildTable {
   let table = ChildTable.empty();
   for (const child of children) {
@@ -58,7 +63,7 @@ function tableOf(sup: ResolvedSupervisorOptions, children: ChildSketch[]): Child
       sup,
     );
     table = table.add(child.backoff ? { ...spec, backoff: child.backoff } : spec, {
-      ref: 'ref' in child ? child.ref : running,
+      incarnation: incarnationOf('ref' in child ? child.ref : running),
       status: child.status ?? 'running',
       stopping: child.stopping ?? false,
       startedAt: child.startedAt ?? 0,
@@ -140,7 +145,7 @@ describe('strategies', () => {
     const sup = options({ strategy: 'rest_for_one' });
     let table = tableOf(sup, [{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
     // Replacing a record (a restart) keeps its place in the start order.
-    table = table.update('a', { ref: undefined, status: 'restarting' });
+    table = table.update('a', { incarnation: undefined, status: 'restarting' });
     expect(table.inStartOrder().map((r) => r.spec.id)).toEqual(['a', 'b', 'c']);
     expect(planRestart(table, 'rest_for_one', 'c')).toEqual({ stop: [], start: ['c'] });
     expect(planRestart(table, 'rest_for_one', 'a')).toEqual({

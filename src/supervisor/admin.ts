@@ -31,7 +31,8 @@ import {
   type SupervisorContext,
   supervisorStateOf,
 } from './childTable.js';
-import { startFailedError } from './steps.js';
+import { refOf } from './incarnation.js';
+import { startFailedError } from './planStarts.js';
 import { supervises } from './supervisorLogic.js';
 import type { SupervisorEvent } from './supervisorMachine.js';
 import type {
@@ -107,7 +108,7 @@ export function startChild(sup: AnyActorRef, spec: ChildSpec): AnyActorRef {
   const resolved = resolveChildSpec(spec, state.options);
   const existing = state.table.get(resolved.id);
   if (existing) {
-    if (isAlive(existing.ref)) {
+    if (isAlive(refOf(existing))) {
       throw new SupervisorError('already_started', `Child "${resolved.id}" is already running.`, {
         childId: resolved.id,
       });
@@ -148,7 +149,7 @@ export function terminateChild(sup: AnyActorRef, id: string): Promise<void> {
   } catch (error) {
     return Promise.reject(error);
   }
-  if (record.ref === undefined && record.status === 'stopped') return Promise.resolve();
+  if (record.incarnation === undefined && record.status === 'stopped') return Promise.resolve();
   return new Promise<void>((resolve) => {
     const finish = () => {
       changes.unsubscribe();
@@ -190,7 +191,7 @@ function requireStopped(state: SupervisorContext, id: string): void {
   if (record.status === 'restarting') {
     throw new SupervisorError('restarting', `Child "${id}" is being restarted.`, { childId: id });
   }
-  if (record.ref !== undefined) {
+  if (record.incarnation !== undefined) {
     throw new SupervisorError('running', `Child "${id}" is running; terminate it first.`, {
       childId: id,
     });
@@ -210,7 +211,7 @@ export function whichChild(sup: AnyActorRef, id: string): ChildInfo | undefined 
 
 /** The running ref of one child, or `undefined`: the hot path of `SessionManager.getChild`. */
 export function childRef(sup: AnyActorRef, id: string): AnyActorRef | undefined {
-  const ref = supervisorStateOf(sup)?.table.get(id)?.ref;
+  const ref = refOf(supervisorStateOf(sup)?.table.get(id));
   return isAlive(ref) ? ref : undefined;
 }
 
@@ -220,7 +221,7 @@ export function countChildren(sup: AnyActorRef): ChildCounts {
   let supervisors = 0;
   const records = stateOf(sup).table.inStartOrder();
   for (const record of records) {
-    if (isAlive(record.ref)) active += 1;
+    if (isAlive(refOf(record))) active += 1;
     if (supervises(record.spec.logic)) supervisors += 1;
   }
   return { specs: records.length, active, supervisors, workers: records.length - supervisors };

@@ -18,6 +18,7 @@
  */
 import type { AnyActorRef } from 'xstate';
 import type { SupervisorError } from '../ground/errors.js';
+import { type Incarnation, refOf } from './incarnation.js';
 import { PersistentMap } from './persistentMap.js';
 import type {
   ChildChangedEvent,
@@ -31,8 +32,8 @@ export interface ChildRecord {
   readonly spec: ResolvedChildSpec;
   /** Position in the start order; kept across restarts. */
   readonly order: number;
-  /** The running incarnation; `undefined` once it is gone. */
-  readonly ref: AnyActorRef | undefined;
+  /** The current incarnation; `undefined` once it is gone. */
+  readonly incarnation: Incarnation | undefined;
   readonly status: ChildStatus;
   readonly restarts: number;
   /** Asked to stop by stop work: its exit is expected, not a failure. */
@@ -118,7 +119,7 @@ export class ChildTable {
     const record: ChildRecord = {
       spec,
       order: this.nextOrder,
-      ref: undefined,
+      incarnation: undefined,
       status: 'running',
       restarts: 0,
       stopping: false,
@@ -203,7 +204,7 @@ export function awaitsRestart(context: SupervisorContext, id: string): boolean {
 export function childInfoOf(record: ChildRecord): ChildInfo {
   const info: ChildInfo = {
     id: record.spec.id,
-    ref: record.ref,
+    ref: refOf(record),
     status: record.status,
     restart: record.spec.restart,
     restarts: record.restarts,
@@ -223,7 +224,7 @@ export function childChanged(
     id,
     status: record ? record.status : 'deleted',
     restarts: record?.restarts ?? 0,
-    ref: record?.ref,
+    ref: refOf(record),
     totalRestarts,
   };
   if (record?.nextRestartAt !== undefined) event.nextRestartAt = record.nextRestartAt;

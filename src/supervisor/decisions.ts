@@ -113,11 +113,11 @@ export function planExit(
  */
 export function shutdownOrder(table: ChildTable, inFlight: string | undefined): string[] {
   const order: string[] = [];
-  if (inFlight !== undefined && table.get(inFlight)?.ref !== undefined) order.push(inFlight);
+  if (inFlight !== undefined && table.get(inFlight)?.incarnation !== undefined) order.push(inFlight);
   const records = table.inStartOrder();
   for (let i = records.length - 1; i >= 0; i--) {
     const record = records[i]!;
-    if (record.ref !== undefined && record.spec.id !== inFlight) order.push(record.spec.id);
+    if (record.incarnation !== undefined && record.spec.id !== inFlight) order.push(record.spec.id);
   }
   return order;
 }

@@ -43,7 +43,7 @@ export function planRestart(table: ChildTable, strategy: Strategy, failedId: str
     // Already being stopped by other stop work (terminated, or an earlier
     // restart that will start it again): left to that work.
     if (record.stopping) continue;
-    if (record.ref !== undefined) stop.push(id);
+    if (record.incarnation !== undefined) stop.push(id);
     if (record.spec.restart !== 'temporary') start.push(id);
   }
   return { stop: stop.reverse(), start };

@@ -9,6 +9,9 @@
  * - `parentOf`: `_parent`, for inspection records only.
  * - `isProcessing`: the mailbox, so an admin call made from inside a
  *   supervisor's own transition is refused instead of landing later.
+ * - `afterUpdate`, `emitFrom`: the actor scope's `defer` and `emit`, so the
+ *   supervisor's executor runs and emits where XState's own deferred
+ *   actions do.
  * - `TeardownMachine`: a `StateMachine` subclass whose `transition` stops
  *   what its snapshot says it owns when XState stops it, and whose
  *   `provide()` keeps that.
@@ -43,6 +46,32 @@ export function parentOf(ref: AnyActorRef): AnyActorRef | undefined {
 export function isProcessing(ref: AnyActorRef): boolean {
   const mailbox = (ref as unknown as { mailbox?: { _current?: unknown } }).mailbox;
   return mailbox?._current != null;
+}
+
+/**
+ * Runs `effect` once the actor's snapshot is updated, at the end of the
+ * macrostep: where XState runs the deferred half of its own actions (a
+ * spawned child's start, an `emit`), in the order they were deferred, and
+ * outside any custom action, so a child started there may resolve its own
+ * built-in actions (XState's development build warns when a custom action
+ * seems to call one). Called from an action of the actor.
+ */
+export function afterUpdate(self: AnyActorRef, effect: () => void): void {
+  scopeOf(self).defer(effect);
+}
+
+/** Emits `event` to the actor's `on()` listeners now: what XState's deferred `emit` runs. */
+export function emitFrom(self: AnyActorRef, event: EventObject): void {
+  scopeOf(self).emit(event);
+}
+
+interface ActorScopeInternals {
+  defer(effect: () => void): void;
+  emit(event: EventObject): void;
+}
+
+function scopeOf(self: AnyActorRef): ActorScopeInternals {
+  return (self as unknown as { _actorScope: ActorScopeInternals })._actorScope;
 }
 
 export type Teardown = (snapshot: AnyMachineSnapshot) => void;
