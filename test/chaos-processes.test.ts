@@ -50,8 +50,8 @@ import {
   type Settlement,
   settlementOf,
 } from './helpers/chaos.js';
-import { ended, type PidLearner, pidLearner } from './helpers/pidLearner.js';
-import { checkPidsAfterEach } from './process-helpers.js';
+import { ended, type PidLearner, pidLearner } from './helpers/pid-learner.js';
+import { checkPidsAfterEach } from './helpers/processes.js';
 
 checkPidsAfterEach();
 

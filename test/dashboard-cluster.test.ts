@@ -8,8 +8,8 @@ import { createSessionManager, type SessionManager } from '../src/index.js';
 import { natsCluster } from '../src/nats/index.js';
 import { isPidAlive } from '../src/testing/processes.js';
 import { apiClient } from './helpers/dashboard.js';
-import { natsSuite, type SingleNats, startNatsServer } from './helpers/natsServer.js';
-import { TEST_LEASE_MS, uniquePrefix } from './helpers/natsStores.js';
+import { natsSuite, type SingleNats, startNatsServer } from './helpers/nats-server.js';
+import { TEST_LEASE_MS, uniquePrefix } from './helpers/nats-stores.js';
 import { agentSessionSpec } from './helpers/workers.js';
 
 const agentSession = (id: string) => agentSessionSpec(id, { metadata: { title: `on ${id}` } });

@@ -14,7 +14,7 @@ import {
 import { createInspectionFile } from '../src/inspect/inspectionFile.js';
 import type { InspectionRecord } from '../src/inspect/inspectionRecord.js';
 import { toSafeJson } from '../src/inspect/safeJson.js';
-import { parentMachine } from './inspect-fixtures.js';
+import { parentMachine } from './helpers/inspect-fixtures.js';
 
 let dir: string;
 beforeEach(() => {

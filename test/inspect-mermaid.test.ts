@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { type AnyStateMachine, type AnyStateNode, createMachine } from 'xstate';
 import { toMermaid } from '../src/inspect/toMermaid.js';
 import { transitionLabel } from '../src/inspect/transitionLabel.js';
-import { type ParsedStateNode, parseStateDiagram, validateMermaid } from './helpers/mermaid.js';
 import {
   awkward,
   compound,
@@ -12,7 +11,8 @@ import {
   parallel,
   sampleMachines,
   trafficLight,
-} from './inspect-fixtures.js';
+} from './helpers/inspect-fixtures.js';
+import { type ParsedStateNode, parseStateDiagram, validateMermaid } from './helpers/mermaid.js';
 
 describe('toMermaid', () => {
   it('renders a small machine exactly', () => {

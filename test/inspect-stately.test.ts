@@ -2,8 +2,8 @@ import { createInspector, type StatelyInspectionEvent } from '@statelyai/inspect
 import { describe, expect, it, vi } from 'vitest';
 import { type AnyStateMachine, createActor, type InspectionEvent, waitFor } from 'xstate';
 import { toMermaid } from '../src/inspect/toMermaid.js';
+import { childMachine, parentMachine, sampleMachines } from './helpers/inspect-fixtures.js';
 import { validateMermaid } from './helpers/mermaid.js';
-import { childMachine, parentMachine, sampleMachines } from './inspect-fixtures.js';
 
 describe('@statelyai/inspect compatibility (offline adapter)', () => {
   it('receives an @xstate.actor event for every actor of a nested system', async () => {

@@ -8,8 +8,8 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { StoreEvent } from '../src/manager/store.js';
 import { isPidAlive } from '../src/testing/processes.js';
-import { type NatsCluster, natsSuite, startNatsCluster } from './helpers/natsServer.js';
-import { rawRecords, startSession, storeTracker, uniquePrefix } from './helpers/natsStores.js';
+import { type NatsCluster, natsSuite, startNatsCluster } from './helpers/nats-server.js';
+import { rawRecords, startSession, storeTracker, uniquePrefix } from './helpers/nats-stores.js';
 
 const LEASE_MS = 10_000;
 

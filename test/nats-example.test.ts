@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isPidAlive } from '../src/testing/processes.js';
 import { ensureBuilt } from './helpers/cli.js';
-import { natsSuite, type SingleNats, startNatsServer } from './helpers/natsServer.js';
+import { natsSuite, type SingleNats, startNatsServer } from './helpers/nats-server.js';
 
 natsSuite('examples/cluster.ts', () => {
   let server: SingleNats;

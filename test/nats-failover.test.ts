@@ -6,9 +6,9 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { StoreEvent } from '../src/manager/store.js';
 import { isPidAlive } from '../src/testing/processes.js';
-import { type ClusterHost, startClusterHost } from './helpers/natsHost.js';
-import { natsSuite, type SingleNats, startNatsServer } from './helpers/natsServer.js';
-import { rawRecords, storeTracker, uniquePrefix } from './helpers/natsStores.js';
+import { type ClusterHost, startClusterHost } from './helpers/nats-host.js';
+import { natsSuite, type SingleNats, startNatsServer } from './helpers/nats-server.js';
+import { rawRecords, storeTracker, uniquePrefix } from './helpers/nats-stores.js';
 
 const LEASE_MS = 1000;
 

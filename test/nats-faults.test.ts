@@ -8,7 +8,7 @@ import { ClusterError } from '../src/ground/errors.js';
 import type { StoreEvent } from '../src/manager/store.js';
 import { natsCluster } from '../src/nats/index.js';
 import { isPidAlive } from '../src/testing/processes.js';
-import { freePort, natsSuite, type SingleNats, startNatsServer } from './helpers/natsServer.js';
+import { freePort, natsSuite, type SingleNats, startNatsServer } from './helpers/nats-server.js';
 import {
   nextEvent,
   rawRecords,
@@ -16,7 +16,7 @@ import {
   startSession,
   storeTracker,
   uniquePrefix,
-} from './helpers/natsStores.js';
+} from './helpers/nats-stores.js';
 
 natsSuite('cluster faults', () => {
   const servers: SingleNats[] = [];

@@ -14,9 +14,9 @@ import {
 import { clusterScope, natsCluster } from '../src/nats/index.js';
 import { findMarkedProcesses, SCOPE_MARKER_ENV } from '../src/process/processTree.js';
 import { isPidAlive, killPids, waitForPidsGone } from '../src/testing/processes.js';
-import { type ClusterHost, startClusterHost } from './helpers/natsHost.js';
-import { natsSuite, type SingleNats, startNatsServer } from './helpers/natsServer.js';
-import { rawRecords, TEST_LEASE_MS, uniquePrefix } from './helpers/natsStores.js';
+import { type ClusterHost, startClusterHost } from './helpers/nats-host.js';
+import { natsSuite, type SingleNats, startNatsServer } from './helpers/nats-server.js';
+import { rawRecords, TEST_LEASE_MS, uniquePrefix } from './helpers/nats-stores.js';
 import { agentSessionSpec, trappingWorker } from './helpers/workers.js';
 
 /** The lease where failover time is measured. */

@@ -10,8 +10,8 @@ import { type ClusterLink, connectCluster } from '../src/nats/connection.js';
 import { resolveClusterOptions } from '../src/nats/options.js';
 import { type OwnerValue, ownersBucket } from '../src/nats/owners.js';
 import { isPidAlive } from '../src/testing/processes.js';
-import { natsSuite, type SingleNats, startNatsServer } from './helpers/natsServer.js';
-import { uniquePrefix } from './helpers/natsStores.js';
+import { natsSuite, type SingleNats, startNatsServer } from './helpers/nats-server.js';
+import { uniquePrefix } from './helpers/nats-stores.js';
 
 const owner = (host: string): OwnerValue => ({
   host,

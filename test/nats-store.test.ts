@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClusterError, SessionError } from '../src/ground/errors.js';
 import { isPidAlive } from '../src/testing/processes.js';
-import { natsSuite, type SingleNats, startNatsServer } from './helpers/natsServer.js';
+import { natsSuite, type SingleNats, startNatsServer } from './helpers/nats-server.js';
 import {
   nextEvent,
   rawRecords,
@@ -16,7 +16,7 @@ import {
   storeTracker,
   terminal,
   uniquePrefix,
-} from './helpers/natsStores.js';
+} from './helpers/nats-stores.js';
 
 natsSuite('cluster store', () => {
   let server: SingleNats;

@@ -6,7 +6,7 @@ import { SESSION_MARKER_ENV, sweepMarkedProcesses } from '../src/process/process
 import { hasProcfs } from '../src/process/procfs.js';
 import type { FixtureDescendant } from '../src/scripted/fixtureCommand.js';
 import { isPidAlive } from '../src/testing/processes.js';
-import { checkPidsAfterEach, expectAllGone, trackPids } from './process-helpers.js';
+import { checkPidsAfterEach, expectAllGone, trackPids } from './helpers/processes.js';
 
 checkPidsAfterEach();
 

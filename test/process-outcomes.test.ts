@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ProcessExitError } from '../src/ground/errors.js';
 import { fixtureCommand } from '../src/scripted/fixtureCommand.js';
-import { checkPidsAfterEach, expectError, expectOutput, startProcess } from './process-helpers.js';
+import {
+  checkPidsAfterEach,
+  expectError,
+  expectOutput,
+  startProcess,
+} from './helpers/processes.js';
 
 checkPidsAfterEach();
 

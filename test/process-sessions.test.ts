@@ -17,7 +17,7 @@ import {
   type ScriptedSession,
   waitForPidsGone,
 } from '../src/testing/index.js';
-import { checkPidsAfterEach, pidCollector, trackPids } from './process-helpers.js';
+import { checkPidsAfterEach, pidCollector, trackPids } from './helpers/processes.js';
 
 checkPidsAfterEach();
 

@@ -4,7 +4,7 @@ import { acceptsShutdown, SHUTDOWN_EVENT } from '../src/ground/shutdown.js';
 import { fromProcess } from '../src/process/fromProcess.js';
 import { fixtureCommand } from '../src/scripted/fixtureCommand.js';
 import { isPidAlive, waitForPidsGone } from '../src/testing/processes.js';
-import { checkPidsAfterEach, expectOutput, startProcess } from './process-helpers.js';
+import { checkPidsAfterEach, expectOutput, startProcess } from './helpers/processes.js';
 
 checkPidsAfterEach();
 

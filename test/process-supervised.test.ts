@@ -7,7 +7,7 @@ import { fromProcess } from '../src/process/fromProcess.js';
 import { fixtureCommand } from '../src/scripted/fixtureCommand.js';
 import { createSupervisor, terminateChild, whichChildren } from '../src/supervisor/index.js';
 import { isPidAlive, waitForPidsGone, watchProcess } from '../src/testing/processes.js';
-import { checkPidsAfterEach, trackPids } from './process-helpers.js';
+import { checkPidsAfterEach, trackPids } from './helpers/processes.js';
 
 checkPidsAfterEach();
 

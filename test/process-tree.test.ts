@@ -26,7 +26,7 @@ import {
   expectOutput,
   startProcess,
   trackPids,
-} from './process-helpers.js';
+} from './helpers/processes.js';
 
 checkPidsAfterEach();
 

@@ -12,7 +12,7 @@ import {
   type TerminalRecord,
 } from '../src/index.js';
 import { workerSpecs } from './helpers/workers.js';
-import { branches, gitSync, linkedWorktrees, makeRepo, tempDir } from './workspace-helpers.js';
+import { branches, gitSync, linkedWorktrees, makeRepo, tempDir } from './helpers/workspaces.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 

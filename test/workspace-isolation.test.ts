@@ -11,8 +11,8 @@ import {
   takeEnvironment,
 } from '../src/index.js';
 import { waitForPidsGone } from '../src/testing/index.js';
-import { pidCollector } from './process-helpers.js';
-import { branches, linkedWorktrees, makeRepo, tempDir } from './workspace-helpers.js';
+import { pidCollector } from './helpers/processes.js';
+import { branches, linkedWorktrees, makeRepo, tempDir } from './helpers/workspaces.js';
 
 interface StepsInput {
   runs: ProcessInput[];

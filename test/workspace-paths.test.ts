@@ -8,7 +8,7 @@ import {
   workspacePath,
 } from '../src/index.js';
 import { isWithin, planFromRecord } from '../src/workspace/index.js';
-import { tempDir } from './workspace-helpers.js';
+import { tempDir } from './helpers/workspaces.js';
 
 const hostile = [
   '..',

@@ -12,7 +12,7 @@ import {
   type SessionSpec,
 } from '../src/index.js';
 import { workerSpecs } from './helpers/workers.js';
-import { branches, linkedWorktrees, makeRepo, tempDir, waitForRow } from './workspace-helpers.js';
+import { branches, linkedWorktrees, makeRepo, tempDir, waitForRow } from './helpers/workspaces.js';
 
 type Ending = 'completed' | 'failed' | 'cancelled';
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { createSessionManager, type JournalRecord } from '../src/index.js';
 import { isPidAlive } from '../src/testing/index.js';
-import { branches, linkedWorktrees, makeRepo, tempDir } from './workspace-helpers.js';
+import { branches, linkedWorktrees, makeRepo, tempDir } from './helpers/workspaces.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 

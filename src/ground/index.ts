@@ -16,5 +16,6 @@ export * from './errorMessage.js';
 export * from './errors.js';
 export * from './nodeVersion.js';
 export * from './outcome.js';
+export * from './sessionId.js';
 export * from './shown.js';
 export * from './shutdown.js';

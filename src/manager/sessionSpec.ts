@@ -3,7 +3,8 @@
  */
 import { nanoid } from 'nanoid';
 import { definedFields } from '../ground/defined.js';
-import { SessionError, SupervisorError } from '../ground/errors.js';
+import { SupervisorError } from '../ground/errors.js';
+import { checkSessionId } from '../ground/sessionId.js';
 import { shown } from '../ground/shown.js';
 import { isPlainJsonObject, plainJsonProblem } from '../journal/index.js';
 import type { Registry } from '../registry/index.js';
@@ -11,6 +12,8 @@ import type { ChildSpec, SupervisorOptions } from '../supervisor/types.js';
 import { resolveSupervisorOptions } from '../supervisor/validate.js';
 import { type CheckedWorkspaceSpec, checkWorkspaceSpec } from '../workspace/spec.js';
 import type { WorkspaceSpec } from '../workspace/types.js';
+
+export { checkSessionId, SESSION_ID_PATTERN } from '../ground/sessionId.js';
 
 export interface SessionSpec {
   /** Default `nanoid()`; must match /^[A-Za-z0-9_-]{1,64}$/. */
@@ -28,19 +31,6 @@ export interface SessionSpec {
    * on branch `xstate-otp/<id>`, or an empty temp dir. See docs/workspaces.md.
    */
   workspace?: WorkspaceSpec;
-}
-
-export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
-export function checkSessionId(id: unknown): string {
-  if (typeof id !== 'string' || !SESSION_ID_PATTERN.test(id)) {
-    throw new SessionError(
-      'invalid_id',
-      `Invalid session id ${shown(id)}: use 1 to 64 letters, digits, '_' or '-'.`,
-      typeof id === 'string' ? { sessionId: id } : {},
-    );
-  }
-  return id;
 }
 
 function invalid(message: string): SupervisorError {

@@ -4,15 +4,15 @@
  */
 import { afterEach, expect } from 'vitest';
 import { type Actor, createActor, type InspectionEvent } from 'xstate';
-import type { ProcessExitError } from '../src/ground/errors.js';
-import { fromProcess, type processMachine } from '../src/process/fromProcess.js';
-import type { ProcessInput, ProcessOutput } from '../src/process/processTypes.js';
+import type { ProcessExitError } from '../../src/ground/errors.js';
+import { fromProcess, type processMachine } from '../../src/process/fromProcess.js';
+import type { ProcessInput, ProcessOutput } from '../../src/process/processTypes.js';
 import {
   killPids,
   type ProcessWatch,
   waitForPidsGone,
   watchProcess,
-} from '../src/testing/processes.js';
+} from '../../src/testing/processes.js';
 
 export type Ended =
   | { status: 'done'; output: ProcessOutput; state: unknown }

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import type { SessionManager, SessionView } from '../src/index.js';
+import type { SessionManager, SessionView } from '../../src/index.js';
 
 const cleanups: (() => void)[] = [];
 

@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { SCOPE_MARKER_ENV } from '../../src/index.js';
-import { trackPids } from '../process-helpers.js';
+import { trackPids } from './processes.js';
 
 /** What the inspection events told about one process actor. */
 export interface Tree {
