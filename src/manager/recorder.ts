@@ -4,15 +4,16 @@
  * for them), and turns a failed write into the manager's failure.
  *
  * ```ts
- * const recorder = createRecorder({ store, hostId, now, failed: (error) => … });
+ * const recorder = createRecorder({ store, now });
  * recorder.created({ sessionId, at, metadata, spec });
  * await recorder.terminal(record); // durable once resolved
  * await recorder.flushed();        // every write so far has landed or failed
  * ```
  *
  * A write that fails with `JournalError('io')` (a full disk, a broken
- * device) is reported once through `failed`: the manager then accepts no
- * more sessions, since it could no longer record them. A write refused with
+ * device) is kept as the recorder's `failure`, the manager's one failure
+ * state: the manager then accepts no more sessions, since it could no
+ * longer record them. A write refused with
  * `ClusterError('fenced')` is not a failure of the manager: that session
  * belongs to another host now, and the store reports it through `watch`.
  */
@@ -27,8 +28,6 @@ import type { SessionStore } from './store.js';
 export interface RecorderOptions {
   store: SessionStore;
   now(): number;
-  /** Called once, with the first storage failure. */
-  failed(error: JournalError): void;
 }
 
 export interface Recorder {
@@ -47,18 +46,17 @@ export interface Recorder {
   raw(record: JournalRecord): Promise<void>;
   /** Resolves once every write made so far has landed or failed. */
   flushed(): Promise<void>;
+  /** The first storage failure (`JournalError('io')`), once there was one. */
+  readonly failure: JournalError | undefined;
 }
 
-export function createRecorder({ store, now, failed }: RecorderOptions): Recorder {
+export function createRecorder({ store, now }: RecorderOptions): Recorder {
   const inFlight = new Set<Promise<void>>();
   let failure: JournalError | undefined;
 
   const write = (record: JournalRecord): Promise<void> => {
     const written = store.append(record).catch((error: unknown) => {
-      if (error instanceof JournalError && error.code === 'io' && failure === undefined) {
-        failure = error;
-        failed(error);
-      }
+      if (error instanceof JournalError && error.code === 'io') failure ??= error;
       throw error;
     });
     inFlight.add(written);
@@ -84,6 +82,9 @@ export function createRecorder({ store, now, failed }: RecorderOptions): Recorde
     raw: write,
     flushed: async () => {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+    get failure() {
+      return failure;
     },
   };
 }

@@ -39,8 +39,8 @@ export function localChild(
   sessionId: string,
   childId: string,
 ): AnyActorRef | undefined {
-  const supervisor = index.live(sessionId)?.supervisor;
-  return supervisor?.getSnapshot().status === 'active' ? childRef(supervisor, childId) : undefined;
+  const session = index.live(sessionId)?.ref;
+  return session?.getSnapshot().status === 'active' ? childRef(session, childId) : undefined;
 }
 
 /** Delivers a checked event to a child of this host. */

@@ -24,13 +24,10 @@ import { type Dashboard, dashboardView } from './dashboardView.js';
 
 /** What the manager holds for a session that runs on this host. */
 export interface LiveSession {
-  ref: AnyActorRef;
-  /** Its supervisor once registered: `getChild` goes here without a registry lookup. */
-  supervisor: AnyActorRef | undefined;
+  /** The session's actor: its supervisor (`session_supervisor:<id>`). */
+  readonly ref: AnyActorRef;
   /** The session's `done` promise. */
-  done: Promise<TerminalRecord>;
-  /** Set once ownership was lost: nothing more may be written for it. */
-  fenced: boolean;
+  readonly done: Promise<TerminalRecord>;
 }
 
 export interface SessionIndex {
@@ -61,6 +58,12 @@ export interface SessionIndex {
   detach(id: string): void;
   /** Forgets a session that never existed (its claim was refused). */
   forget(id: string): void;
+  /**
+   * Ownership of a live session was lost (cluster mode): nothing more may be
+   * written for it. True the first time, false when already fenced or not live.
+   */
+  fence(id: string): boolean;
+  isFenced(id: string): boolean;
 }
 
 /**
@@ -80,6 +83,7 @@ export function createSessionIndex({ retainEnded }: { retainEnded: number }): Se
   const live = new Map<string, LiveSession>();
   const settling = new Map<string, LiveSession>();
   const retired = new Set<string>();
+  const fenced = new Set<string>();
   // Ended ids in end order; `head` skips the retired ones without shifting the array.
   let ended: string[] = [];
   let head = 0;
@@ -141,13 +145,22 @@ export function createSessionIndex({ retainEnded }: { retainEnded: number }): Se
     detach(id) {
       live.delete(id);
       settling.delete(id);
+      fenced.delete(id);
     },
     settled(id) {
       settling.delete(id);
+      fenced.delete(id);
     },
     forget(id) {
       live.delete(id);
+      fenced.delete(id);
       dashboard.trigger.sessionRemoved({ id });
     },
+    fence(id) {
+      if (!live.has(id) || fenced.has(id)) return false;
+      fenced.add(id);
+      return true;
+    },
+    isFenced: (id) => fenced.has(id),
   };
 }

@@ -1,15 +1,17 @@
 /**
  * One session from `createSession` to its terminal record: start its actor
- * under the manager's root supervisor, follow its lifecycle into the index
- * and the journal, and settle `done` once the outcome is durable.
+ * (the session's supervisor) under the manager's root supervisor, follow its
+ * lifecycle, children and restarts into the index and the journal, and
+ * settle `done` once the outcome is durable.
  *
  * ```ts
  * const session = startSession(checked, deps); // { id, ref, createdAt, done }
+ * session.ref === registry.lookup(sessionSupervisorKey(session.id)); // one actor
  * ```
  *
  * The order of writes is the once-only guarantee: the session's id is
- * claimed first, then `created` is appended; `started` when it runs; at its
- * end, whatever still carries its marker is killed, then `terminal` is
+ * claimed first, then `created` is appended; `started` when it runs;
+ * `restarts` whenever its restart count changes; at its end, whatever still carries its marker is killed, then `terminal` is
  * appended, and only then does `done` resolve. A session that lost its
  * ownership (cluster mode) writes nothing more: its `done` rejects with
  * `ClusterError('fenced')`.
@@ -25,10 +27,9 @@ import { sessionSupervisorKey } from '../registry/index.js';
 import { followSession } from '../session/lifecycle.js';
 import { sessionMachine } from '../session/sessionMachine.js';
 import type { SessionOutput } from '../session/types.js';
-import type { SessionView } from '../session/view.js';
 import { startChild } from '../supervisor/index.js';
 import { workspaceLocation } from '../workspace/lifecycle.js';
-import type { WorkspaceEvent, WorkspacePlan, WorkspaceRecorder } from '../workspace/types.js';
+import type { WorkspaceEvent, WorkspaceRecorder } from '../workspace/types.js';
 import type { ProcessSweeper } from './processes.js';
 import type { Recorder } from './recorder.js';
 import type { LiveSession, SessionIndex } from './sessionIndex.js';
@@ -70,31 +71,11 @@ function isRefusedClaim(error: unknown): boolean {
   return error instanceof SessionError && error.code === 'duplicate_id';
 }
 
-export function startSession(
-  checked: CheckedSessionSpec,
-  workspacePlan: WorkspacePlan | undefined,
-  deps: SessionDeps,
-): Session {
+export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Session {
   const { root, registry, store, index, recorder, processes, now } = deps;
-  const { id, metadata } = checked;
+  const { id, metadata, workspace: workspacePlan } = checked;
   const createdAt = now();
   const done = deferred<TerminalRecord>();
-  const handle: LiveSession = {
-    ref: undefined as unknown as AnyActorRef,
-    supervisor: undefined,
-    done: done.promise,
-    fenced: false,
-  };
-  const view: SessionView = {
-    id,
-    state: 'starting',
-    host: store.hostId,
-    createdAt,
-    restarts: 0,
-    children: checked.supervisor.children.map((child) => ({ id: child.id, status: 'stopped' })),
-    ...definedFields({ metadata }),
-  };
-  index.addLive(view, handle);
 
   const created = () =>
     recorder.created({
@@ -116,6 +97,44 @@ export function startSession(
     created().catch(() => {});
   }
 
+  const ref = startChild(root, {
+    id,
+    logic: sessionMachine,
+    restart: 'temporary',
+    // A session bounds its own shutdown by its children's grace.
+    shutdown: 'infinity',
+    input: {
+      id,
+      createdAt,
+      timeoutMs: checked.timeoutMs,
+      claim,
+      workspace: workspacePlan && {
+        plan: workspacePlan,
+        record: workspaceRecorder(id, index, recorder),
+        beforeRelease: () => processes.sweepSession(id),
+      },
+      supervisor: {
+        ...checked.supervisor,
+        registry,
+        registerAs: sessionSupervisorKey(id),
+        environment: processes.environmentOf(id),
+      },
+    },
+  });
+  const handle: LiveSession = { ref, done: done.promise };
+  index.addLive(
+    {
+      id,
+      state: 'starting',
+      host: store.hostId,
+      createdAt,
+      restarts: 0,
+      children: checked.supervisor.children.map((child) => ({ id: child.id, status: 'stopped' })),
+      ...definedFields({ metadata }),
+    },
+    handle,
+  );
+
   const finish = (output: SessionOutput) => {
     if (index.live(id) !== handle) return;
     const record: TerminalRecord = {
@@ -128,7 +147,7 @@ export function startSession(
       host: store.hostId,
       ...definedFields({ metadata }),
     };
-    if (handle.fenced) {
+    if (index.isFenced(id)) {
       // The outcome is the new owner's to write; storage's feed reports it.
       index.detach(id);
       done.reject(fencedError(id));
@@ -154,43 +173,15 @@ export function startSession(
         },
         (error: unknown) => {
           index.settled(id);
-          if (!handle.fenced) index.change(id, { unrecorded: errorMessage(error) });
-          done.reject(handle.fenced ? fencedError(id) : error);
+          const fenced = index.isFenced(id);
+          if (!fenced) index.change(id, { unrecorded: errorMessage(error) });
+          done.reject(fenced ? fencedError(id) : error);
         },
       );
   };
 
-  try {
-    handle.ref = startChild(root, {
-      id,
-      logic: sessionMachine,
-      restart: 'temporary',
-      // A session bounds its own shutdown by its children's grace.
-      shutdown: 'infinity',
-      input: {
-        id,
-        createdAt,
-        timeoutMs: checked.timeoutMs,
-        claim,
-        workspace: workspacePlan && {
-          plan: workspacePlan,
-          record: workspaceRecorder(id, index, recorder),
-          beforeRelease: () => processes.sweepSession(id),
-        },
-        supervisor: {
-          ...checked.supervisor,
-          registry,
-          registerAs: sessionSupervisorKey(id),
-          environment: processes.environmentOf(id),
-        },
-      },
-    });
-  } catch (error) {
-    index.forget(id);
-    throw error;
-  }
-
-  followSession(handle.ref, {
+  let restarts = 0;
+  followSession(ref, {
     state: (state) => {
       if (state !== 'running') {
         index.change(id, { state });
@@ -200,6 +191,14 @@ export function startSession(
       index.change(id, { state, startedAt });
       recorder.started(id, startedAt).catch(() => {});
     },
+    children: (children, total) => {
+      if (index.live(id) !== handle) return;
+      index.change(id, { restarts: total, children });
+      if (total === restarts) return;
+      restarts = total;
+      // So that an interrupted session still shows how often it restarted.
+      recorder.restarts(id, total).catch(() => {});
+    },
     ended: finish,
     crashed: (error) => {
       if (isRefusedClaim(error) || error instanceof ClusterError) {
@@ -208,11 +207,26 @@ export function startSession(
         done.reject(error);
         return;
       }
-      finish({ outcome: 'failed', reason: errorMessage(error), restarts: 0, endedAt: now() });
+      finish({ outcome: 'failed', reason: errorMessage(error), restarts, endedAt: now() });
     },
   });
 
-  return { id, ref: handle.ref, createdAt, done: done.promise };
+  return { id, ref, createdAt, done: done.promise };
+}
+
+/**
+ * Asks a session of this host to end `cancelled`; its `done`, or undefined
+ * when no such session runs here.
+ */
+export function cancelSession(
+  index: SessionIndex,
+  id: string,
+  reason: string,
+): Promise<TerminalRecord> | undefined {
+  const handle = index.live(id);
+  if (!handle) return undefined;
+  handle.ref.send({ type: 'session.cancel', reason });
+  return handle.done;
 }
 
 function fencedError(sessionId: string): ClusterError {

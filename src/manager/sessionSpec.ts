@@ -8,10 +8,14 @@ import { checkSessionId } from '../ground/sessionId.js';
 import { shown } from '../ground/shown.js';
 import { isPlainJsonObject, plainJsonProblem } from '../journal/index.js';
 import type { Registry } from '../registry/index.js';
-import type { ChildSpec, SupervisorOptions } from '../supervisor/types.js';
-import { resolveSupervisorOptions } from '../supervisor/validate.js';
-import { type CheckedWorkspaceSpec, checkWorkspaceSpec } from '../workspace/spec.js';
-import type { WorkspaceSpec } from '../workspace/types.js';
+import {
+  type ChildSpec,
+  type ResolvedSupervisorOptions,
+  resolveSupervisorOptions,
+  type SupervisorOptions,
+} from '../supervisor/index.js';
+import { checkWorkspaceSpec, planWorkspace } from '../workspace/spec.js';
+import type { WorkspacePlan, WorkspaceSpec } from '../workspace/types.js';
 
 export { checkSessionId, SESSION_ID_PATTERN } from '../ground/sessionId.js';
 
@@ -39,18 +43,24 @@ function invalid(message: string): SupervisorError {
 
 export interface CheckedSessionSpec {
   id: string;
-  supervisor: SupervisorOptions & { children: ChildSpec[] };
+  /** The session's supervision, resolved once: the session's actor starts from it as it is. */
+  supervisor: ResolvedSupervisorOptions;
   timeoutMs: number | undefined;
   metadata: Record<string, unknown> | undefined;
-  workspace: CheckedWorkspaceSpec | undefined;
+  /** Where and how its workspace is made, when it asks for one. */
+  workspace: WorkspacePlan | undefined;
+}
+
+/** What a spec is checked against: the manager's defaults and places. */
+export interface SpecDefaults {
+  timeoutMs: number | undefined;
+  /** The registry the session's supervisor gets, so `registerAs` is checked as it will run. */
+  registry: Registry;
+  workspaceRoot: string;
 }
 
 /** Validates everything a session needs; throws `SessionError` / `SupervisorError('invalid_spec')`. */
-export function checkSessionSpec(
-  spec: SessionSpec,
-  defaultTimeoutMs: number | undefined,
-  registry: Registry,
-): CheckedSessionSpec {
+export function checkSessionSpec(spec: SessionSpec, defaults: SpecDefaults): CheckedSessionSpec {
   if (typeof spec !== 'object' || spec === null) throw invalid('A session spec must be an object.');
   const id = spec.id === undefined ? nanoid() : checkSessionId(spec.id);
   if (!Array.isArray(spec.children)) {
@@ -63,9 +73,9 @@ export function checkSessionSpec(
     ...definedFields({ period: spec.period }),
     ...definedFields({ autoShutdown: spec.autoShutdown }),
   };
+  let resolved: ResolvedSupervisorOptions;
   try {
-    // With the registry the session's supervisor will get, so `registerAs` is checked as it will run.
-    resolveSupervisorOptions({ ...supervisor, registry });
+    resolved = resolveSupervisorOptions({ ...supervisor, registry: defaults.registry });
   } catch (error) {
     if (error instanceof SupervisorError) {
       throw new SupervisorError('invalid_spec', `Session "${id}": ${error.message}`, {
@@ -75,7 +85,7 @@ export function checkSessionSpec(
     }
     throw error;
   }
-  const timeoutMs = spec.timeoutMs ?? defaultTimeoutMs;
+  const timeoutMs = spec.timeoutMs ?? defaults.timeoutMs;
   if (
     timeoutMs !== undefined &&
     (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs))
@@ -97,6 +107,10 @@ export function checkSessionSpec(
   const workspace =
     spec.workspace === undefined
       ? undefined
-      : checkWorkspaceSpec(spec.workspace, `Session "${id}"`);
-  return { id, supervisor, timeoutMs, metadata, workspace };
+      : planWorkspace(
+          checkWorkspaceSpec(spec.workspace, `Session "${id}"`),
+          defaults.workspaceRoot,
+          id,
+        );
+  return { id, supervisor: resolved, timeoutMs, metadata, workspace };
 }

@@ -1,21 +1,28 @@
 /**
  * Following a session actor from outside: its lifecycle state, read from the
- * tags of its statechart, and its outcome once it ends.
+ * tags of its statechart, its children and restarts, read from its child
+ * table, and its outcome once it ends.
  *
  * ```ts
  * followSession(session.ref, {
  *   state: (state) => console.log(state),      // 'starting' → 'running' → 'stopping'
+ *   children: (children, restarts) => {},      // [{ id: 'agent', status: 'running' }], 0
  *   ended: (output) => console.log(output),    // { outcome, reason?, restarts, endedAt }
  *   crashed: (error) => console.error(error),  // the actor itself errored (a refused claim)
  * });
  * ```
+ *
+ * The child table is immutable, so a snapshot whose table is the previous
+ * one's has nothing new to report about children.
  */
 import type { AnyActorRef } from 'xstate';
+import type { SessionContext } from './sessionMachine.js';
 import type { SessionOutput } from './types.js';
-import type { SessionState } from './view.js';
+import type { SessionChildView, SessionState } from './view.js';
 
 interface SessionSnapshot {
   status: string;
+  context: SessionContext;
   output?: SessionOutput;
   error?: unknown;
   hasTag(tag: string): boolean;
@@ -32,6 +39,8 @@ function lifecycleState(snapshot: SessionSnapshot): SessionState {
 
 export interface SessionFollower {
   state(state: SessionState): void;
+  /** The children's statuses, in start order, and the restarts so far: whenever they change. */
+  children(children: SessionChildView[], restarts: number): void;
   ended(output: SessionOutput): void;
   /** The session actor itself errored: a refused claim, or a bug. */
   crashed(error: unknown): void;
@@ -44,7 +53,19 @@ export interface SessionFollower {
  */
 export function followSession(ref: AnyActorRef, follower: SessionFollower): void {
   let last: SessionState | undefined;
+  let table: SessionContext['table'] | undefined;
+  let shown: SessionChildView[] = [];
+  let restarts = 0;
   let finished = false;
+  const reportChildren = (context: SessionContext) => {
+    if (context.table === table && context.totalRestarts === restarts) return;
+    table = context.table;
+    const children = table.inStartOrder().map((r) => ({ id: r.spec.id, status: r.status }));
+    if (context.totalRestarts === restarts && sameChildren(children, shown)) return;
+    shown = children;
+    restarts = context.totalRestarts;
+    follower.children(children, restarts);
+  };
   const crash = (error: unknown) => {
     if (finished) return;
     finished = true;
@@ -53,6 +74,7 @@ export function followSession(ref: AnyActorRef, follower: SessionFollower): void
   const observe = (snapshot: SessionSnapshot) => {
     if (finished) return;
     if (snapshot.status === 'done' && snapshot.output) {
+      reportChildren(snapshot.context);
       finished = true;
       follower.ended(snapshot.output);
       return;
@@ -66,6 +88,7 @@ export function followSession(ref: AnyActorRef, follower: SessionFollower): void
       last = state;
       follower.state(state);
     }
+    reportChildren(snapshot.context);
   };
   const current = ref.getSnapshot() as SessionSnapshot;
   observe(current);
@@ -74,4 +97,11 @@ export function followSession(ref: AnyActorRef, follower: SessionFollower): void
     next: (snapshot) => observe(snapshot as SessionSnapshot),
     error: crash,
   });
+}
+
+function sameChildren(a: SessionChildView[], b: SessionChildView[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((child, i) => child.id === b[i]!.id && child.status === b[i]!.status)
+  );
 }

@@ -1,60 +1,71 @@
 /**
- * The session lifecycle statechart.
+ * The session: one actor, the session's supervisor, whose statechart
+ * carries the supervision of its children and the session's lifecycle.
  *
  * ```
- * starting → live.running → live.stopping ─┐
- *    │            └────────────────────────┴→ finalizing → completed | failed | cancelled | timed_out
- *    └─────────────────────────────────────→ finalizing   (workspace failed, or cancelled while starting)
+ * starting ──→ running ──→ stopping ──→ finalizing ──→ completed | failed | cancelled | timed_out
+ *    │      (supervision ∥ deadline)  (every child,     (workspace
+ *    │                                 reverse order)    released)
+ *    └──────────────────────────────────────────────→ finalizing   (workspace failed, or cancelled while starting)
  * ```
  *
- * The states carry the tags `starting`, `running` and `stopping`: the
- * lifecycle a view shows is read from the tags, never from the shape of the
- * state value, so states can be added inside them freely.
+ * As Erlang's session supervisor is one process, a session is one actor:
+ * it registers itself as `session_supervisor:<id>`, and its children (the
+ * spec's agents and processes) are its own, supervised with the same plans
+ * and the same states as any supervisor (`src/supervisor/supervision.ts`).
  *
- * `starting` first waits for the session's id to be claimed when the store
- * asks for a claim (cluster mode: one owner per id across hosts, decided
- * before any child starts). A refused claim errors the session actor with
- * the store's error: the session never existed, and nothing is recorded.
- * Then it creates the session's workspace when it asks for one (a git
- * worktree or a temp dir, see `src/workspace/`), before any child exists.
- * Cancelling or the deadline while it is being created asks the creation to
- * stop and waits until it has undone its work (`starting.preparing.abandoning`).
- * A workspace that cannot be created decides `failed`, with a reason naming
- * the cause.
+ * - `starting` first waits for the session's id to be claimed when the
+ *   store asks for a claim (cluster mode: one owner per id across hosts,
+ *   decided before any child starts). A refused claim errors the actor with
+ *   the store's error: the session never existed, and nothing is recorded.
+ *   Then it creates the session's workspace when it asks for one, before any
+ *   child exists; cancelling or the deadline meanwhile asks the creation to
+ *   stop and waits until it has undone its work (`preparing.abandoning`). A
+ *   workspace that cannot be created decides `failed`, naming the cause.
+ * - `running` starts the children and supervises them (`supervision`), while
+ *   `deadline` waits for `timeoutMs` counted from creation. The outcome is
+ *   decided by what ends it: the significant children finished
+ *   (`completed`), the restart intensity was reached or a child could not
+ *   start (`failed`), `session.cancel` or `SHUTDOWN_EVENT` (`cancelled`), or
+ *   the deadline (`timed_out`).
+ * - `stopping` shuts every child down in reverse start order, each within
+ *   its `shutdown` grace, as a supervisor ends.
+ * - `finalizing` releases the workspace per its keep policy, then goes to
+ *   the final state of the outcome decided.
  *
- * `live` owns one supervisor (invoked as `supervisor`), registered as
- * `session_supervisor:<id>`, whose children are the session's agents and
- * processes; they see the workspace through the supervisor's `environment`.
- * The session ends when that supervisor does: auto-shutdown after its
- * significant children finished is `completed`; escalation (max restart
- * intensity, a child that cannot start) is `failed`. Cancelling
- * (`session.cancel`, or `SHUTDOWN_EVENT` from the manager's supervisor) and
- * the deadline shut the supervisor down gracefully in `stopping` before
- * ending `cancelled` or `timed_out`.
- *
- * `finalizing` is entered once the outcome is decided, and never changes
- * it: it releases the workspace per its keep policy (the dashboard shows
- * `stopping` meanwhile), then goes to the final state of that outcome.
- *
- * The final states are the once-only guard: the first outcome decided wins,
- * whatever else arrives in the same tick, and a final state is reached once.
+ * The lifecycle a view shows is read from the tags `starting`, `running` and
+ * `stopping`, never from the shape of the state value. The final states are
+ * the once-only guard: the first outcome decided wins, whatever else arrives
+ * in the same tick, and a final state is reached once.
  */
 import { assign, fromPromise, sendTo, setup } from 'xstate';
 import { systemNow } from '../ground/clock.js';
 import { definedFields } from '../ground/defined.js';
 import { errorMessage } from '../ground/errorMessage.js';
 import { SHUTDOWN_EVENT } from '../ground/shutdown.js';
-import { declareSupervisor, supervisorMachine } from '../supervisor/index.js';
+import {
+  CHILD_EXIT,
+  forSetup,
+  handleExit,
+  initialContext,
+  type SupervisorContext,
+  SupervisorStateMachine,
+  stopSequence,
+  supervising,
+  supervisingHandlers,
+  supervisionActions,
+  supervisionDelays,
+  supervisionGuards,
+} from '../supervisor/index.js';
 import type { WorkspaceLocation } from '../workspace/types.js';
 import type { SessionEvent, SessionInput, SessionOutput } from './types.js';
 import { workspaceCreator, workspaceReleaser } from './workspaceActors.js';
 
 type Decided = { outcome: SessionOutput['outcome']; reason?: string | undefined };
 
-interface SessionContext {
-  input: SessionInput;
+export interface SessionContext extends SupervisorContext {
+  session: Omit<SessionInput, 'supervisor'>;
   decided: Decided | undefined;
-  restarts: number;
   /** Set once the workspace exists; what `finalizing` releases. */
   workspace: WorkspaceLocation | undefined;
 }
@@ -67,272 +78,273 @@ function describeError(error: unknown): string {
   return message.includes(cause) ? message : `${message} (${cause})`;
 }
 
-/** The supervisor reports its restarts in its output, and in the error it escalates with. */
-function restartsReported(event: { output?: unknown; error?: unknown }): number | undefined {
-  const carrier = (event.output ?? event.error) as { restarts?: unknown } | undefined;
-  return typeof carrier?.restarts === 'number' ? carrier.restarts : undefined;
-}
-
 /** Claims the session id in the store (`SessionInput.claim`); rejects when it is taken. */
 const claimer = fromPromise<void, () => Promise<void>>(({ input: claim }) => claim());
 
-// A session supervises children: `countChildren` counts it as a supervisor.
-export const sessionMachine = declareSupervisor(
-  setup({
-    types: {
-      context: {} as SessionContext,
-      input: {} as SessionInput,
-      events: {} as SessionEvent,
-      output: {} as SessionOutput,
-    },
-    actors: { claimer, supervisor: supervisorMachine, workspaceCreator, workspaceReleaser },
-    delays: {
-      deadline: ({ context, self }) =>
-        Math.max(0, context.input.createdAt + (context.input.timeoutMs ?? 0) - systemNow(self)),
-    },
-    guards: {
-      hasDeadline: ({ context }) => context.input.timeoutMs !== undefined,
-      asksForClaim: ({ context }) => context.input.claim !== undefined,
-      asksForWorkspace: ({ context }) => context.input.workspace !== undefined,
-      hasWorkspace: ({ context }) => context.workspace !== undefined,
-      decided: ({ context }) => context.decided !== undefined,
-      decidedCompleted: ({ context }) => context.decided?.outcome === 'completed',
-      decidedCancelled: ({ context }) => context.decided?.outcome === 'cancelled',
-      decidedTimedOut: ({ context }) => context.decided?.outcome === 'timed_out',
-      shutDownFromOutside: ({ event }) =>
-        (event as { output?: { reason?: string } }).output?.reason !== 'auto_shutdown',
-    },
-    actions: {
-      decideCancelled: assign({
-        decided: ({ event }) => ({
+const machine = setup({
+  types: {
+    context: {} as SessionContext,
+    input: {} as SessionInput,
+    events: {} as SessionEvent,
+    output: {} as SessionOutput,
+  },
+  actors: { claimer, workspaceCreator, workspaceReleaser },
+  delays: {
+    ...forSetup(supervisionDelays),
+    deadline: ({ context, self }) =>
+      Math.max(0, context.session.createdAt + (context.session.timeoutMs ?? 0) - systemNow(self)),
+  },
+  guards: {
+    ...forSetup(supervisionGuards),
+    hasDeadline: ({ context }) => context.session.timeoutMs !== undefined,
+    asksForClaim: ({ context }) => context.session.claim !== undefined,
+    asksForWorkspace: ({ context }) => context.session.workspace !== undefined,
+    hasWorkspace: ({ context }) => context.workspace !== undefined,
+    decided: ({ context }) => context.decided !== undefined,
+    decidedCompleted: ({ context }) => context.decided?.outcome === 'completed',
+    decidedCancelled: ({ context }) => context.decided?.outcome === 'cancelled',
+    decidedTimedOut: ({ context }) => context.decided?.outcome === 'timed_out',
+    gaveUp: ({ context }) => context.ending?.kind === 'fail',
+  },
+  actions: {
+    ...forSetup(supervisionActions),
+    decideCancelled: assign({
+      decided: ({ context, event }) =>
+        context.decided ?? {
           outcome: 'cancelled' as const,
           reason:
             'reason' in event && typeof event.reason === 'string' ? event.reason : 'cancelled',
-        }),
-      }),
-      decideTimedOut: assign({
-        decided: ({ context }) => ({
-          outcome: 'timed_out' as const,
-          reason: `no outcome within ${context.input.timeoutMs} ms`,
-        }),
-      }),
-      decideCompleted: assign({ decided: () => ({ outcome: 'completed' as const }) }),
-      decideFailed: assign({
-        decided: ({ event }) => ({
-          outcome: 'failed' as const,
-          reason: describeError('error' in event ? event.error : event),
-        }),
-      }),
-      decideWorkspaceFailed: assign({
-        decided: ({ event }) => {
-          const error = 'error' in event ? event.error : event;
-          const code = (error as { code?: unknown } | undefined)?.code;
-          return {
-            outcome: 'failed' as const,
-            // A WorkspaceError's message already names its cause; no need for describeError's suffix.
-            reason: `workspace not created${typeof code === 'string' ? ` (${code})` : ''}: ${errorMessage(error)}`,
-          };
         },
-      }),
-      recordWorkspace: assign({
-        workspace: ({ event }) => (event as { location?: WorkspaceLocation }).location,
-      }),
-      abandonWorkspace: sendTo('workspace', { type: 'workspace.abandon' }),
-      // Answering SHUTDOWN_EVENT (rather than having no transition for it)
-      // makes a supervisor that shuts this session down wait for it to finish
-      // its cleanup instead of stopping it halfway; there is nothing else to do.
-      alreadyEnding: () => {},
-      recordRestarts: assign({
-        restarts: ({ context, event }) =>
-          restartsReported(event as { output?: unknown; error?: unknown }) ?? context.restarts,
-      }),
-      // Deferred like every sendTo: sending directly would run the supervisor
-      // inside this action, where XState forbids its emitted events.
-      askSupervisorToShutDown: sendTo('supervisor', { type: SHUTDOWN_EVENT }),
-    },
-  }).createMachine({
-    id: 'session',
-    context: ({ input }) => ({ input, decided: undefined, restarts: 0, workspace: undefined }),
-    initial: 'starting',
-    states: {
-      starting: {
-        tags: 'starting',
-        initial: 'routing',
-        states: {
-          routing: {
-            always: [
-              { guard: 'asksForClaim', target: 'claiming' },
+    }),
+    decideTimedOut: assign({
+      decided: ({ context }) =>
+        context.decided ?? {
+          outcome: 'timed_out' as const,
+          reason: `no outcome within ${context.session.timeoutMs} ms`,
+        },
+    }),
+    decideCompleted: assign({
+      decided: ({ context }) => context.decided ?? { outcome: 'completed' as const },
+    }),
+    decideFailed: assign({
+      decided: ({ context }) =>
+        context.decided ?? {
+          outcome: 'failed' as const,
+          reason: describeError(context.ending?.kind === 'fail' ? context.ending.error : undefined),
+        },
+    }),
+    decideWorkspaceFailed: assign({
+      decided: ({ event }) => {
+        const error = 'error' in event ? event.error : event;
+        const code = (error as { code?: unknown } | undefined)?.code;
+        return {
+          outcome: 'failed' as const,
+          // A WorkspaceError's message already names its cause; no need for describeError's suffix.
+          reason: `workspace not created${typeof code === 'string' ? ` (${code})` : ''}: ${errorMessage(error)}`,
+        };
+      },
+    }),
+    // The children see the workspace through the environment they start with.
+    recordWorkspace: assign(({ context, event }) => {
+      const workspace = (event as { location?: WorkspaceLocation }).location;
+      const environment = {
+        ...context.options.environment,
+        sessionId: context.session.id,
+        workspace,
+      };
+      return { workspace, options: { ...context.options, environment } };
+    }),
+    abandonWorkspace: sendTo('workspace', { type: 'workspace.abandon' }),
+  },
+}).createMachine({
+  id: 'session',
+  context: ({ input }) => {
+    const { supervisor, ...session } = input;
+    return {
+      ...initialContext(supervisor),
+      session,
+      decided: undefined,
+      workspace: undefined,
+    };
+  },
+  // Registered as the session's supervisor from the start (XState runs the
+  // initial actions once the actor is started, when it can be looked up).
+  entry: 'registerSelf',
+  initial: 'starting',
+  states: {
+    starting: {
+      tags: 'starting',
+      initial: 'routing',
+      states: {
+        routing: {
+          always: [
+            { guard: 'asksForClaim', target: 'claiming' },
+            { guard: 'asksForWorkspace', target: 'preparing' },
+            { target: '#session.running' },
+          ],
+        },
+        claiming: {
+          invoke: {
+            src: 'claimer',
+            input: ({ context }) => context.session.claim!,
+            onDone: [
+              { guard: 'decided', target: '#session.finalizing' },
               { guard: 'asksForWorkspace', target: 'preparing' },
-              { target: '#session.live' },
+              { target: '#session.running' },
+            ],
+            // No onError: a refused claim errors the session itself (see above).
+          },
+          // Nothing runs yet, so nothing to stop: the decision waits for the claim.
+          on: {
+            'session.cancel': { actions: 'decideCancelled' },
+            [SHUTDOWN_EVENT]: { actions: 'decideCancelled' },
+          },
+        },
+        preparing: {
+          invoke: {
+            id: 'workspace',
+            src: 'workspaceCreator',
+            input: ({ context }) => context.session.workspace!,
+          },
+          on: {
+            'workspace.created': [
+              // Created before the abandon request arrived: release it like any other.
+              { guard: 'decided', target: '#session.finalizing', actions: 'recordWorkspace' },
+              { target: '#session.running', actions: 'recordWorkspace' },
+            ],
+            'workspace.failed': [
+              { guard: 'decided', target: '#session.finalizing' },
+              { target: '#session.finalizing', actions: 'decideWorkspaceFailed' },
             ],
           },
-          claiming: {
-            invoke: {
-              src: 'claimer',
-              input: ({ context }) => context.input.claim!,
-              onDone: [
-                { guard: 'decided', target: '#session.finalizing' },
-                { guard: 'asksForWorkspace', target: 'preparing' },
-                { target: '#session.live' },
-              ],
-              // No onError: a refused claim errors the session itself (see above).
-            },
-            // Nothing runs yet, so nothing to stop: the decision waits for the claim.
-            on: {
-              'session.cancel': { actions: 'decideCancelled' },
-              [SHUTDOWN_EVENT]: { actions: 'decideCancelled' },
-            },
-          },
-          preparing: {
-            invoke: {
-              id: 'workspace',
-              src: 'workspaceCreator',
-              input: ({ context }) => context.input.workspace!,
-            },
-            on: {
-              'workspace.created': [
-                // Created before the abandon request arrived: release it like any other.
-                { guard: 'decided', target: '#session.finalizing', actions: 'recordWorkspace' },
-                { target: '#session.live', actions: 'recordWorkspace' },
-              ],
-              'workspace.failed': [
-                { guard: 'decided', target: '#session.finalizing' },
-                { target: '#session.finalizing', actions: 'decideWorkspaceFailed' },
-              ],
-            },
-            initial: 'creating',
-            states: {
-              creating: {
-                on: {
-                  'session.cancel': {
-                    target: 'abandoning',
-                    actions: ['decideCancelled', 'abandonWorkspace'],
-                  },
-                  [SHUTDOWN_EVENT]: {
-                    target: 'abandoning',
-                    actions: ['decideCancelled', 'abandonWorkspace'],
-                  },
+          initial: 'creating',
+          states: {
+            creating: {
+              on: {
+                'session.cancel': {
+                  target: 'abandoning',
+                  actions: ['decideCancelled', 'abandonWorkspace'],
                 },
-                after: {
-                  deadline: {
-                    guard: 'hasDeadline',
-                    target: 'abandoning',
-                    actions: ['decideTimedOut', 'abandonWorkspace'],
-                  },
+                [SHUTDOWN_EVENT]: {
+                  target: 'abandoning',
+                  actions: ['decideCancelled', 'abandonWorkspace'],
                 },
               },
-              // Outcome decided; waiting for the creation to undo what it made.
-              abandoning: {
-                tags: 'stopping',
-                on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
+              after: {
+                deadline: {
+                  guard: 'hasDeadline',
+                  target: 'abandoning',
+                  actions: ['decideTimedOut', 'abandonWorkspace'],
+                },
               },
+            },
+            // Outcome decided; waiting for the creation to undo what it made.
+            abandoning: {
+              tags: 'stopping',
+              on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
             },
           },
         },
       },
-      live: {
-        invoke: {
-          id: 'supervisor',
-          src: 'supervisor',
-          input: ({ context }) => {
-            const { supervisor } = context.input;
-            if (!context.workspace) return supervisor;
-            return {
-              ...supervisor,
-              environment: {
-                ...supervisor.environment,
-                sessionId: context.input.id,
-                workspace: context.workspace,
-              },
-            };
-          },
-          onDone: [
-            // Cancelled or timed out while running: that decision stands.
-            { guard: 'decided', target: 'finalizing', actions: 'recordRestarts' },
-            // Shut down by someone other than this session: a cancellation too.
-            {
-              guard: 'shutDownFromOutside',
-              target: 'finalizing',
-              actions: ['recordRestarts', 'decideCancelled'],
-            },
-            { target: 'finalizing', actions: ['recordRestarts', 'decideCompleted'] },
-          ],
-          onError: [
-            { guard: 'decided', target: 'finalizing', actions: 'recordRestarts' },
-            { target: 'finalizing', actions: ['recordRestarts', 'decideFailed'] },
-          ],
-        },
-        initial: 'running',
-        states: {
-          running: {
-            tags: 'running',
-            on: {
-              'session.cancel': { target: 'stopping', actions: 'decideCancelled' },
-              [SHUTDOWN_EVENT]: { target: 'stopping', actions: 'decideCancelled' },
-            },
-            initial: 'checkingDeadline',
-            states: {
-              checkingDeadline: {
-                always: [
-                  { guard: 'hasDeadline', target: 'withDeadline' },
-                  { target: 'withoutDeadline' },
-                ],
-              },
-              withDeadline: {
-                after: {
-                  deadline: { target: '#session.live.stopping', actions: 'decideTimedOut' },
-                },
-              },
-              withoutDeadline: {},
-            },
-          },
-          stopping: {
-            tags: 'stopping',
-            entry: 'askSupervisorToShutDown',
-            // Already shutting down: a parent asking again waits for it rather than killing it.
-            on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
-          },
-        },
-      },
-      finalizing: {
-        tags: 'stopping',
-        on: { [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' } },
-        initial: 'routing',
-        states: {
-          routing: {
-            always: [{ guard: 'hasWorkspace', target: 'releasing' }, { target: 'released' }],
-          },
-          releasing: {
-            invoke: {
-              src: 'workspaceReleaser',
-              input: ({ context }) => ({
-                ...context.input.workspace!,
-                outcome: context.decided?.outcome ?? 'failed',
-              }),
-              // Never rejects (failures are reported, the workspace kept); either way, on to the end.
-              onDone: 'released',
-              onError: 'released',
-            },
-          },
-          released: { type: 'final' },
-        },
-        onDone: [
-          { guard: 'decidedCompleted', target: 'completed' },
-          { guard: 'decidedCancelled', target: 'cancelled' },
-          { guard: 'decidedTimedOut', target: 'timed_out' },
-          { target: 'failed' },
-        ],
-      },
-      completed: { type: 'final' },
-      failed: { type: 'final' },
-      cancelled: { type: 'final' },
-      timed_out: { type: 'final' },
     },
-    output: ({ context, self }) => ({
-      outcome: context.decided?.outcome ?? 'failed',
-      ...definedFields({ reason: context.decided?.reason }),
-      restarts: context.restarts,
-      endedAt: systemNow(self),
-    }),
+    running: {
+      tags: 'running',
+      // Children start from the mailbox, once the session runs.
+      entry: 'requestInitialChildren',
+      on: {
+        ...supervisingHandlers,
+        'session.cancel': { target: 'stopping', actions: 'decideCancelled' },
+        [SHUTDOWN_EVENT]: { target: 'stopping', actions: 'decideCancelled' },
+      },
+      always: [
+        { guard: 'gaveUp', target: 'stopping', actions: 'decideFailed' },
+        { guard: 'significantChildEnded', target: 'stopping', actions: 'decideCompleted' },
+      ],
+      type: 'parallel',
+      states: {
+        supervision: supervising('#session.running.supervision', 'idle'),
+        deadline: {
+          initial: 'checking',
+          states: {
+            checking: {
+              always: [{ guard: 'hasDeadline', target: 'pending' }, { target: 'none' }],
+            },
+            pending: {
+              after: { deadline: { target: '#session.stopping', actions: 'decideTimedOut' } },
+            },
+            none: {},
+          },
+        },
+      },
+    },
+    stopping: {
+      tags: 'stopping',
+      // A session ends as a supervisor shuts down: nothing restarts any more.
+      entry: ['decideShutdown', 'beginEnding'],
+      on: {
+        // Already shutting down: a parent asking again waits for it rather than killing it.
+        [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' },
+        [CHILD_EXIT]: handleExit,
+        'otp.child.startFailed': { actions: 'handleStartFailure' },
+      },
+      ...stopSequence('#session.stopping', [
+        { guard: 'stopJobDone', target: '#session.finalizing' },
+      ]),
+    },
+    finalizing: {
+      tags: 'stopping',
+      on: {
+        [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' },
+        // A child's late news once every child is stopped: nothing to do.
+        [CHILD_EXIT]: {},
+      },
+      initial: 'routing',
+      states: {
+        routing: {
+          always: [{ guard: 'hasWorkspace', target: 'releasing' }, { target: 'released' }],
+        },
+        releasing: {
+          invoke: {
+            src: 'workspaceReleaser',
+            input: ({ context }) => ({
+              ...context.session.workspace!,
+              outcome: context.decided?.outcome ?? 'failed',
+            }),
+            // Never rejects (failures are reported, the workspace kept); either way, on to the end.
+            onDone: 'released',
+            onError: 'released',
+          },
+        },
+        released: { type: 'final' },
+      },
+      onDone: [
+        { guard: 'decidedCompleted', target: 'completed' },
+        { guard: 'decidedCancelled', target: 'cancelled' },
+        { guard: 'decidedTimedOut', target: 'timed_out' },
+        { target: 'failed' },
+      ],
+    },
+    completed: { type: 'final' },
+    failed: { type: 'final' },
+    cancelled: { type: 'final' },
+    timed_out: { type: 'final' },
+  },
+  output: ({ context, self }) => ({
+    outcome: context.decided?.outcome ?? 'failed',
+    ...definedFields({ reason: context.decided?.reason }),
+    restarts: context.totalRestarts,
+    endedAt: systemNow(self),
   }),
-);
+});
+
+export type SessionLogic = typeof machine;
+
+/**
+ * The session statechart: a supervisor's machine class (stopped abruptly, it
+ * stops its children; it sees every child exit as `otp.child.exit`; it
+ * counts as a supervisor), with the lifecycle above.
+ */
+export const sessionMachine = new SupervisorStateMachine(
+  machine.config,
+  machine.implementations,
+) as unknown as SessionLogic;

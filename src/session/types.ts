@@ -1,5 +1,5 @@
 import type { Outcome } from '../ground/outcome.js';
-import type { ChildSpec, SupervisorOptions } from '../supervisor/types.js';
+import type { ResolvedSupervisorOptions, SupervisorEvent } from '../supervisor/index.js';
 import type { WorkspaceLocation, WorkspacePlan, WorkspaceRecorder } from '../workspace/types.js';
 
 export type { SessionState } from './view.js';
@@ -7,8 +7,8 @@ export type { SessionState } from './view.js';
 /** What the session manager hands a session actor. */
 export interface SessionInput {
   id: string;
-  /** The session's own supervisor: strategy, intensity, period, autoShutdown, children. */
-  supervisor: SupervisorOptions & { children: ChildSpec[] };
+  /** The session's supervision, resolved: strategy, intensity, period, autoShutdown, children. */
+  supervisor: ResolvedSupervisorOptions;
   /** Terminal `timed_out` this many ms after the session was created. */
   timeoutMs?: number | undefined;
   /** Creation time on the system clock; the deadline counts from it. */
@@ -41,8 +41,8 @@ export interface SessionOutput {
 }
 
 export type SessionEvent =
+  | SupervisorEvent
   | { type: 'session.cancel'; reason?: string }
-  | { type: 'otp.shutdown'; reason?: string }
   | { type: `xstate.done.actor.${string}`; output?: unknown }
   | { type: `xstate.error.actor.${string}`; error?: unknown }
   | { type: 'workspace.created'; location: WorkspaceLocation }

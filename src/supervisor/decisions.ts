@@ -113,7 +113,8 @@ export function planExit(
  */
 export function shutdownOrder(table: ChildTable, inFlight: string | undefined): string[] {
   const order: string[] = [];
-  if (inFlight !== undefined && table.get(inFlight)?.incarnation !== undefined) order.push(inFlight);
+  if (inFlight !== undefined && table.get(inFlight)?.incarnation !== undefined)
+    order.push(inFlight);
   const records = table.inStartOrder();
   for (let i = records.length - 1; i >= 0; i--) {
     const record = records[i]!;

@@ -88,4 +88,3 @@ export function restart(
     plan.pendingRestarts = [...plan.pendingRestarts, batch];
   }
 }
-

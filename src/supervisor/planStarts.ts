@@ -18,10 +18,10 @@
 import { errorMessage } from '../ground/errorMessage.js';
 import { SupervisorError } from '../ground/errors.js';
 import type { SupervisorContext } from './childTable.js';
+import { planFailureRestart } from './decisions.js';
 import type { Incarnation } from './incarnation.js';
 import { type Circumstances, type Plan, PlanBuilder, type StartFailure } from './plan.js';
 import { restart } from './planRestarts.js';
-import { planFailureRestart } from './decisions.js';
 import type { ResolvedChildSpec } from './types.js';
 
 /** The executor's report of a start that failed, and of the starts after it that it skipped. */
@@ -120,7 +120,20 @@ export function startFailed(
   } else if (onFailure === 'retry') {
     if (plan.ending) plan.settle(failure.id);
     // Counted again, planned again: a restart that cannot start is a crash (OTP).
-    else restart(plan, failure.id, planFailureRestart(plan.table, plan.options, plan.restartLog, failure.id, at.now, at.random()), failure.error);
+    else
+      restart(
+        plan,
+        failure.id,
+        planFailureRestart(
+          plan.table,
+          plan.options,
+          plan.restartLog,
+          failure.id,
+          at.now,
+          at.random(),
+        ),
+        failure.error,
+      );
   }
   return plan.done();
 }

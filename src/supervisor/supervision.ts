@@ -39,8 +39,8 @@ import { refOf } from './incarnation.js';
 import type { Circumstances, Effect, Plan } from './plan.js';
 import { childExited } from './planExits.js';
 import {
-  type StartFailedEvent,
   restartRequested,
+  type StartFailedEvent,
   startDueRestarts,
   startFailed,
   startInitialChildren,
@@ -79,7 +79,6 @@ type GuardArgs = Omit<ActionArgs, 'self'>;
  * own context and events (the session's extend the supervisor's): the names
  * are kept for checking, the signatures are these modules' own.
  */
-// biome-ignore lint/suspicious/noExplicitAny: see above
 export function forSetup<T extends object>(implementations: T): { [K in keyof T]: any } {
   return implementations;
 }

@@ -1,0 +1,40 @@
+/**
+ * What the store reports, applied to this host: sessions it learns about
+ * (another host's, or ended elsewhere) join the index, and sessions this
+ * host lost (its lease, in cluster mode) are fenced: their processes are
+ * killed and their actors cancelled, and nothing more is written for them.
+ *
+ * ```ts
+ * const unwatch = followStore(store, { index, processes, cancelLocal });
+ * ```
+ */
+import { viewOfSummary } from '../session/view.js';
+import type { ProcessSweeper } from './processes.js';
+import type { SessionIndex } from './sessionIndex.js';
+import type { SessionStore } from './store.js';
+
+export function followStore(
+  store: SessionStore,
+  deps: {
+    index: SessionIndex;
+    processes: ProcessSweeper;
+    cancelLocal(id: string, reason: string): unknown;
+  },
+): () => void {
+  const { index, processes, cancelLocal } = deps;
+  return store.watch((event) => {
+    if (event.type === 'session') {
+      // Sessions running here are shown from their actors, not from the feed;
+      // any other (another host's, or one of ours another host ended) from it.
+      const id = event.summary.sessionId;
+      if (!index.live(id) && !index.settling(id)) index.addKnown(viewOfSummary(event.summary));
+      return;
+    }
+    const ids = event.sessionIds ?? index.liveHandles().map((handle) => handle.ref.id);
+    for (const id of ids) {
+      if (!index.fence(id)) continue;
+      void processes.sweepSession(id);
+      cancelLocal(id, `fenced: ${event.reason}`);
+    }
+  });
+}
