@@ -7,7 +7,7 @@
  *
  * bare        XState parent invoking the child (the churn baseline)
  * supervisor  a root supervisor with the child as a significant child
- * session     the session machine (which invokes its supervisor), no manager
+ * session     the session machine (the session's supervisor, with its lifecycle), no manager
  * manager     createSession on a manager with a journal that does nothing
  * +journal    the same with the default in-memory journal (the churn figure)
  *
@@ -18,6 +18,7 @@ import {
   createRegistry,
   createSessionManager,
   createSupervisor,
+  resolveSupervisorOptions,
   sessionMachine,
   whichChild,
 } from './lib/library.mjs';
@@ -64,17 +65,15 @@ const us = await microseconds(
       const input = {
         id,
         createdAt: Date.now(),
-        supervisor: {
+        supervisor: resolveSupervisorOptions({
           children,
           autoShutdown: 'any_significant',
           registry,
           registerAs: `session_supervisor:${id}`,
           environment: { sessionId: id },
-        },
+        }),
       };
-      return cycle(sessionMachine, { input }, (session) =>
-        childOfSupervisor(session.getSnapshot().children.supervisor),
-      );
+      return cycle(sessionMachine, { input }, childOfSupervisor);
     },
     manager: () => viaManager(managers.nullJournal),
     '+journal': () => viaManager(managers.memoryJournal),

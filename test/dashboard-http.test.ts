@@ -163,11 +163,10 @@ describe('reading', () => {
       metadata: { title: 'two children' },
     });
     expect(body.local).toBe(true);
-    // The tree: session → its supervisor → the two children, with status and restarts.
+    // The tree: the session (its own supervisor) → the two children, with status and restarts.
     expect(body.tree).toMatchObject({ id: 's1', kind: 'session', status: 'running' });
-    const supervisor = body.tree.children.find((n: { kind: string }) => n.kind === 'supervisor');
-    expect(supervisor.key).toBe('session_supervisor:s1');
-    expect(supervisor.children).toMatchObject([
+    expect(body.tree.key).toBe('session_supervisor:s1');
+    expect(body.tree.children).toMatchObject([
       { id: 'agent', status: 'running', restarts: 0, state: 'working' },
       { id: 'shell', kind: 'process', status: 'running', pid },
     ]);
@@ -211,10 +210,7 @@ describe('reading', () => {
       timed.getChild('b', 'agent')!.send({ type: 'CRASH' });
       const api = apiClient(view);
       const waiting = (await api.get('/api/sessions/b')).body;
-      const supervisor = waiting.tree.children.find(
-        (n: { kind: string }) => n.kind === 'supervisor',
-      );
-      expect(supervisor.children[0]).toMatchObject({
+      expect(waiting.tree.children[0]).toMatchObject({
         id: 'agent',
         status: 'restarting',
         nextRestartAt: 6_000,
@@ -222,9 +218,12 @@ describe('reading', () => {
       expect(waiting.now).toBe(1_000);
       clock.increment(5_000);
       const restarted = (await api.get('/api/sessions/b')).body;
-      const again = restarted.tree.children.find((n: { kind: string }) => n.kind === 'supervisor');
-      expect(again.children[0]).toMatchObject({ id: 'agent', status: 'running', restarts: 1 });
-      expect(again.children[0].nextRestartAt).toBeUndefined();
+      expect(restarted.tree.children[0]).toMatchObject({
+        id: 'agent',
+        status: 'running',
+        restarts: 1,
+      });
+      expect(restarted.tree.children[0].nextRestartAt).toBeUndefined();
       expect(restarted.now).toBe(6_000);
     } finally {
       await view.close();

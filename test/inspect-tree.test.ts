@@ -49,17 +49,16 @@ describe('supervisionTree', () => {
       ['alpha', 'session', 'running', 'temporary'],
       ['beta', 'session', 'running', 'temporary'],
     ]);
+    // A session is one actor, its own supervisor: its children are directly beneath it.
     const alpha = tree.children[0]!;
-    expect(alpha.state).toMatch(/^live\.running/);
-    const alphaSupervisor = alpha.children[0]!;
-    expect(alphaSupervisor).toMatchObject({
-      id: 'supervisor',
-      kind: 'supervisor',
+    expect(alpha).toMatchObject({
+      id: 'alpha',
+      kind: 'session',
       key: 'session_supervisor:alpha',
       status: 'running',
-      state: 'live.running',
+      state: 'running.supervision.idle, running.deadline.none',
     });
-    expect(alphaSupervisor.children.map((c) => [c.id, c.status, c.restarts, c.state])).toEqual([
+    expect(alpha.children.map((c) => [c.id, c.status, c.restarts, c.state])).toEqual([
       ['helper', 'running', 1, 'working'],
       ['agent', 'running', 0, 'working'],
     ]);
@@ -90,8 +89,8 @@ describe('supervisionTree', () => {
       ],
     });
     manager.getChild('gamma', 'once')!.send({ type: 'FINISH' });
-    const supervisor = find(supervisionTree(manager), 'supervisor')!;
-    expect(supervisor.children).toEqual([
+    const session = find(supervisionTree(manager), 'gamma')!;
+    expect(session.children).toEqual([
       {
         id: 'once',
         kind: 'actor',

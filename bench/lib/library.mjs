@@ -27,6 +27,11 @@ export const {
 
 const testing = await import(new URL('testing/index.js', dist).href);
 
+/** A session machine's input holds resolved options (what the manager's spec check gives it). */
+export const { resolveSupervisorOptions } = await import(
+  new URL('supervisor/validate.js', dist).href
+);
+
 export const { fromProcess } = lib;
 export const { fixtureCommand } = testing;
 

@@ -1,13 +1,13 @@
 /**
  * Finding a live session's actors through the public API: its session
- * actor (the manager root's child of that id), its supervisor, the children
- * that supervisor runs and what those invoke. Each gets the label the page
- * shows: `session`, `supervisor`, the child's id, `child/invoked`.
+ * actor (the manager root's child of that id, which is the session's
+ * supervisor), the children it runs and what those invoke. Each gets the
+ * label the page shows: `session`, the child's id, `child/invoked`.
  *
  * ```ts
  * const session = liveSessionRef(manager, 'fix-42');
  * const actors = sessionActors(session, manager.findSupervisor('fix-42'));
- * // [[sessionRef, 'session'], [supervisorRef, 'supervisor'], [agentRef, 'agent'], ...]
+ * // [[sessionRef, 'session'], [agentRef, 'agent'], [invokedRef, 'agent/search'], ...]
  * const tree = sessionTree(manager, 'fix-42');  // supervisionTree of that session only
  * ```
  */
@@ -104,16 +104,9 @@ export function sessionTree(manager: SessionManager, id: string): SupervisionNod
 
 /** Copies `nextRestartAt` (epoch ms on the system clock) from the child table onto the tree. */
 function withBackoff(node: SupervisionNode, supervisor: AnyActorRef): SupervisionNode {
-  const supervisorNode = node.children.find((child) => child.kind === 'supervisor');
-  if (!supervisorNode) return node;
-  const children = supervisorNode.children.map((child) => {
+  const children = node.children.map((child) => {
     const next = whichChild(supervisor, child.id)?.nextRestartAt;
     return next === undefined ? child : { ...child, nextRestartAt: next };
   });
-  return {
-    ...node,
-    children: node.children.map((child) =>
-      child === supervisorNode ? { ...supervisorNode, children } : child,
-    ),
-  };
+  return { ...node, children };
 }

@@ -8,11 +8,10 @@
  * console.log(JSON.stringify(supervisionTree(manager), null, 2));
  * // { "id": "x:0", "kind": "manager", "actorId": "x:0", "status": "running", "state": "live.running",
  * //   "children": [
- * //     { "id": "fix-42", "kind": "session", "status": "running", "state": "live.running.withoutDeadline",
- * //       "restart": "temporary", "restarts": 0, "children": [
- * //         { "id": "supervisor", "kind": "supervisor", "key": "session_supervisor:fix-42", "status": "running",
- * //           "children": [{ "id": "agent", "kind": "actor", "status": "running", "state": "thinking",
- * //                          "restart": "permanent", "restarts": 0, "children": [] }] } ] } ] }
+ * //     { "id": "fix-42", "kind": "session", "key": "session_supervisor:fix-42", "status": "running",
+ * //       "state": "running.supervision.idle, running.deadline.none", "restart": "temporary", "restarts": 0,
+ * //       "children": [{ "id": "agent", "kind": "actor", "status": "running", "state": "thinking",
+ * //                      "restart": "permanent", "restarts": 0, "children": [] }] } ] }
  * ```
  *
  * How the tree is walked:
@@ -21,7 +20,7 @@
  *   no actor): those have no `state` and no `children`. They are what
  *   `whichChildren` shows, so the tree agrees with the admin API.
  * - Any other actor's children are the ones XState itself holds (invoked or
- *   spawned: a session's `supervisor`, an agent's own invocations). Left
+ *   spawned: an agent's own invocations). A session is a supervisor. Left
  *   out as internals: the supervisors' bookkeeping actors (ids starting with
  *   `otp.`) and a process actor's runner (a process node is a leaf, with its
  *   `pid`).

@@ -53,7 +53,7 @@ function Node({ node, supervised, actions, clockOffset }) {
                 html`<${Node}
                   key=${child.id}
                   node=${child}
-                  supervised=${node.kind === 'supervisor' && node.key?.startsWith('session_supervisor:')}
+                  supervised=${node.key?.startsWith('session_supervisor:')}
                   actions=${actions}
                   clockOffset=${clockOffset}
                 />`,
