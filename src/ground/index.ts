@@ -7,7 +7,14 @@
  * ```ts
  * import { SessionError, systemNow, SHUTDOWN_EVENT } from '../ground/index.js';
  * ```
+ *
+ * Importing it checks the Node.js version first: every entry point imports
+ * it before anything else, so an old Node.js gets a clear error before a
+ * dependency fails on it obscurely.
  */
+// Must stay first: ES modules evaluate their imports in source order.
+import './requireNodeVersion.js';
+
 export * from './callbackGuard.js';
 export * from './clock.js';
 export * from './defined.js';
