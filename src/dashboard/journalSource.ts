@@ -132,7 +132,7 @@ export async function openJournalSource(
         machines: [charts.forValue('session', sessionMachine, view.state)],
         events: [],
         output: [],
-        journal: reader.records(id),
+        journal: await reader.records(id).catch(() => null),
         now: Date.now(),
       };
     },
