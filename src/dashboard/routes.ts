@@ -23,6 +23,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../ground/errorMessage.js';
 import { JournalError, OtpError, SessionError, SupervisorError } from '../ground/errors.js';
+import { capReason } from '../ground/limits.js';
 import { shown } from '../ground/shown.js';
 import { SESSION_STATES } from '../session/view.js';
 import type { Assets } from './assets.js';
@@ -48,7 +49,6 @@ const COMMON_HEADERS = {
 };
 
 const MAX_BODY = 16 * 1024;
-const MAX_REASON = 500;
 
 function sendJson(
   res: ServerResponse,
@@ -123,7 +123,7 @@ async function readReason(req: IncomingMessage): Promise<string | undefined> {
   if (typeof reason !== 'string') {
     throw new DashboardError('invalid_option', '"reason" must be a string.');
   }
-  return reason.slice(0, MAX_REASON);
+  return capReason(reason);
 }
 
 const KNOWN_STATES: ReadonlySet<string> = new Set(SESSION_STATES);

@@ -21,6 +21,7 @@ export * from './defined.js';
 export * from './environment.js';
 export * from './errorMessage.js';
 export * from './errors.js';
+export * from './limits.js';
 export * from './nodeVersion.js';
 export * from './outcome.js';
 export * from './sessionId.js';

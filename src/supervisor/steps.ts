@@ -19,6 +19,7 @@
 import type { AnyActorRef } from 'xstate';
 import { errorMessage } from '../ground/errorMessage.js';
 import { SupervisorError } from '../ground/errors.js';
+import { capReason } from '../ground/limits.js';
 import {
   awaitsRestart,
   type ChildRecord,
@@ -73,7 +74,7 @@ function startTime(spec: ResolvedChildSpec, now: number): number | undefined {
 }
 
 function describe(error: unknown): string {
-  return errorMessage(error).replace(/\.$/, '');
+  return capReason(errorMessage(error).replace(/\.$/, ''));
 }
 
 /**
