@@ -95,7 +95,7 @@ describe('Host and Origin (DNS rebinding)', () => {
     // HTTP/1.0 with no Host at all names nothing the server answers to.
     expect((await raw(port, 'GET /api/sessions HTTP/1.0\r\n\r\n')).status).toBe(403);
 
-    const ok = [
+    const ok: Record<string, string>[] = [
       { Host: `127.0.0.1:${port}` },
       { Host: `localhost:${port}` },
       { Host: `127.0.0.1:${port}`, Origin: `http://127.0.0.1:${port}` },
