@@ -42,8 +42,10 @@ export interface JournalReader {
   refresh(): Promise<{ changed: Set<string>; reset: boolean }>;
   /** Session ids in first-seen order. */
   ids(): IterableIterator<string>;
-  /** Rejects with `JournalError` 'io' when the file cannot be read. */
-  records(sessionId: string): Promise<JournalRecord[]>;
+  /** The session's records from the `from`-th on (default all). Rejects with `JournalError` 'io'. */
+  records(sessionId: string, from?: number): Promise<JournalRecord[]>;
+  /** How many records the session has. */
+  count(sessionId: string): number;
   summary(sessionId: string): SessionSummary | undefined;
   /** The live process holding the journal's lock, if any (`<journal>.lock` names its pid). */
   holder(): Promise<{ pid: number } | undefined>;
@@ -127,8 +129,9 @@ export function createJournalReader(path: string): JournalReader {
       return reading;
     },
     ids: () => index.ids(),
-    async records(sessionId) {
-      const spans = index.spans(sessionId);
+    count: (sessionId) => index.spans(sessionId).length / 2,
+    async records(sessionId, from = 0) {
+      const spans = index.spans(sessionId).slice(2 * from);
       if (spans.length === 0) return [];
       let handle: Awaited<ReturnType<typeof open>> | undefined;
       try {
