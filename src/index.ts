@@ -1,41 +1,57 @@
 /**
  * xstate-otp: Erlang/OTP-grade supervision, sessions and process management
- * for XState v5 actors. This is the whole public surface of the main entry;
- * `xstate-otp/testing`, `xstate-otp/nats` and `xstate-otp/dashboard` are the
- * other entries.
+ * for XState v5 actors. This is the whole public surface of the main entry:
+ * what an application calls. The other entries are for narrower readers:
+ * `xstate-otp/nats` (cluster mode), `xstate-otp/dashboard` (the web
+ * dashboard), `xstate-otp/testing` (scripted sessions, process sweeps and
+ * markers) and `xstate-otp/store` (the storage seam, for adapter writers).
+ *
+ * ```ts
+ * import { createSessionManager, fromProcess } from 'xstate-otp';
+ *
+ * const manager = await createSessionManager({ journal: '.xstate-otp/journal.jsonl' });
+ * const session = manager.createSession({
+ *   autoShutdown: 'any_significant',
+ *   children: [
+ *     { id: 'tests', logic: fromProcess(), input: { command: 'npm', args: ['test'] }, restart: 'transient', significant: true },
+ *   ],
+ * });
+ * console.log((await session.done).outcome); // 'completed' once the tests pass
+ * await manager.stop();
+ * ```
+ *
+ * The root imports only the index of each folder; CHANGELOG.md lists what
+ * left this entry and where it went.
  *
  * @module
  */
 
-// Must stay first: a clear error on an old Node.js before a dependency fails obscurely.
-import './ground/requireNodeVersion.js';
+// Must stay first: the ground layer checks the Node.js version before any
+// dependency is evaluated, so an old Node.js gets a clear error.
+import './ground/index.js';
 
+// Errors (one hierarchy, each with a stable `code`), outcomes, the shutdown event.
 export {
   type ChildEnvironment,
-  TAKES_ENVIRONMENT,
-  takeEnvironment,
-  takesEnvironment,
-} from './ground/environment.js';
-// Errors: one hierarchy, each with a stable `code`.
-export {
   ClusterError,
   type ClusterErrorCode,
   JournalError,
   type JournalErrorCode,
   OtpError,
+  type Outcome,
   type ProcessErrorCode,
   ProcessExitError,
   RegistryError,
   type RegistryErrorCode,
   SessionError,
   type SessionErrorCode,
+  SHUTDOWN_EVENT,
+  type ShutdownEvent,
   SupervisorError,
   type SupervisorErrorCode,
-  WorkspaceError,
+  type TerminalRecord,
   type WorkspaceErrorCode,
-} from './ground/errors.js';
-export { OUTCOMES, type Outcome, type TerminalRecord } from './ground/outcome.js';
-export { SHUTDOWN_EVENT, type ShutdownEvent } from './ground/shutdown.js';
+} from './ground/index.js';
 // Inspection.
 export {
   createInspectionFile,
@@ -55,6 +71,7 @@ export {
   createFileJournal,
   createMemoryJournal,
   type FileJournal,
+  type FileJournalOptions,
   type Journal,
   type JournalCreatedRecord,
   type JournalRecord,
@@ -62,50 +79,24 @@ export {
   type JournalTerminalRecord,
   type JournalWorkspaceRecord,
   type MemoryJournal,
-  replayJournal,
-  type SessionSummary,
 } from './journal/index.js';
 // Sessions and the manager.
 export {
   createSessionManager,
+  type Dashboard,
   type Session,
   type SessionManager,
   type SessionManagerOptions,
-} from './manager/createSessionManager.js';
-export type { DashboardContext } from './manager/dashboardStore.js';
-export { listRows } from './manager/dashboardStore.js';
-export type { Dashboard } from './manager/dashboardView.js';
-export { SESSION_ID_PATTERN, type SessionSpec } from './manager/sessionSpec.js';
-export type {
-  HostRequest,
-  OpenedStore,
-  SessionStore,
-  SessionStoreFactory,
-  StoreContext,
-  StoreEvent,
-} from './manager/store.js';
+  type SessionSpec,
+} from './manager/index.js';
 // Processes.
-export { fromProcess, processMachine } from './process/fromProcess.js';
 export {
-  findMarkedProcesses,
-  findSessionProcesses,
-  PROCESS_MARKER_ENV,
-  SCOPE_MARKER_ENV,
-  type ScopeSweepOptions,
-  SESSION_MARKER_ENV,
-  type SessionSweepOptions,
-  type SweepOptions,
-  type SweepResult,
-  sweepMarkedProcesses,
-  sweepScopeProcesses,
-  sweepSessionProcesses,
-} from './process/processTree.js';
-export type {
-  ProcessEmitted,
-  ProcessInput,
-  ProcessOutput,
-  ProcessResult,
-} from './process/processTypes.js';
+  fromProcess,
+  type ProcessEmitted,
+  type ProcessInput,
+  type ProcessOutput,
+  type ProcessResult,
+} from './process/index.js';
 // The registry.
 export {
   createRegistry,
@@ -113,9 +104,14 @@ export {
   type RegistryChange,
   sessionSupervisorKey,
 } from './registry/index.js';
-export { sessionMachine } from './session/sessionMachine.js';
-export type { SessionInput, SessionOutput } from './session/types.js';
-export type { SessionChildView, SessionState, SessionView } from './session/view.js';
+export {
+  type SessionChildView,
+  type SessionInput,
+  type SessionOutput,
+  type SessionState,
+  type SessionView,
+  sessionMachine,
+} from './session/index.js';
 // Supervisors and their admin API.
 export {
   type AutoShutdown,
@@ -128,7 +124,6 @@ export {
   type ChildStatus,
   countChildren,
   createSupervisor,
-  declareSupervisor,
   deleteChild,
   type RestartType,
   restartChild,
@@ -139,21 +134,14 @@ export {
   type SupervisorOptions,
   type SupervisorOutput,
   startChild,
-  supervisorMachine,
   terminateChild,
   whichChild,
   whichChildren,
 } from './supervisor/index.js';
 // Workspaces.
-export {
-  DEFAULT_KEEP_POLICY,
-  defaultWorkspaceRoot,
-  type KeepPolicy,
-  keepsWorkspace,
-  WORKSPACE_BRANCH_PREFIX,
-  type WorkspaceKind,
-  type WorkspaceLocation,
-  type WorkspaceSpec,
-  workspaceBranch,
-  workspacePath,
+export type {
+  KeepPolicy,
+  WorkspaceKind,
+  WorkspaceLocation,
+  WorkspaceSpec,
 } from './workspace/index.js';

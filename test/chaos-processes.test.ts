@@ -23,12 +23,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import {
   createSessionManager,
-  findMarkedProcesses,
   fromProcess,
   type Outcome,
   type RestartType,
-  SCOPE_MARKER_ENV,
-  SESSION_MARKER_ENV,
   type SessionManager,
   type SessionSpec,
   type TerminalRecord,
@@ -36,7 +33,10 @@ import {
 import {
   countDescendants,
   type FixtureDescendant,
+  findMarkedProcesses,
   fixtureCommand,
+  SCOPE_MARKER_ENV,
+  SESSION_MARKER_ENV,
   waitForPidsGone,
 } from '../src/testing/index.js';
 import {

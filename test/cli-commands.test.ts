@@ -6,7 +6,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processMachine, sessionMachine, supervisorMachine, toMermaid } from '../src/index.js';
+import { sessionMachine, toMermaid } from '../src/index.js';
+import { processMachine } from '../src/process/index.js';
+import { supervisorMachine } from '../src/supervisor/index.js';
 import { ensureBuilt, runCli } from './helpers/cli.js';
 import { validateMermaid } from './helpers/mermaid.js';
 

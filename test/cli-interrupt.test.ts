@@ -6,8 +6,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findMarkedProcesses, SESSION_MARKER_ENV } from '../src/index.js';
-import { killPids, waitForPidsGone } from '../src/testing/index.js';
+import {
+  findMarkedProcesses,
+  killPids,
+  SESSION_MARKER_ENV,
+  waitForPidsGone,
+} from '../src/testing/index.js';
 import { ensureBuilt, runCli, startCli } from './helpers/cli.js';
 
 const NAMES = ['build', 'flaky', 'crash', 'cancel', 'slow', 'daemon'];

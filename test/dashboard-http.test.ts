@@ -391,7 +391,7 @@ describe('the event stream', () => {
       const moved = await events.next(
         (m) =>
           m.event === 'session' &&
-          m.data.machines.some(
+          m.data.machines?.some(
             (machine: { id: string; active: string[] }) =>
               machine.id === 'agent' && machine.active[0] === 'working',
           ),

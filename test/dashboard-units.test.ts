@@ -91,7 +91,7 @@ describe('the journal reader and the journal source', () => {
     expect((await reader.refresh()).changed.size).toBe(0);
     appendFileSync(path, half.slice(10) + line({ type: 'created', sessionId: 'b', at: 3 }));
     expect((await reader.refresh()).changed).toEqual(new Set(['a', 'b']));
-    expect(reader.records('a').map((r) => r.type)).toEqual(['created', 'started']);
+    expect((await reader.records('a')).map((r) => r.type)).toEqual(['created', 'started']);
     expect(reader.summary('a')).toMatchObject({ sessionId: 'a', createdAt: 1, startedAt: 2 });
     expect([...reader.ids()]).toEqual(['a', 'b']);
   });

@@ -11,12 +11,12 @@ import {
   createSessionManager,
   createSupervisor,
   fromProcess,
-  processMachine,
   type SupervisionNode,
   sessionMachine,
   supervisionTree,
-  supervisorMachine,
 } from '../src/index.js';
+import { processMachine } from '../src/process/index.js';
+import { supervisorMachine } from '../src/supervisor/index.js';
 import { fixtureCommand } from '../src/testing/index.js';
 import { collectCallbackWarnings } from './helpers/warnings.js';
 import { agentSessionSpec, workerSpecs } from './helpers/workers.js';

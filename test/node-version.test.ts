@@ -40,6 +40,7 @@ describe.runIf(haveOldNode)(`the built package on ${OLD_NODE} (v${oldVersion})`,
   it.each([
     ['xstate-otp', 'dist/index.js'],
     ['xstate-otp/testing', 'dist/testing/index.js'],
+    ['xstate-otp/store', 'dist/store/index.js'],
   ])('importing %s throws a clear error', (_, entry) => {
     const url = pathToFileURL(join(repoRoot, entry)).href;
     const result = spawnSync(

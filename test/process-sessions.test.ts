@@ -4,17 +4,17 @@ import {
   createMemoryJournal,
   createSessionManager,
   createSupervisor,
-  findMarkedProcesses,
   fromProcess,
   type ProcessExitError,
-  SESSION_MARKER_ENV,
   type SupervisorError,
 } from '../src/index.js';
 import {
   EXPECTED_OUTCOME,
+  findMarkedProcesses,
   fixtureCommand,
   runScenario,
   type ScriptedSession,
+  SESSION_MARKER_ENV,
   waitForPidsGone,
 } from '../src/testing/index.js';
 import { checkPidsAfterEach, pidCollector, trackPids } from './helpers/processes.js';

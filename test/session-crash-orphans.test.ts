@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createSessionManager, findMarkedProcesses, type JournalRecord } from '../src/index.js';
+import { createSessionManager, type JournalRecord } from '../src/index.js';
 import { journalScope } from '../src/journal/index.js';
 import { SCOPE_MARKER_ENV, sweepScopeProcesses } from '../src/process/processTree.js';
+import { findMarkedProcesses } from '../src/testing/index.js';
 import { isPidAlive } from '../src/testing/processes.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');

@@ -7,29 +7,26 @@
 import { tmpdir } from 'node:os';
 import { describe, expect, test } from 'vitest';
 import { type AnyActorRef, createActor, createMachine, fromCallback, SimulatedClock } from 'xstate';
+import { takeEnvironment } from '../src/ground/index.js';
 import {
   type ChildChangedEvent,
   type ChildEnvironment,
   type ChildStartFailedEvent,
   countChildren,
   createSupervisor,
-  declareSupervisor,
   fromProcess,
   type ProcessOutput,
   restartChild,
-  SCOPE_MARKER_ENV,
-  SESSION_MARKER_ENV,
   type SupervisorError,
   startChild,
-  supervisorMachine,
-  takeEnvironment,
   terminateChild,
   whichChild,
   whichChildren,
 } from '../src/index.js';
 import { asChildExit } from '../src/supervisor/childExit.js';
 import { supervisorStateOf } from '../src/supervisor/childTable.js';
-import { waitForPidsGone } from '../src/testing/index.js';
+import { declareSupervisor, supervisorMachine } from '../src/supervisor/index.js';
+import { SCOPE_MARKER_ENV, SESSION_MARKER_ENV, waitForPidsGone } from '../src/testing/index.js';
 import { trappingWorker, worker, workerSpecs } from './helpers/workers.js';
 
 const refOf = (sup: AnyActorRef, id: string) => whichChild(sup, id)!.ref!;

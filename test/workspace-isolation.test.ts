@@ -2,13 +2,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { setup } from 'xstate';
+import { takeEnvironment } from '../src/ground/index.js';
 import {
   type ChildEnvironment,
   createSessionManager,
   fromProcess,
   type ProcessInput,
   type ProcessOutput,
-  takeEnvironment,
 } from '../src/index.js';
 import { waitForPidsGone } from '../src/testing/index.js';
 import { pidCollector } from './helpers/processes.js';

@@ -1,13 +1,14 @@
 import { join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { createSessionManager } from '../src/index.js';
+import { SESSION_ID_PATTERN } from '../src/store/index.js';
 import {
-  createSessionManager,
   defaultWorkspaceRoot,
-  SESSION_ID_PATTERN,
+  isWithin,
+  planFromRecord,
   workspaceBranch,
   workspacePath,
-} from '../src/index.js';
-import { isWithin, planFromRecord } from '../src/workspace/index.js';
+} from '../src/workspace/index.js';
 import { tempDir } from './helpers/workspaces.js';
 
 const hostile = [

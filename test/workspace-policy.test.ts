@@ -6,11 +6,11 @@ import {
   createMemoryJournal,
   createSessionManager,
   type KeepPolicy,
-  keepsWorkspace,
   type Outcome,
   type SessionManager,
   type SessionSpec,
 } from '../src/index.js';
+import { keepsWorkspace } from '../src/workspace/index.js';
 import { workerSpecs } from './helpers/workers.js';
 import { branches, linkedWorktrees, makeRepo, tempDir, waitForRow } from './helpers/workspaces.js';
 

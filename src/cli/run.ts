@@ -46,7 +46,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await dashboardCommand(io, line);
       }
       case 'demo': {
-        const { runDemo } = await import('./demo/runDemo.js');
+        const { runDemo } = await import('./demo/index.js');
         return await runDemo(io, line);
       }
     }

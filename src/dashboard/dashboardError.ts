@@ -20,7 +20,9 @@ export type DashboardErrorCode =
   /** The session runs on another host, and this action needs local refs: HTTP 409. */
   | 'remote'
   /** The session or child is not in a state where the action applies: HTTP 409. */
-  | 'conflict';
+  | 'conflict'
+  /** A request body over the route's limit: HTTP 413. */
+  | 'too_large';
 
 export class DashboardError extends OtpError {
   declare readonly code: DashboardErrorCode;

@@ -5,7 +5,7 @@
  * ```ts
  * const reader = createJournalReader('.xstate-otp/journal.jsonl');
  * const { changed } = await reader.refresh();   // ids with new records (all of them the first time)
- * reader.records('fix-42');                     // that session's records, in append order
+ * await reader.records('fix-42');               // that session's records, in append order, read by offset
  * reader.summary('fix-42');                     // its `replayJournal` summary
  * await reader.holder();                        // { pid } while a live process holds the lock
  * ```
@@ -17,14 +17,20 @@
  * `corrupt` naming the line. A file that shrank or was replaced is read
  * again from the start (`reset: true`). The whole-file counterpart is the
  * journal's own `readJournal`; this one pays only for what is new.
+ *
+ * No record stays in memory: the reader keeps each session's summary and
+ * where its lines are (`RecordIndex`), and `records(id)` reads just those
+ * lines, so a session page costs the same on a 20 MB journal as on a small one.
  */
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { JournalError } from '../ground/errors.js';
 import {
+  JournalFold,
   type JournalRecord,
+  RecordIndex,
+  readSpans,
   realJournalPath,
-  replayJournal,
   type SessionSummary,
 } from '../journal/index.js';
 import { readLockHolder } from '../journal/lockFile.js';
@@ -36,7 +42,10 @@ export interface JournalReader {
   refresh(): Promise<{ changed: Set<string>; reset: boolean }>;
   /** Session ids in first-seen order. */
   ids(): IterableIterator<string>;
-  records(sessionId: string): JournalRecord[];
+  /** The session's records from the `from`-th on (default all). Rejects with `JournalError` 'io'. */
+  records(sessionId: string, from?: number): Promise<JournalRecord[]>;
+  /** How many records the session has. */
+  count(sessionId: string): number;
   summary(sessionId: string): SessionSummary | undefined;
   /** The live process holding the journal's lock, if any (`<journal>.lock` names its pid). */
   holder(): Promise<{ pid: number } | undefined>;
@@ -51,8 +60,8 @@ export function createJournalReader(path: string): JournalReader {
   let offset = 0;
   let inode: number | undefined;
   let lineNumber = 0;
-  let bySession = new Map<string, JournalRecord[]>();
-  let summaries = new Map<string, SessionSummary>();
+  let index = new RecordIndex();
+  let fold = new JournalFold();
   let reading: Promise<{ changed: Set<string>; reset: boolean }> | undefined;
 
   const ioError = (error: unknown) =>
@@ -78,8 +87,8 @@ export function createJournalReader(path: string): JournalReader {
         reset = true;
         offset = 0;
         lineNumber = 0;
-        bySession = new Map();
-        summaries = new Map();
+        index = new RecordIndex();
+        fold = new JournalFold();
       }
       inode = stat.ino;
       if (stat.size <= offset) return { changed: new Set(), reset };
@@ -93,21 +102,15 @@ export function createJournalReader(path: string): JournalReader {
       }
       const kept = complete.subarray(0, parsed.keepBytes);
       for (let i = kept.indexOf(0x0a); i !== -1; i = kept.indexOf(0x0a, i + 1)) lineNumber += 1;
-      offset += parsed.keepBytes;
       const changed = new Set<string>();
-      for (const record of parsed.records) {
-        let list = bySession.get(record.sessionId);
-        if (!list) {
-          list = [];
-          bySession.set(record.sessionId, list);
-        }
-        list.push(record);
+      const { records, spans } = parsed;
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
+        index.add(record.sessionId, offset + spans[2 * i]!, spans[2 * i + 1]!);
+        fold.add(record);
         changed.add(record.sessionId);
       }
-      for (const id of changed) {
-        const summary = replayJournal(bySession.get(id) ?? []).sessions[0];
-        if (summary) summaries.set(id, summary);
-      }
+      offset += parsed.keepBytes;
       return { changed, reset };
     } catch (error) {
       throw error instanceof JournalError ? error : ioError(error);
@@ -125,9 +128,22 @@ export function createJournalReader(path: string): JournalReader {
       });
       return reading;
     },
-    ids: () => bySession.keys(),
-    records: (sessionId) => [...(bySession.get(sessionId) ?? [])],
-    summary: (sessionId) => summaries.get(sessionId),
+    ids: () => index.ids(),
+    count: (sessionId) => index.spans(sessionId).length / 2,
+    async records(sessionId, from = 0) {
+      const spans = index.spans(sessionId).slice(2 * from);
+      if (spans.length === 0) return [];
+      let handle: Awaited<ReturnType<typeof open>> | undefined;
+      try {
+        handle = await open(real, 'r');
+        return await readSpans(handle, spans);
+      } catch (error) {
+        throw ioError(error);
+      } finally {
+        await handle?.close();
+      }
+    },
+    summary: (sessionId) => fold.summary(sessionId),
     async holder() {
       try {
         const holder = await readLockHolder(`${real}.lock`);

@@ -121,9 +121,11 @@ export async function openJournalSource(
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    async detail(id) {
+    async detail(id, since = {}) {
       const view = views.get(id);
       if (!view) return undefined;
+      const total = reader.count(id);
+      const from = Math.min(since.journal ?? 0, total);
       return {
         view,
         local: false,
@@ -132,7 +134,9 @@ export async function openJournalSource(
         machines: [charts.forValue('session', sessionMachine, view.state)],
         events: [],
         output: [],
-        journal: reader.records(id),
+        // Only the records not seen yet are read (by offset): a push never parses the rest again.
+        journal: await reader.records(id, from).catch(() => null),
+        journalTotal: total,
         now: Date.now(),
       };
     },

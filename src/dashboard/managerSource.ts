@@ -293,7 +293,8 @@ export function managerSource(
       if (!row) return undefined;
       const machines = machinesOf(id, row);
       // Read back from the manager's store: the file journal, or the cluster's stream.
-      const journal = await manager.records(id).catch(() => null);
+      const records = await manager.records(id).catch(() => null);
+      const journal = records && records.slice(Math.min(since.journal ?? 0, records.length));
       return {
         view: row,
         local: !isRemote(row),
@@ -303,6 +304,7 @@ export function managerSource(
         events: events.since(id, since.events),
         output: output.since(id, since.output),
         journal,
+        journalTotal: records?.length ?? null,
         now: now(),
       };
     },

@@ -19,10 +19,18 @@
  * headers are ever sent, so a browser lets no other origin read an answer,
  * and a cross-origin request with an `Authorization` header is never sent.
  * Errors are `{ error: code, message }`.
+ *
+ * Before anything else, a request whose `Host` or `Origin` the server does
+ * not answer to gets 403 (`forbidden_host`, see `hostCheck.ts`). A request
+ * body is read only by the one route that takes one (`terminate`, at most
+ * 16 KiB: a longer declared length is 413 unread); any request that
+ * carries a body is answered with `Connection: close`, so a body nobody
+ * reads is never drained from the socket either.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../ground/errorMessage.js';
 import { JournalError, OtpError, SessionError, SupervisorError } from '../ground/errors.js';
+import { capReason } from '../ground/limits.js';
 import { shown } from '../ground/shown.js';
 import { SESSION_STATES } from '../session/view.js';
 import type { Assets } from './assets.js';
@@ -34,6 +42,8 @@ import type { DashboardSource } from './source.js';
 
 export interface RouteContext {
   source: DashboardSource;
+  /** Whether the server answers to this `Host` and `Origin` (see `hostCheck.ts`). */
+  allows(host: string | undefined, origin: string | undefined): boolean;
   token: string;
   assets: Assets;
   shell: PageShell;
@@ -48,7 +58,6 @@ const COMMON_HEADERS = {
 };
 
 const MAX_BODY = 16 * 1024;
-const MAX_REASON = 500;
 
 function sendJson(
   res: ServerResponse,
@@ -80,9 +89,14 @@ function sendError(
 function statusOf(error: unknown): number {
   if (error instanceof DashboardError) {
     return (
-      { read_only: 405, not_found: 404, remote: 409, conflict: 409, invalid_option: 400 }[
-        error.code as string
-      ] ?? 500
+      {
+        read_only: 405,
+        not_found: 404,
+        remote: 409,
+        conflict: 409,
+        invalid_option: 400,
+        too_large: 413,
+      }[error.code as string] ?? 500
     );
   }
   if (error instanceof SessionError || error instanceof SupervisorError) {
@@ -100,13 +114,23 @@ function decode(part: string): string | undefined {
   }
 }
 
+/** Whether the request says a body follows (a length above 0, or chunks). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
 async function readReason(req: IncomingMessage): Promise<string | undefined> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY) {
+    throw new DashboardError('too_large', `The request body is over ${MAX_BODY} bytes.`);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     if (size > MAX_BODY) {
-      throw new DashboardError('invalid_option', `The request body is over ${MAX_BODY} bytes.`);
+      throw new DashboardError('too_large', `The request body is over ${MAX_BODY} bytes.`);
     }
     chunks.push(chunk as Buffer);
   }
@@ -123,7 +147,7 @@ async function readReason(req: IncomingMessage): Promise<string | undefined> {
   if (typeof reason !== 'string') {
     throw new DashboardError('invalid_option', '"reason" must be a string.');
   }
-  return reason.slice(0, MAX_REASON);
+  return capReason(reason);
 }
 
 const KNOWN_STATES: ReadonlySet<string> = new Set(SESSION_STATES);
@@ -325,6 +349,17 @@ export function createRequestHandler(context: RouteContext) {
     const url = requestUrl(req);
     if (url === undefined) {
       sendError(res, 400, 'invalid_option', 'The request target is not a URL.');
+      return;
+    }
+    // A body that this request's route does not read is not drained either: the connection ends.
+    if (hasBody(req)) res.setHeader('Connection', 'close');
+    if (!context.allows(req.headers.host, req.headers.origin)) {
+      sendError(
+        res,
+        403,
+        'forbidden_host',
+        'This dashboard does not answer to that Host or Origin. To reach it by another name (a reverse proxy), list that name in the allowedHosts option.',
+      );
       return;
     }
     const handle = url.pathname.startsWith('/api/') ? handleApi : handleStatic;

@@ -18,7 +18,17 @@
  * 22 base64url characters if given), `intervalMs` (least time between
  * two pushes to a client, default 100: at most ten a second), `sampleMs`
  * (the chart's sampling period, default 5000), `maxQueuedBytes` (a slow
- * client's queue before it is switched to snapshots, default 1 MiB).
+ * client's queue before it is switched to snapshots, default 1 MiB),
+ * `allowedHosts` (names besides the bound address that `Host` and `Origin`
+ * may carry, e.g. a reverse proxy's; anything else is 403, see
+ * `hostCheck.ts`), `maxConnections` (default 100: more are closed at once),
+ * `headersTimeoutMs` (default 10 s: a client that has not sent its headers
+ * by then is cut off) and `requestTimeoutMs` (default 30 s, for the whole
+ * request; the event streams' responses are not limited by it).
+ *
+ * Binding anything but a loopback address emits a process warning
+ * (`XSTATE_OTP_DASHBOARD_EXPOSED`): the dashboard can stop sessions, and
+ * then anyone who can reach the address and learns the token can too.
  *
  * Bad options reject with `DashboardError` `invalid_option`; a port that
  * cannot be bound rejects with `listen_failed`. `close()` ends every stream
@@ -31,6 +41,7 @@ import type { SessionManager } from '../manager/createSessionManager.js';
 import { createAssets } from './assets.js';
 import { checkTokenOption, newToken } from './auth.js';
 import { DashboardError } from './dashboardError.js';
+import { createHostCheck, type HostCheck, isLoopback } from './hostCheck.js';
 import { createListFeed } from './listFeed.js';
 import { managerSource } from './managerSource.js';
 import { pageShell } from './pageShell.js';
@@ -54,7 +65,22 @@ export interface DashboardOptions {
   samples?: number;
   /** A client's queue limit before it gets a snapshot instead. Default 1 MiB. */
   maxQueuedBytes?: number;
+  /**
+   * Host names (or `.suffix` for a domain's subdomains) that requests may
+   * name in `Host` and `Origin` besides the bound address: a reverse proxy's
+   * public name, say. Default none.
+   */
+  allowedHosts?: string[];
+  /** Open connections at most; more are closed as they arrive. Default 100. */
+  maxConnections?: number;
+  /** Time a client has to send its request headers. Default 10,000 ms. */
+  headersTimeoutMs?: number;
+  /** Time a client has to send its whole request. Default 30,000 ms. */
+  requestTimeoutMs?: number;
 }
+
+/** The code of the process warning emitted when the dashboard listens beyond loopback. */
+export const EXPOSED_WARNING = 'XSTATE_OTP_DASHBOARD_EXPOSED';
 
 export interface DashboardServer {
   /** The page's address, with the token in its fragment. */
@@ -77,6 +103,10 @@ interface Resolved {
   sampleMs: number;
   samples: number;
   maxQueuedBytes: number;
+  allowedHosts: string[];
+  maxConnections: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
 }
 
 function positive(value: unknown, name: string, fallback: number, min = 1): number {
@@ -96,9 +126,31 @@ function resolveOptions(options: DashboardOptions): Resolved {
   if (typeof host !== 'string' || host === '') {
     throw new DashboardError('invalid_option', 'host must be a non-empty string.');
   }
+  const allowedHosts = options.allowedHosts ?? [];
+  if (
+    !Array.isArray(allowedHosts) ||
+    allowedHosts.some((name) => typeof name !== 'string' || !/^\.?[A-Za-z0-9.:[\]_-]+$/.test(name))
+  ) {
+    throw new DashboardError(
+      'invalid_option',
+      'allowedHosts must be an array of host names (a leading dot allows the subdomains), e.g. ["dash.example.com", ".internal"].',
+    );
+  }
+  const headersTimeoutMs = positive(options.headersTimeoutMs, 'headersTimeoutMs', 10_000, 100);
+  const requestTimeoutMs = positive(options.requestTimeoutMs, 'requestTimeoutMs', 30_000, 100);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new DashboardError(
+      'invalid_option',
+      `headersTimeoutMs (${headersTimeoutMs}) must not be more than requestTimeoutMs (${requestTimeoutMs}).`,
+    );
+  }
   return {
     host,
     port,
+    allowedHosts,
+    maxConnections: positive(options.maxConnections, 'maxConnections', 100),
+    headersTimeoutMs,
+    requestTimeoutMs,
     token: options.token === undefined ? newToken() : checkTokenOption(options.token),
     intervalMs: positive(options.intervalMs, 'intervalMs', 100, 0),
     sampleMs: positive(options.sampleMs, 'sampleMs', 5000, 10),
@@ -143,8 +195,11 @@ export async function serveDashboard(
     maxQueuedBytes: resolved.maxQueuedBytes,
   });
   const sessions = new Set<SessionFeed>();
+  let hostCheck: HostCheck | undefined;
   const handler = createRequestHandler({
     source,
+    // Set once the address is known; until then nothing can connect.
+    allows: (host, origin) => hostCheck?.allows(host, origin) ?? false,
     token: resolved.token,
     assets: createAssets(),
     shell: pageShell(),
@@ -158,7 +213,16 @@ export async function serveDashboard(
       res.on('close', () => sessions.delete(feed));
     },
   });
-  const server = createServer(handler);
+  const server = createServer(
+    {
+      headersTimeout: resolved.headersTimeoutMs,
+      requestTimeout: resolved.requestTimeoutMs,
+      // How often Node looks for requests past those timeouts (its default is 30 s).
+      connectionsCheckingInterval: Math.min(1000, resolved.headersTimeoutMs),
+    },
+    handler,
+  );
+  server.maxConnections = resolved.maxConnections;
   let address: AddressInfo;
   try {
     address = await listen(server, resolved.port, resolved.host);
@@ -166,6 +230,13 @@ export async function serveDashboard(
     list.close();
     if (owned) source.close();
     throw error;
+  }
+  hostCheck = createHostCheck({ bound: address.address, allowedHosts: resolved.allowedHosts });
+  if (!isLoopback(address.address)) {
+    process.emitWarning(
+      `The dashboard listens on ${address.address}:${address.port}, beyond this machine: whoever can reach that address and learns the token can stop sessions. Put it behind TLS, or bind 127.0.0.1 and reach it through a tunnel or a reverse proxy.`,
+      { code: EXPOSED_WARNING },
+    );
   }
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${urlHost}:${address.port}/#token=${resolved.token}`;

@@ -1,20 +1,29 @@
 /**
- * A session page's live feed: the session's detail, then what changed in it,
- * at most once per `intervalMs`.
+ * A session page's live feed: the session's detail, then only what changed
+ * in it, at most once per `intervalMs`.
  *
  * ```ts
  * const feed = openSessionFeed(source, 'fix-42', res, { intervalMs: 100, maxQueuedBytes: 1 << 20 });
- * // SSE: `session { full: true, ...detail }`, then `session { ... }` updates, `gone` if it leaves
+ * // SSE: `session { full: true, ...detail }`, then `session { now, ...what changed }`, `gone` if it leaves
  * feed.close();
  * ```
  *
- * An update carries the view, tree, journal and machines' active states in
- * full (they are small), but only the events and output lines the client has
- * not had yet, and a machine's Mermaid text only the first time that text is
- * sent. A client that fell behind is sent the full detail again once it
- * catches up.
+ * What an update carries, beside `now`: `view`, `local` and `tree` only
+ * when they differ from what this client last got; `machines` only when a
+ * machine's active states changed (a machine's Mermaid text only the first
+ * time that text is sent); only the events and output lines the client has
+ * not had; and only the journal records appended since (`journal`, with
+ * `journalTotal`). A push with nothing new sends nothing.
+ *
+ * Bounded whatever the session holds: strings are cut to `MAX_FIELD_CHARS`
+ * with a marker (`shorten.ts`; the page fetches a cut one whole from
+ * `GET /api/sessions/:id`), and the full detail carries the last
+ * `JOURNAL_WINDOW` journal records (`journalTotal` says how many there
+ * are). A client that fell behind is sent the full detail again once it
+ * catches up (see `SseStream`).
  */
 import type { ServerResponse } from 'node:http';
+import { shortenStrings } from './shorten.js';
 import type { DashboardSource, DetailCursor, SessionDetail } from './source.js';
 import { SseStream, sseMessage } from './sseStream.js';
 
@@ -28,8 +37,20 @@ export interface SessionFeed {
   close(): void;
 }
 
+/** Journal records in a full detail message: the latest ones. */
+export const JOURNAL_WINDOW = 100;
+
 function lastSeq(items: readonly { seq: number }[], fallback: number | undefined) {
   return items.length > 0 ? items[items.length - 1]!.seq : fallback;
+}
+
+/** What this client was last sent, to tell what changed (JSON of the shortened values). */
+interface Sent {
+  view: string;
+  local: boolean;
+  tree: string;
+  /** Per machine: its id, active states and state, as JSON. */
+  machines: string;
 }
 
 export function openSessionFeed(
@@ -40,6 +61,7 @@ export function openSessionFeed(
 ): SessionFeed {
   let cursor: DetailCursor = {};
   let chartsSent = new Set<string>();
+  let sent: Sent | undefined;
   let timer: NodeJS.Timeout | undefined;
   let lastPush = 0;
   let running: Promise<void> | undefined;
@@ -51,14 +73,15 @@ export function openSessionFeed(
     // Caught up after falling behind: the next push is the full detail again.
     snapshot: () => {
       cursor = {};
+      sent = undefined;
       chartsSent = new Set();
       schedule();
       return Buffer.from(': resync\n\n');
     },
   });
 
-  const message = (detail: SessionDetail, full: boolean): Buffer => {
-    const machines = detail.machines.map((machine) => {
+  const machinesOf = (detail: SessionDetail, full: boolean) =>
+    detail.machines.map((machine) => {
       if (!full && chartsSent.has(machine.statechart)) {
         const { statechart: _, ...rest } = machine;
         return rest;
@@ -66,26 +89,70 @@ export function openSessionFeed(
       chartsSent.add(machine.statechart);
       return machine;
     });
-    return sseMessage('session', {
+
+  const activeOf = (detail: SessionDetail) =>
+    JSON.stringify(detail.machines.map(({ id, active, state }) => [id, active, state]));
+
+  const fullMessage = (detail: SessionDetail): Buffer =>
+    sseMessage('session', {
+      full: true,
       ...detail,
-      ...(full ? { full: true } : { statechart: undefined }),
-      machines,
+      machines: machinesOf(detail, true),
+      journal: detail.journal === null ? null : detail.journal.slice(-JOURNAL_WINDOW),
     });
+
+  /** The changes since `previous`, or `undefined` when there are none. */
+  const update = (detail: SessionDetail, previous: Sent, now: Sent): Buffer | undefined => {
+    const changes: Record<string, unknown> = {};
+    if (now.view !== previous.view) changes.view = detail.view;
+    if (now.local !== previous.local) changes.local = detail.local;
+    if (now.tree !== previous.tree) changes.tree = detail.tree;
+    if (now.machines !== previous.machines) changes.machines = machinesOf(detail, false);
+    if (detail.events.length > 0) changes.events = detail.events;
+    if (detail.output.length > 0) changes.output = detail.output;
+    if (detail.journal && detail.journal.length > 0) {
+      changes.journal = detail.journal.slice(-JOURNAL_WINDOW);
+      changes.journalTotal = detail.journalTotal;
+    }
+    if (Object.keys(changes).length === 0) return undefined;
+    return sseMessage('session', { ...changes, now: detail.now });
   };
 
   const push = async () => {
-    const full = cursor.events === undefined && cursor.output === undefined;
-    const detail = await source.detail(id, cursor);
+    const found = await source.detail(id, cursor);
     if (closed) return;
-    if (!detail) {
+    if (!found) {
       stream.send(sseMessage('gone', { id }));
       return;
     }
+    if (found.journalTotal !== null && found.journalTotal < (cursor.journal ?? 0)) {
+      // The journal is not the one read before (a journal view started over): begin again.
+      cursor = {};
+      sent = undefined;
+      schedule();
+      return;
+    }
+    // Cut once, before anything is compared or sent: a huge field costs one walk, not a serialisation per push.
+    const detail = shortenStrings(found);
     cursor = {
       events: lastSeq(detail.events, cursor.events ?? 0),
       output: lastSeq(detail.output, cursor.output ?? 0),
+      ...(detail.journalTotal === null ? {} : { journal: detail.journalTotal }),
     };
-    stream.send(message(detail, full));
+    const now: Sent = {
+      view: JSON.stringify(detail.view),
+      local: detail.local,
+      tree: JSON.stringify(detail.tree),
+      machines: activeOf(detail),
+    };
+    const previous = sent;
+    sent = now;
+    if (previous === undefined) {
+      stream.send(fullMessage(detail));
+      return;
+    }
+    const message = update(detail, previous, now);
+    if (message) stream.send(message);
   };
 
   const run = () => {

@@ -72,16 +72,25 @@ export interface SessionDetail {
   events: RecordedEvent[];
   /** Recent output lines, oldest first (only those after `since.output`). */
   output: OutputLine[];
-  /** The session's journal records, oldest first; `null` when no journal is readable. */
+  /**
+   * The session's journal records, oldest first (only those after
+   * `since.journal`); `null` when no journal is readable.
+   */
   journal: JournalRecord[] | null;
+  /** How many records the session has in all (with those before `since.journal`); `null` as above. */
+  journalTotal: number | null;
   /** The source's clock (epoch ms): compare with `nextRestartAt` for backoff countdowns. */
   now: number;
 }
 
-/** Sequence numbers already seen: `detail` then returns only newer events and lines. */
+/** What was already seen: `detail` then returns only newer events, lines and journal records. */
 export interface DetailCursor {
+  /** The last event's `seq`. */
   events?: number;
+  /** The last output line's `seq`. */
   output?: number;
+  /** Journal records already seen (a count): only later ones are read. */
+  journal?: number;
 }
 
 export interface DashboardSource {

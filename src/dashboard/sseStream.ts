@@ -10,12 +10,14 @@
  *
  * Writing: while the socket takes data (`res.write` returns true), messages
  * go straight out. Once it pushes back, they wait in this stream's queue
- * until `drain`. If the queue would pass `maxQueuedBytes`, it is thrown away
- * and the stream is marked stale: when the socket drains, the client gets one
- * `snapshot()` (the whole state, built then) instead of the deltas it missed.
- * So a client costs at most `maxQueuedBytes` of queue plus what Node's own
- * socket buffer holds (its high-water mark plus the last message written),
- * however far behind it falls.
+ * until `drain`. If what is held for the client (the queue plus what Node's
+ * socket buffer still holds) would pass `maxQueuedBytes`, the queue is thrown
+ * away and the stream is marked stale: when the socket drains, the client
+ * gets one `snapshot()` (the whole state, built then) instead of the deltas
+ * it missed. So a client costs at most `maxQueuedBytes`, however far behind
+ * it falls, as long as one message fits in it with the socket's high-water
+ * mark (16 KiB) to spare: a message is written whole while the socket takes
+ * data, and the feeds cut theirs to fit (see `sessionFeed.ts`).
  */
 import type { ServerResponse } from 'node:http';
 
@@ -82,7 +84,8 @@ export class SseStream {
       this.#write(message);
       return;
     }
-    if (this.#queuedBytes + message.length > this.#options.maxQueuedBytes) {
+    const held = this.#queuedBytes + this.#res.writableLength;
+    if (held + message.length > this.#options.maxQueuedBytes) {
       this.#queue = [];
       this.#queuedBytes = 0;
       this.#stale = true;

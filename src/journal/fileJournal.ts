@@ -19,6 +19,12 @@
  *   is refused untouched. A torn last line (no trailing newline) is moved to
  *   `<journal>.torn-<time>` and named in `stats.tornPath` (see
  *   `journalFile.ts`). One file descriptor then stays open in append mode.
+ * - `readSession(id)` reads one session's records by offset: `open()`
+ *   notes where every record's line is, and each durable append adds its
+ *   own (see `recordIndex.ts`), so a retired session's records, or a
+ *   dashboard's view of one session, cost a few reads however large the
+ *   journal has grown, never a parse of the whole file. Once closed (when
+ *   another process may hold it), it reads the whole file instead.
  * - Group commit: the first `append` schedules a flush one microtask later,
  *   so a synchronous burst becomes one batch; while a batch's write+fsync is
  *   in flight further appends queue and go out together in the next one. One
@@ -39,7 +45,9 @@ import type { Journal, JournalRecord } from './journal.js';
 import { checkRegularFile, prepareJournalFile } from './journalFile.js';
 import { describeFsError, type FileHandle, type JournalFs, journalFs } from './journalFs.js';
 import { acquireLock, type HeldLock } from './lockFile.js';
+import { readJournal } from './readJournal.js';
 import { realJournalPath, scopeOfRealPath } from './realPath.js';
+import { RecordIndex, readSpans } from './recordIndex.js';
 import { encodeRecord } from './records.js';
 
 export interface FileJournalStats {
@@ -69,6 +77,7 @@ export interface FileJournal extends Journal {
   readonly stats: Readonly<FileJournalStats>;
   /** The error of the first failed append since `open()`; every later append rejects with it. */
   readonly failure: JournalError | undefined;
+  readSession(sessionId: string): Promise<JournalRecord[]>;
 }
 
 export interface FileJournalOptions {
@@ -80,6 +89,7 @@ export interface FileJournalOptions {
 }
 
 interface Pending {
+  sessionId: string;
   line: string;
   resolve: () => void;
   reject: (error: JournalError) => void;
@@ -113,6 +123,9 @@ export function createFileJournal(
   let failure: JournalError | undefined;
   let opening: Promise<JournalRecord[]> | undefined;
   let closing: Promise<void> | undefined;
+  const index = new RecordIndex();
+  /** A second descriptor for `readSession`: the append one is write-only. */
+  let reader: Promise<FileHandle> | undefined;
 
   const ioError = (text: string, cause?: unknown) =>
     new JournalError('io', text, cause === undefined ? { path } : { path, cause });
@@ -134,6 +147,11 @@ export function createFileJournal(
       const prepared = await prepareJournalFile(fs, real, path);
       handle = prepared.handle;
       durableBytes = prepared.durableBytes;
+      index.clear();
+      const { records, spans } = prepared;
+      for (let i = 0; i < records.length; i++) {
+        index.add(records[i]!.sessionId, spans[2 * i]!, spans[2 * i + 1]!);
+      }
       stats.repairedBytes = prepared.tornBytes;
       stats.tornPath = prepared.tornPath;
       stats.addedNewline = prepared.addedNewline;
@@ -188,6 +206,12 @@ export function createFileJournal(
       for (const pending of batch) pending.reject(failure);
       return;
     }
+    let at = durableBytes;
+    for (const pending of batch) {
+      const length = Buffer.byteLength(pending.line);
+      index.add(pending.sessionId, at, length);
+      at += length;
+    }
     durableBytes += data.length;
     stats.syncs += 1;
     stats.appends += batch.length;
@@ -214,7 +238,11 @@ export function createFileJournal(
     await flushing;
     const fd = handle;
     handle = undefined;
+    const read = reader;
+    reader = undefined;
+    index.clear();
     try {
+      await read?.then((r) => r.close()).catch(() => {});
       await fd?.close();
     } catch (error) {
       throw ioError(`Could not close journal ${path}: ${describeFsError(error)}.`, error);
@@ -263,16 +291,36 @@ export function createFileJournal(
         return Promise.reject(ioError(`Cannot append to journal ${path}: it is ${what}.`));
       }
       if (failure) return Promise.reject(failure);
-      let line: string;
+      let encoded: ReturnType<typeof encodeRecord>;
       try {
-        line = encodeRecord(record, path).line;
+        encoded = encodeRecord(record, path);
       } catch (error) {
         return Promise.reject(error);
       }
+      const { line, record: stored } = encoded;
       return new Promise<void>((resolve, reject) => {
-        queue.push({ line, resolve, reject });
+        queue.push({ sessionId: stored.sessionId, line, resolve, reject });
         flushing ??= Promise.resolve().then(flush);
       });
+    },
+    async readSession(sessionId) {
+      if (state !== 'open' || realPath === undefined) {
+        // Closed, another process may write it now: the index may not hold, the file does.
+        const { records } = await readJournal(path, options);
+        return records.filter((record) => record.sessionId === sessionId);
+      }
+      const spans = index.spans(sessionId);
+      if (spans.length === 0) return [];
+      try {
+        reader ??= fs.open(realPath, 'r');
+        return await readSpans(await reader, spans);
+      } catch (error) {
+        reader = undefined;
+        throw ioError(
+          `Cannot read session "${sessionId}" from journal ${path}: ${describeFsError(error)}.`,
+          error,
+        );
+      }
     },
     close() {
       closing ??= doClose();

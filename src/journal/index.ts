@@ -36,5 +36,6 @@ export { createMemoryJournal, type MemoryJournal } from './memoryJournal.js';
 export { isPlainJson, isPlainJsonObject, plainJsonProblem } from './plainJson.js';
 export { type JournalReading, readJournal } from './readJournal.js';
 export { journalScope, randomScope, realJournalPath } from './realPath.js';
+export { RecordIndex, readSpans } from './recordIndex.js';
 export { recordProblem } from './records.js';
-export { type JournalReplay, replayJournal, type SessionSummary } from './replay.js';
+export { JournalFold, type JournalReplay, replayJournal, type SessionSummary } from './replay.js';

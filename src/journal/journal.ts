@@ -129,6 +129,15 @@ export interface Journal {
    * storage failure, 'corrupt' for a value that is not a valid record.
    */
   append(record: JournalRecord): Promise<void>;
+  /**
+   * One session's records, in append order (empty when it has none), read
+   * by where they are rather than by reading everything: what a retired
+   * session or a dashboard's session page costs stays the same however
+   * large the journal grows. Only while open; rejects with `JournalError`
+   * 'io'. Optional for other implementations (a reader then falls back to
+   * reading the whole journal).
+   */
+  readSession?(sessionId: string): Promise<JournalRecord[]>;
   /** Wait for pending appends, then release the lock. Idempotent. */
   close(): Promise<void>;
   /** The journal file, for file journals. */

@@ -25,6 +25,8 @@ import { corruptJournalError, parseJournal } from './parse.js';
 export interface PreparedJournalFile {
   handle: FileHandle;
   records: JournalRecord[];
+  /** Each record's line: start, length pairs (see `RecordIndex`). */
+  spans: number[];
   /** File length up to the last record, newline included. */
   durableBytes: number;
   /** Bytes of a torn last line moved aside (0: none). */
@@ -144,6 +146,7 @@ export async function prepareJournalFile(
     return {
       handle,
       records: parsed.records,
+      spans: parsed.spans,
       durableBytes,
       tornBytes: parsed.tornBytes,
       tornPath,

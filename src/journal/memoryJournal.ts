@@ -34,6 +34,7 @@ import { encodeRecord, recordFromValue } from './records.js';
 export interface MemoryJournal extends Journal {
   /** Deep copies of every record, in append order (including the initial ones). */
   records(): JournalRecord[];
+  readSession(sessionId: string): Promise<JournalRecord[]>;
   readonly isOpen: boolean;
   /** Random, fixed for this object: every manager that opens it shares its processes' scope. */
   readonly scope: string;
@@ -44,6 +45,14 @@ const copy = (record: JournalRecord): JournalRecord => structuredClone(record);
 export function createMemoryJournal(initial: readonly JournalRecord[] = []): MemoryJournal {
   let unchecked: readonly unknown[] | undefined = [...initial];
   const stored: JournalRecord[] = [];
+  /** Per session, its records' places in `stored`. */
+  const bySession = new Map<string, number[]>();
+  const keep = (record: JournalRecord) => {
+    const places = bySession.get(record.sessionId);
+    if (places) places.push(stored.length);
+    else bySession.set(record.sessionId, [stored.length]);
+    stored.push(record);
+  };
   let open = false;
   const scope = randomScope();
 
@@ -74,7 +83,7 @@ export function createMemoryJournal(initial: readonly JournalRecord[] = []): Mem
         }
         checked.push(result.record);
       }
-      if (unchecked) stored.push(...checked);
+      if (unchecked) for (const record of checked) keep(record);
       unchecked = undefined;
       open = true;
       return stored.map(copy);
@@ -83,7 +92,10 @@ export function createMemoryJournal(initial: readonly JournalRecord[] = []): Mem
       if (!open) {
         throw new JournalError('io', 'Cannot append to the memory journal: it is closed.');
       }
-      stored.push(encodeRecord(record, undefined).record);
+      keep(encodeRecord(record, undefined).record);
+    },
+    async readSession(sessionId) {
+      return (bySession.get(sessionId) ?? []).map((place) => copy(stored[place]!));
     },
     async close() {
       open = false;

@@ -6,6 +6,7 @@
  * const result = parseJournal(await readFile(path));
  * if (!result.ok) throw corruptJournalError(path, result);
  * result.records;     // every record, in file order
+ * result.spans;       // [start, length, …]: each record's line, for `RecordIndex`
  * result.tornBytes;   // > 0: the bytes from `keepBytes` on are a torn last line, to move aside
  * result.addNewline;  // the kept bytes do not end with '\n': write one before appending
  * ```
@@ -33,6 +34,8 @@ export type ParseResult =
   | {
       ok: true;
       records: JournalRecord[];
+      /** Where each record's line is: start, length pairs (its '\n' included), as `RecordIndex` keeps them. */
+      spans: number[];
       /** Bytes that stay: the file minus its torn last line. */
       keepBytes: number;
       /** Length of the torn last line after `keepBytes` (0: none). */
@@ -91,12 +94,14 @@ function splitLines(data: Uint8Array): Span[] {
 export function parseJournal(data: Uint8Array): ParseResult {
   const spans = splitLines(data);
   const records: JournalRecord[] = [];
+  const recordSpans: number[] = [];
   let seenRecord = false;
   for (const [i, span] of spans.entries()) {
     const line = parseLine(data.subarray(span.start, span.end));
     if (line.kind === 'blank') continue;
     if (line.kind === 'record') {
       records.push(line.record);
+      recordSpans.push(span.start, span.end - span.start + (span.end < data.length ? 1 : 0));
       seenRecord = true;
       continue;
     }
@@ -105,6 +110,7 @@ export function parseJournal(data: Uint8Array): ParseResult {
       return {
         ok: true,
         records,
+        spans: recordSpans,
         keepBytes: span.start,
         tornBytes: data.length - span.start,
         addNewline: false,
@@ -115,6 +121,7 @@ export function parseJournal(data: Uint8Array): ParseResult {
   return {
     ok: true,
     records,
+    spans: recordSpans,
     keepBytes: data.length,
     tornBytes: 0,
     addNewline: data.length > 0 && data[data.length - 1] !== 0x0a,

@@ -52,17 +52,25 @@ export interface JournalReplay {
 
 const KNOWN = new Set(['created', 'started', 'restarts', 'terminal', 'workspace']);
 
-export function replayJournal(records: readonly JournalRecord[]): JournalReplay {
-  const byId = new Map<string, SessionSummary & { seenCreated?: boolean }>();
-  for (const record of records) {
-    if (!KNOWN.has(record.type)) continue;
-    let session = byId.get(record.sessionId);
+type Folding = SessionSummary & { seenCreated?: boolean };
+
+/**
+ * The same fold, one record at a time, for a reader that learns of records
+ * as they are appended (the dashboard's journal view): `add` each record in
+ * journal order, then ask for any session's summary.
+ */
+export class JournalFold {
+  readonly #byId = new Map<string, Folding>();
+
+  add(record: JournalRecord): void {
+    if (!KNOWN.has(record.type)) return;
+    let session = this.#byId.get(record.sessionId);
     if (!session) {
       session = { sessionId: record.sessionId, createdAt: record.at };
-      byId.set(record.sessionId, session);
+      this.#byId.set(record.sessionId, session);
     }
     if (isRecordOfType(record, 'created')) {
-      if (session.seenCreated) continue;
+      if (session.seenCreated) return;
       session.seenCreated = true;
       session.createdAt = record.at;
       if (record.host !== undefined) session.host = record.host;
@@ -71,7 +79,7 @@ export function replayJournal(records: readonly JournalRecord[]): JournalReplay 
     } else if (isRecordOfType(record, 'started')) {
       session.startedAt ??= record.at;
     } else if (isRecordOfType(record, 'terminal')) {
-      if (session.terminal) continue;
+      if (session.terminal) return;
       session.terminal = record;
       if (!session.seenCreated) session.createdAt = record.createdAt;
       if (session.metadata === undefined && record.metadata !== undefined) {
@@ -83,6 +91,24 @@ export function replayJournal(records: readonly JournalRecord[]): JournalReplay 
       session.workspace = record;
     }
   }
-  const sessions = [...byId.values()].map(({ seenCreated: _, ...summary }) => summary);
+
+  /** One session's summary so far (a fresh object), or `undefined` before any known record. */
+  summary(sessionId: string): SessionSummary | undefined {
+    const session = this.#byId.get(sessionId);
+    if (!session) return undefined;
+    const { seenCreated: _, ...summary } = session;
+    return summary;
+  }
+
+  /** Every session's summary, in first-seen order. */
+  sessions(): SessionSummary[] {
+    return [...this.#byId.values()].map(({ seenCreated: _, ...summary }) => summary);
+  }
+}
+
+export function replayJournal(records: readonly JournalRecord[]): JournalReplay {
+  const fold = new JournalFold();
+  for (const record of records) fold.add(record);
+  const sessions = fold.sessions();
   return { sessions, unterminated: sessions.filter((session) => !session.terminal) };
 }

@@ -17,6 +17,8 @@
  *
  * `read` and `history` read the journal back rather than keep every ended
  * session in memory: the manager keeps only the newest `retainEnded`.
+ * `read` and `records` read one session's records by offset
+ * (`journal.readSession`), never the whole file.
  */
 import { JournalError, SessionError } from '../ground/errors.js';
 import {
@@ -50,6 +52,11 @@ export function journalStore(journal: Journal): SessionStoreFactory {
       // A journal of someone else's without a scope still gets one, for this run.
       const scope = journal.scope ?? randomScope();
       const summaries = async () => replayJournal(await readBack(journal)).sessions;
+      // By offset where the journal can (file and memory journals): never the whole file.
+      const sessionRecords = async (sessionId: string) =>
+        journal.readSession
+          ? journal.readSession(sessionId)
+          : (await readBack(journal)).filter((record) => record.sessionId === sessionId);
       const store: SessionStore = {
         hostId,
         scope,
@@ -58,9 +65,8 @@ export function journalStore(journal: Journal): SessionStoreFactory {
         claim: () => Promise.resolve(),
         append: (record) => journal.append(record),
         release: () => Promise.resolve(),
-        read: async (sessionId) => (await summaries()).find((s) => s.sessionId === sessionId),
-        records: async (sessionId) =>
-          (await readBack(journal)).filter((record) => record.sessionId === sessionId),
+        read: async (sessionId) => replayJournal(await sessionRecords(sessionId)).sessions[0],
+        records: sessionRecords,
         history: async ({ limit, before }) => endedNewestFirst(await summaries(), limit, before),
         locate: () => Promise.resolve(undefined),
         request: (_hostId, message) =>

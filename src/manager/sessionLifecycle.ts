@@ -21,6 +21,7 @@ import type { AnyActorRef } from 'xstate';
 import { definedFields } from '../ground/defined.js';
 import { errorMessage } from '../ground/errorMessage.js';
 import { ClusterError, SessionError } from '../ground/errors.js';
+import { capReason } from '../ground/limits.js';
 import type { TerminalRecord } from '../ground/outcome.js';
 import type { Registry } from '../registry/index.js';
 import { sessionSupervisorKey } from '../registry/index.js';
@@ -140,7 +141,10 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
     const record: TerminalRecord = {
       sessionId: id,
       outcome: output.outcome,
-      ...definedFields({ reason: output.reason }),
+      // Capped here, where every outcome's reason passes: journal, view and `done` alike.
+      ...definedFields({
+        reason: output.reason === undefined ? undefined : capReason(output.reason),
+      }),
       createdAt,
       endedAt: output.endedAt,
       restarts: output.restarts,

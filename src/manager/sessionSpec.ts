@@ -4,6 +4,7 @@
 import { nanoid } from 'nanoid';
 import { definedFields } from '../ground/defined.js';
 import { SupervisorError } from '../ground/errors.js';
+import { jsonBytes, MAX_METADATA_BYTES } from '../ground/limits.js';
 import { checkSessionId } from '../ground/sessionId.js';
 import { shown } from '../ground/shown.js';
 import { isPlainJsonObject, plainJsonProblem } from '../journal/index.js';
@@ -102,6 +103,13 @@ export function checkSessionSpec(spec: SessionSpec, defaults: SpecDefaults): Che
     if (!isPlainJsonObject(metadata)) {
       const problem = plainJsonProblem(metadata, 'metadata') ?? 'metadata is not an object';
       throw invalid(`Session "${id}": metadata must be a plain JSON object: ${problem}.`);
+    }
+    // Metadata goes into the journal, every view and every dashboard client: bounded.
+    const bytes = jsonBytes(metadata);
+    if (bytes > MAX_METADATA_BYTES) {
+      throw invalid(
+        `Session "${id}": metadata is ${bytes} bytes of JSON; the limit is ${MAX_METADATA_BYTES} (MAX_METADATA_BYTES). Keep large data (logs, documents) elsewhere and put a reference to it in metadata.`,
+      );
     }
   }
   const workspace =

@@ -20,9 +20,8 @@
  * ```
  *
  * See docs/cluster.md for the guarantees, the failure model and the data
- * layout.
+ * layout. Its errors are `ClusterError`s, exported by the main entry.
  */
-export { ClusterError, type ClusterErrorCode } from '../ground/errors.js';
 export { clusterScope, type NatsClusterStoreFactory, natsCluster } from './natsCluster.js';
 export {
   type LeaseTiming,

@@ -16,7 +16,9 @@
  * locals that each hold an immutable value, and the effects in order.
  */
 import type { AnyActorRef } from 'xstate';
+import { errorMessage } from '../ground/errorMessage.js';
 import type { SupervisorError } from '../ground/errors.js';
+import { capReason } from '../ground/limits.js';
 import {
   awaitsRestart,
   type ChildRecord,
@@ -69,6 +71,11 @@ export interface Circumstances {
 }
 
 type RecordPatch = Partial<Omit<ChildRecord, 'spec' | 'order'>>;
+
+/** A child's failure as a supervisor error's message names it: one line, capped. */
+export function describeCause(error: unknown): string {
+  return capReason(errorMessage(error).replace(/\.$/, ''));
+}
 
 /** A start time is kept only where a backoff reads it: one number less per child otherwise. */
 export function startTime(spec: ResolvedChildSpec, now: number): number | undefined {

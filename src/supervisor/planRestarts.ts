@@ -9,17 +9,16 @@
  * // one_for_all: the others queued as stop work, all started again once they are gone
  * ```
  */
-import { errorMessage } from '../ground/errorMessage.js';
 import { SupervisorError } from '../ground/errors.js';
 import type { ChildRecord, RestartBatch } from './childTable.js';
 import type { RestartDecision } from './decisions.js';
-import type { PlanBuilder } from './plan.js';
+import { describeCause, type PlanBuilder } from './plan.js';
 
 function intensityError(plan: PlanBuilder, id: string, cause: unknown): SupervisorError {
   const { intensity, period } = plan.options;
   return new SupervisorError(
     'max_restart_intensity',
-    `Reached the maximum restart intensity (${intensity} restarts within ${period} ms); the last failure was child "${id}": ${errorMessage(cause).replace(/\.$/, '')}. The supervisor stopped its children and gave up; its parent decides what happens next.`,
+    `Reached the maximum restart intensity (${intensity} restarts within ${period} ms); the last failure was child "${id}": ${describeCause(cause)}. The supervisor stopped its children and gave up; its parent decides what happens next.`,
     { cause, childId: id, restarts: plan.totalRestarts },
   );
 }

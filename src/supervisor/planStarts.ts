@@ -15,12 +15,17 @@
  * child fails the supervisor (OTP's `init` failure), a restart is retried
  * and counted again, and an admin request is refused.
  */
-import { errorMessage } from '../ground/errorMessage.js';
 import { SupervisorError } from '../ground/errors.js';
 import type { SupervisorContext } from './childTable.js';
 import { planFailureRestart } from './decisions.js';
 import type { Incarnation } from './incarnation.js';
-import { type Circumstances, type Plan, PlanBuilder, type StartFailure } from './plan.js';
+import {
+  type Circumstances,
+  describeCause,
+  type Plan,
+  PlanBuilder,
+  type StartFailure,
+} from './plan.js';
 import { restart } from './planRestarts.js';
 import type { ResolvedChildSpec } from './types.js';
 
@@ -42,7 +47,7 @@ export function startFailedError(
 ): SupervisorError {
   return new SupervisorError(
     'start_failed',
-    `Child "${id}" failed to ${verb}: ${errorMessage(error).replace(/\.$/, '')}`,
+    `Child "${id}" failed to ${verb}: ${describeCause(error)}`,
     {
       cause: error,
       childId: id,

@@ -18,7 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
-import { SCOPE_MARKER_ENV } from '../../src/index.js';
+import { SCOPE_MARKER_ENV } from '../../src/testing/index.js';
 import { trackPids } from './processes.js';
 
 /** What the inspection events told about one process actor. */

@@ -49,5 +49,5 @@ export function createApi(token) {
   };
 }
 
-/** `/api/sessions/<id>` with the id encoded. */
+/** `api/sessions/<id>` with the id encoded; relative, so the page works under a proxy's path prefix. */
 export const sessionPath = (id, rest = '') => `api/sessions/${encodeURIComponent(id)}${rest}`;

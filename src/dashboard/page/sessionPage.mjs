@@ -8,6 +8,7 @@ import { routeHash, sessionPath } from './api.mjs';
 import { useConfirm } from './confirm.mjs';
 import { clockTime, duration, isEnded } from './format.mjs';
 import { html } from './html.mjs';
+import { LongText } from './longText.mjs';
 import { Statechart } from './statechart.mjs';
 import { StateBadge } from './table.mjs';
 import { SupervisionTree } from './tree.mjs';
@@ -15,26 +16,31 @@ import { SupervisionTree } from './tree.mjs';
 const MAX_EVENTS = 300;
 const MAX_LINES = 1000;
 
+/** Journal records the page keeps (the stream sends the latest ones, then those appended). */
+const MAX_RECORDS = 100;
+
+/** Applies a `session` message: the full detail, or what changed (absent fields are unchanged). */
 function merge(detail, data) {
   if (data.full || !detail) {
-    return { ...data, machines: data.machines, clockOffset: data.now - Date.now() };
+    return { ...data, clockOffset: data.now - Date.now() };
   }
-  const previous = new Map(detail.machines.map((machine) => [machine.id, machine]));
-  return {
-    ...detail,
-    view: data.view,
-    local: data.local,
-    tree: data.tree,
-    journal: data.journal,
-    now: data.now,
-    clockOffset: data.now - Date.now(),
-    machines: data.machines.map((machine) => ({
+  const next = { ...detail, now: data.now, clockOffset: data.now - Date.now() };
+  for (const field of ['view', 'local', 'tree']) if (field in data) next[field] = data[field];
+  if (data.machines) {
+    const previous = new Map(detail.machines.map((machine) => [machine.id, machine]));
+    next.machines = data.machines.map((machine) => ({
       ...machine,
       statechart: machine.statechart ?? previous.get(machine.id)?.statechart,
-    })),
-    events: [...detail.events, ...data.events].slice(-MAX_EVENTS),
-    output: [...detail.output, ...data.output].slice(-MAX_LINES),
-  };
+    }));
+  }
+  if (data.events) next.events = [...detail.events, ...data.events].slice(-MAX_EVENTS);
+  if (data.output) next.output = [...detail.output, ...data.output].slice(-MAX_LINES);
+  if (data.journal) {
+    const kept = detail.journal ?? [];
+    next.journal = [...kept, ...data.journal].slice(-MAX_RECORDS);
+    next.journalTotal = data.journalTotal;
+  }
+  return next;
 }
 
 function useSessionStream(api, id) {
@@ -97,27 +103,38 @@ function Events({ events }) {
           <td>${event.target}</td>
           <td>${event.source ?? ''}</td>
           <td class="event-type">${event.type}</td>
-          <td class="data">${event.data}</td>
+          <td class="data"><${LongText} text=${event.data} /></td>
         </tr>`,
       )}
     </tbody>
   </table>`;
 }
 
-function Journal({ records }) {
-  if (records === null) {
-    return html`<p class="muted">No journal file was given to this dashboard.</p>`;
+function Journal({ records, total, whole }) {
+  if (records === null || records === undefined) {
+    return html`<p class="muted">This dashboard's source keeps no journal.</p>`;
   }
   if (records.length === 0) return html`<p class="muted">Nothing journaled yet.</p>`;
-  return html`<table class="journal">
+  const first = (total ?? records.length) - records.length;
+  return html`${
+    first > 0
+      ? html`<p class="muted">The latest ${records.length} of ${total} records; all of them are in <code>GET api/sessions/:id</code>.</p>`
+      : null
+  }<table class="journal">
     <thead><tr><th>Time</th><th>Record</th><th>Fields</th></tr></thead>
     <tbody>
       ${records.map((record, i) => {
         const { type, at, sessionId: _, ...rest } = record;
-        return html`<tr key=${i}>
+        return html`<tr key=${first + i}>
           <td class="time">${clockTime(at)}</td>
           <td>${type}</td>
-          <td class="data">${JSON.stringify(rest)}</td>
+          <td class="data"><${LongText}
+            text=${JSON.stringify(rest)}
+            whole=${whole((d) => {
+              const { type: _t, at: _a, sessionId: _s, ...full } = d.journal[first + i] ?? {};
+              return JSON.stringify(full);
+            })}
+          /></td>
         </tr>`;
       })}
     </tbody>
@@ -127,6 +144,8 @@ function Journal({ records }) {
 export function SessionPage({ id, api, token, readOnly }) {
   const { detail, gone } = useSessionStream(api, id);
   const [confirm, dialog] = useConfirm();
+  // A cut field is fetched whole from the detail route, which is never cut (once per click).
+  const whole = (pick) => async () => pick(await api.get(sessionPath(id)));
   const back = html`<a class="back" href=${routeHash(token)}>← all sessions</a>`;
   if (!detail) {
     return html`<main class="session">${back}
@@ -180,9 +199,20 @@ export function SessionPage({ id, api, token, readOnly }) {
     </div>
     ${gone ? html`<p class="problem">This session has left the dashboard.</p>` : null}
     <dl class="fields">
-      ${typeof view.metadata?.title === 'string' ? html`<${Field} name="Title">${view.metadata.title}<//>` : null}
+      ${
+        typeof view.metadata?.title === 'string'
+          ? html`<${Field} name="Title"><${LongText}
+              text=${view.metadata.title}
+              whole=${whole((d) => d.view.metadata?.title)}
+            /><//>`
+          : null
+      }
       <${Field} name="Outcome">${view.outcome ?? '—'}<//>
-      ${view.reason ? html`<${Field} name="Reason">${view.reason}<//>` : null}
+      ${
+        view.reason
+          ? html`<${Field} name="Reason"><${LongText} text=${view.reason} whole=${whole((d) => d.view.reason)} /><//>`
+          : null
+      }
       <${Field} name="Host">${view.host ?? (detail.local ? 'this host' : '—')}<//>
       <${Field} name="Created">${new Date(view.createdAt).toLocaleString()}<//>
       <${Field} name=${ended ? 'Ran' : 'Age'}>${duration((view.endedAt ?? now) - view.createdAt)}<//>
@@ -200,7 +230,11 @@ export function SessionPage({ id, api, token, readOnly }) {
     ${
       view.metadata
         ? html`<details class="metadata"><summary>Metadata</summary>
-            <pre>${JSON.stringify(view.metadata, null, 2)}</pre></details>`
+            <pre><${LongText}
+              text=${JSON.stringify(view.metadata, null, 2)}
+              limit=${2000}
+              whole=${whole((d) => JSON.stringify(d.view.metadata, null, 2))}
+            /></pre></details>`
         : null
     }
     <section>
@@ -244,7 +278,7 @@ export function SessionPage({ id, api, token, readOnly }) {
     }
     <section>
       <h2>Journal</h2>
-      <${Journal} records=${detail.journal} />
+      <${Journal} records=${detail.journal} total=${detail.journalTotal} whole=${whole} />
     </section>
   </main>`;
 }

@@ -100,6 +100,10 @@ ${stateColours}
 .statechart g.active-state.statediagram-cluster > rect, .statechart g.active-state.statediagram-cluster > g > rect { stroke: #e67700 !important; stroke-width: 2.5px !important; }
 table.events, table.journal { width: 100%; border-collapse: collapse; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; font-size: 12px; }
 table.events th, table.events td, table.journal th, table.journal td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #f1f3f5; vertical-align: top; }
+.long-text { overflow-wrap: anywhere; }
+.long-text.whole { white-space: pre-wrap; }
+button.link { background: none; border: none; padding: 0 2px; color: var(--accent); cursor: pointer; font: inherit; }
+button.link:hover { text-decoration: underline; }
 td.data { max-width: 600px; overflow-wrap: anywhere; color: #495057; }
 td.time { white-space: nowrap; color: var(--muted); }
 .event-type { font-weight: 600; }
