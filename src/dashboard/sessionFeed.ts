@@ -133,7 +133,13 @@ export function openSessionFeed(
       return;
     }
     // Cut once, before anything is compared or sent: a huge field costs one walk, not a serialisation per push.
-    const detail = shortenStrings(found);
+    // Statecharts are drawn from machine definitions, not from what a session
+    // holds, and a cut one could not be drawn: they go whole.
+    const detail = {
+      ...shortenStrings({ ...found, statechart: null, machines: [] }),
+      statechart: found.statechart,
+      machines: found.machines,
+    };
     cursor = {
       events: lastSeq(detail.events, cursor.events ?? 0),
       output: lastSeq(detail.output, cursor.output ?? 0),
