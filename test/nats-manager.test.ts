@@ -283,7 +283,7 @@ natsSuite('session managers in cluster mode', () => {
     await Promise.all(sessions.map((id) => viewWhen(survivor, id, (v) => v?.state === 'running')));
 
     const killedAt = performance.now();
-    // With its watchdog (a cgroup-wide kill): nothing kills its processes, they are orphans now.
+    // With its watchdog: nothing kills its processes, they are orphans now.
     await killHostAndWatchdog(doomed.pid);
     await doomed.kill();
     expect(pids.every(isPidAlive)).toBe(true);

@@ -1,7 +1,7 @@
 /**
- * Kills a host together with its watchdog, as a container's OOM kill or
- * `systemctl kill --signal=KILL` would: then nothing kills the host's
- * processes, and they are left for the next run's reconciliation to sweep.
+ * Kills a host together with its watchdog (`kill -9` of both, by pid): then
+ * nothing kills the host's processes, and they are left for the next run's
+ * reconciliation to sweep.
  * Tests of that reconciliation use this; a plain SIGKILL of the host is
  * followed by its watchdog's sweep within a second.
  *
