@@ -41,7 +41,12 @@ interface Host {
   output: () => string;
 }
 
-function startHost(config: { sessions: number; managers?: number; after?: string }) {
+function startHost(config: {
+  sessions: number;
+  managers?: number;
+  after?: string;
+  shell?: string;
+}) {
   const child = spawn(
     process.execPath,
     [
@@ -90,11 +95,16 @@ function startHost(config: { sessions: number; managers?: number; after?: string
   });
 }
 
-/** The session id (field 6 of `/proc/<pid>/stat`): a daemon that called setsid leads its own. */
-function sessionOf(pid: number): number {
+/** Fields of `/proc/<pid>/stat` after the command: state ppid pgrp session … */
+function statOf(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
+
+/** The session id: a daemon that called setsid leads its own. */
+const sessionOf = (pid: number) => Number(statOf(pid)[3]);
+const groupOf = (pid: number) => Number(statOf(pid)[2]);
+const parentOf = (pid: number) => Number(statOf(pid)[1]);
 
 function expectRunning(host: Host): void {
   expect(host.trees).toHaveLength(SESSIONS);
@@ -151,6 +161,22 @@ describe.runIf(hasProcfs)('the host watchdog', () => {
     );
     expect(host.pids.filter((pid) => !isPidAlive(pid))).toEqual([]);
     expect(isPidAlive(host.watchdog)).toBe(true);
+    const killedAt = performance.now();
+    host.child.kill('SIGKILL');
+    await expectGoneInTime(host, killedAt);
+  });
+
+  it('a process that scrubbed its environment and lost its parent dies with its process group', async () => {
+    // Neither marked nor anyone's descendant: only the group the host told its watchdog about reaches it.
+    const shell =
+      "(env -i /bin/sh -c 'echo daemon:$$; exec sleep 600' &); sleep 600 & echo child:$!; echo root:$$; wait";
+    const host = await startHost({ sessions: 3, shell });
+    for (const tree of host.trees) {
+      const environ = readFileSync(`/proc/${tree.daemon}/environ`, 'latin1');
+      expect(environ).not.toContain(HOST_MARKER_ENV);
+      expect(groupOf(tree.daemon)).toBe(tree.root);
+      expect(host.pids).not.toContain(parentOf(tree.daemon));
+    }
     const killedAt = performance.now();
     host.child.kill('SIGKILL');
     await expectGoneInTime(host, killedAt);
