@@ -33,6 +33,7 @@ const SCENARIOS = [
   'retention',
   'journal',
   'processes',
+  'watchdog',
   'cluster',
   'dashboard',
 ];

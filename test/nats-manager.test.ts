@@ -14,6 +14,7 @@ import {
 import { clusterScope, natsCluster } from '../src/nats/index.js';
 import { findMarkedProcesses, SCOPE_MARKER_ENV } from '../src/process/processTree.js';
 import { isPidAlive, killPids, waitForPidsGone } from '../src/testing/processes.js';
+import { killHostAndWatchdog } from './helpers/host-kill.js';
 import { type ClusterHost, startClusterHost } from './helpers/nats-host.js';
 import { natsSuite, type SingleNats, startNatsServer } from './helpers/nats-server.js';
 import { rawRecords, TEST_LEASE_MS, uniquePrefix } from './helpers/nats-stores.js';
@@ -282,8 +283,9 @@ natsSuite('session managers in cluster mode', () => {
     await Promise.all(sessions.map((id) => viewWhen(survivor, id, (v) => v?.state === 'running')));
 
     const killedAt = performance.now();
+    // With its watchdog: nothing kills its processes, they are orphans now.
+    await killHostAndWatchdog(doomed.pid);
     await doomed.kill();
-    // Killing the host does not kill its processes: they are orphans now.
     expect(pids.every(isPidAlive)).toBe(true);
     const ended = await Promise.all(
       sessions.map((id) => viewWhen(survivor, id, (view) => view?.outcome !== undefined)),

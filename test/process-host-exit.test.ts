@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { nanoid } from 'nanoid';
 import { describe, expect, it } from 'vitest';
-import { SESSION_MARKER_ENV, sweepMarkedProcesses } from '../src/process/processTree.js';
+import { findMarkedProcesses, SESSION_MARKER_ENV } from '../src/process/processTree.js';
 import { hasProcfs } from '../src/process/procfs.js';
 import type { FixtureDescendant } from '../src/scripted/fixtureCommand.js';
-import { isPidAlive } from '../src/testing/processes.js';
+import { isPidAlive, waitForPidsGone } from '../src/testing/processes.js';
 import { checkPidsAfterEach, expectAllGone, trackPids } from './helpers/processes.js';
 
 checkPidsAfterEach();
@@ -25,6 +25,8 @@ interface HostConfig {
 
 interface Host {
   child: ChildProcess;
+  /** The host watchdog's pid: it must be gone after every test too. */
+  watchdog: number;
   pids: number[];
   stdout: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
@@ -49,11 +51,13 @@ function startHost(config: HostConfig): Promise<Host> {
   return new Promise((resolve, reject) => {
     const onData = () => {
       const match = /^pids:(.*)$/m.exec(stdout);
-      if (!match) return;
+      const watchdogLine = /^watchdog:(.*)$/m.exec(stdout);
+      if (!match || !watchdogLine) return;
       child.stdout!.off('data', onData);
       const pids = JSON.parse(match[1]!) as number[];
-      trackPids([child.pid!, ...pids]);
-      resolve({ child, pids, stdout: () => stdout, exited });
+      const watchdog = Number(watchdogLine[1]);
+      trackPids([child.pid!, ...pids, ...(Number.isInteger(watchdog) ? [watchdog] : [])]);
+      resolve({ child, watchdog, pids, stdout: () => stdout, exited });
     };
     child.stdout!.on('data', onData);
     void exited.then(({ code, signal }) =>
@@ -109,18 +113,21 @@ describe.runIf(hasProcfs)('the host takes its processes with it', () => {
     await expectAllGone(2000);
   });
 
-  it('host SIGKILLed: its processes survive, and a sweep by session marker finds them all', async () => {
+  it('host SIGKILLed: its watchdog kills every tree, setsid daemons included, within 1 s', async () => {
     const sessionId = `host-${nanoid(8)}`;
-    const host = await startHost({ spawn: TREE, ignoreSigterm: true, sessionId });
+    const host = await startHost({ actors: 2, spawn: TREE, ignoreSigterm: true, sessionId });
+    expect(host.pids).toHaveLength(8);
+    expect(isPidAlive(host.watchdog)).toBe(true);
+    const killedAt = performance.now();
     host.child.kill('SIGKILL');
-    await host.exited;
-    // Nothing ran in the host: this is what startup reconciliation is for.
-    expect(host.pids.filter(isPidAlive)).toHaveLength(host.pids.length);
-    const { pids } = await sweepMarkedProcesses(
-      { name: SESSION_MARKER_ENV, value: sessionId },
-      { forceKillAfterMs: 200 },
-    );
-    expect(pids.sort()).toEqual([...host.pids].sort());
-    expect(host.pids.filter(isPidAlive)).toEqual([]);
+    // A deadline on the outcome: the host ran nothing, its watchdog did it all.
+    await waitForPidsGone(host.pids, {
+      timeoutMs: Math.max(0, 1000 - (performance.now() - killedAt)),
+      intervalMs: 5,
+    });
+    expect((await host.exited).signal).toBe('SIGKILL');
+    // Nothing is left for the next run's sweep by session marker to find.
+    expect(findMarkedProcesses({ name: SESSION_MARKER_ENV, value: sessionId })).toEqual([]);
+    await waitForPidsGone([host.watchdog], { timeoutMs: 3000 });
   });
 });

@@ -21,6 +21,9 @@ import { checkPidsAfterEach, pidCollector, trackPids } from './helpers/processes
 
 checkPidsAfterEach();
 
+// Session markers are looked up machine-wide: ids unique to this run keep
+// another suite's sessions with the same ids (running in parallel) out of it.
+const run = process.pid.toString(36);
 const markedBy = (sessionId: string) =>
   findMarkedProcesses({ name: SESSION_MARKER_ENV, value: sessionId });
 
@@ -75,12 +78,12 @@ describe('process sessions through the session manager', () => {
   it('terminateSession kills the whole tree, a setsid grandchild included', async () => {
     const manager = await createSessionManager();
     manager.createSession({
-      id: 'tree',
+      id: `tree-${run}`,
       children: [{ id: 'agent', logic: fromProcess(), input: fixtureCommand(daemonTree) }],
     });
-    const pids = await treeOf('tree', 4);
+    const pids = await treeOf(`tree-${run}`, 4);
     expect(pids).toHaveLength(4);
-    const record = await manager.terminateSession('tree');
+    const record = await manager.terminateSession(`tree-${run}`);
     expect(record.outcome).toBe('cancelled');
     await waitForPidsGone(pids, { timeoutMs: 1000 });
     await manager.stop();
@@ -88,13 +91,14 @@ describe('process sessions through the session manager', () => {
 
   it('stop() cancels every session and every process of each is gone', async () => {
     const manager = await createSessionManager();
-    for (const id of ['s1', 's2']) {
+    const [s1, s2] = [`s1-${run}`, `s2-${run}`];
+    for (const id of [s1, s2]) {
       manager.createSession({
         id,
         children: [{ id: 'agent', logic: fromProcess(), input: fixtureCommand(daemonTree) }],
       });
     }
-    const pids = [...(await treeOf('s1', 4)), ...(await treeOf('s2', 4))];
+    const pids = [...(await treeOf(s1, 4)), ...(await treeOf(s2, 4))];
     await manager.stop();
     expect(manager.listSessions().map((s) => s.state)).toEqual(['cancelled', 'cancelled']);
     await waitForPidsGone(pids, { timeoutMs: 1000 });

@@ -16,6 +16,7 @@ import { journalScope } from '../src/journal/index.js';
 import { SCOPE_MARKER_ENV, sweepScopeProcesses } from '../src/process/processTree.js';
 import { findMarkedProcesses } from '../src/testing/index.js';
 import { isPidAlive } from '../src/testing/processes.js';
+import { killHostAndWatchdog } from './helpers/host-kill.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const cleanups: Array<() => Promise<void>> = [];
@@ -46,9 +47,10 @@ async function hostUntil(journal: string, burst: number, line: string): Promise<
   return host;
 }
 
+/** SIGKILLs the host with its watchdog: nothing else kills its processes, reconciliation must. */
 async function kill(host: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => host.once('exit', (_, signal) => resolve(signal)));
-  host.kill('SIGKILL');
+  await killHostAndWatchdog(host.pid!);
   expect(await exited).toBe('SIGKILL');
 }
 

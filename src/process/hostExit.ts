@@ -20,10 +20,11 @@
  * option elsewhere in the application) do not count as the application's:
  * they stand aside for us, and re-raise themselves after we do.
  *
- * A host killed by SIGKILL runs nothing: its processes survive it, and the
- * session layer's startup reconciliation sweeps them by their session marker
- * (see `sweepMarkedProcesses`).
+ * A host killed by SIGKILL runs nothing: its watchdog, another process,
+ * kills its processes then (see `hostWatchdog.ts`). Each tracked tree's
+ * process group is told to it, and forgotten once the tree is gone.
  */
+import { unwatchGroup, watchGroup } from './hostWatchdog.js';
 import { killTreesSync, type ProcessTree } from './processTree.js';
 
 const live = new Set<ProcessTree>();
@@ -35,6 +36,7 @@ const SIGNALS: readonly NodeJS.Signals[] =
 export function trackProcessTree(tree: ProcessTree): void {
   if (tree.finished || live.has(tree)) return;
   live.add(tree);
+  watchGroup(tree.pid);
   if (live.size === 1) install();
   void tree.gone.then(() => untrack(tree));
 }
@@ -54,7 +56,9 @@ export async function processTreesGone(): Promise<void> {
 }
 
 function untrack(tree: ProcessTree): void {
-  if (live.delete(tree) && live.size === 0) uninstall();
+  if (!live.delete(tree)) return;
+  unwatchGroup(tree.pid);
+  if (live.size === 0) uninstall();
 }
 
 function onExit(): void {

@@ -12,6 +12,10 @@
  * The environment is inherited, so a descendant carries its ancestor's
  * markers even after `setsid` and re-parenting to init; the parent-pid walk
  * catches one that scrubbed its environment.
+ *
+ * The host watchdog (`watchdog.mjs`) imports this module in its own process,
+ * from the sources as well as from the build: it must import nothing at run
+ * time (type imports are erased).
  */
 import type { ProcRecord } from './procfs.js';
 
@@ -25,6 +29,27 @@ export const SESSION_MARKER_ENV = 'XSTATE_OTP_SESSION';
  * `SESSION_MARKER_ENV`: session ids are only unique within one journal.
  */
 export const SCOPE_MARKER_ENV = 'XSTATE_OTP_SCOPE';
+
+/**
+ * Carries the identity of the host (the Node process) that spawned the
+ * process, for its watchdog: when the host dies, whatever carries its value
+ * is killed (see `hostWatchdog.ts`).
+ */
+export const HOST_MARKER_ENV = 'XSTATE_OTP_HOST';
+/**
+ * Carried by a host watchdog. A watchdog is never swept: it ends by itself
+ * once its host is gone, and must outlive a host killed together with the
+ * rest of a tree (a host that was itself a process child of another host).
+ */
+export const WATCHDOG_MARKER_ENV = 'XSTATE_OTP_WATCHDOG';
+
+/**
+ * The variables a process table scan must read for `treeMembers`: `names`
+ * and the watchdog marker (a scan without it cannot spare watchdogs).
+ */
+export function scannedMarkers(...names: string[]): string[] {
+  return [...new Set([...names, WATCHDOG_MARKER_ENV])];
+}
 
 /** An environment variable that marks the processes of one tree or one session. */
 export interface EnvMarker {
@@ -46,7 +71,8 @@ export const carrying =
 
 /**
  * Pids in `table` that belong to the tree: matching ones, and descendants of
- * `roots` and of those (unless `match` rules them out).
+ * `roots` and of those (unless `match` rules them out). Host watchdogs never
+ * belong (when the table was read with `scannedMarkers`).
  */
 export function treeMembers(
   table: readonly ProcRecord[],
@@ -57,7 +83,7 @@ export function treeMembers(
   const members = new Set<number>();
   const excluded = new Set<number>();
   for (const record of table) {
-    const verdict = match(record.markers);
+    const verdict = record.markers.has(WATCHDOG_MARKER_ENV) ? false : match(record.markers);
     if (verdict === true) members.add(record.pid);
     else if (verdict === false) excluded.add(record.pid);
   }

@@ -27,6 +27,7 @@ import { type AnyEventObject, fromCallback } from 'xstate';
 import type { ChildEnvironment } from '../ground/environment.js';
 import type { ProcessExitError } from '../ground/errors.js';
 import { trackProcessTree } from './hostExit.js';
+import { ensureHostWatchdog, HOST_MARKER_ENV, hostMarkerValue } from './hostWatchdog.js';
 import { LineSplitter, OutputTail } from './outputTail.js';
 import { exitedCleanly, processExitError, resolveProcessInput } from './processOutcome.js';
 import {
@@ -119,11 +120,16 @@ function spawn(
   processId: string,
   environment: ChildEnvironment | undefined,
 ) {
-  const markers: Record<string, string> = { [PROCESS_MARKER_ENV]: processId };
+  const markers: Record<string, string> = {
+    [PROCESS_MARKER_ENV]: processId,
+    [HOST_MARKER_ENV]: hostMarkerValue,
+  };
   if (input.sessionId !== undefined) markers[SESSION_MARKER_ENV] = input.sessionId;
   if (environment?.scope !== undefined) markers[SCOPE_MARKER_ENV] = environment.scope;
-  // Before the spawn: whoever sweeps for leftovers must know to look.
+  // Before the spawn: whoever sweeps for leftovers must know to look, and
+  // the watchdog must be there should the host die right after it.
   environment?.onProcessStart?.();
+  ensureHostWatchdog();
   return execa(input.command, input.args, {
     cwd: input.cwd,
     env: { ...input.env, ...markers },

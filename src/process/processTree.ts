@@ -32,7 +32,7 @@
  * are cleared as soon as the tree is gone.
  */
 import { runAfter } from './batchedTimers.js';
-import { type EnvMarker, signalPid, treeMembers } from './markers.js';
+import { type EnvMarker, scannedMarkers, signalPid, treeMembers } from './markers.js';
 import {
   exitingProcesses,
   hasProcfs,
@@ -44,6 +44,7 @@ import {
 
 export {
   type EnvMarker,
+  HOST_MARKER_ENV,
   type MarkerMatch,
   PROCESS_MARKER_ENV,
   SCOPE_MARKER_ENV,
@@ -189,7 +190,7 @@ export class ProcessTree {
     for (const signal of signals) this.signalGroup(signal);
     if (!hasProcfs) return;
     const roots = this.#rootExited ? [] : [this.pid];
-    void scanSoon([this.marker.name], { parents: true }).then((table) => {
+    void scanSoon(scannedMarkers(this.marker.name), { parents: true }).then((table) => {
       if (!table) return;
       for (const pid of treeMembers(table, this.marker, roots)) {
         this.seen.add(pid);
@@ -235,7 +236,7 @@ export class ProcessTree {
         return 0;
       }
     }
-    const table = await scanSoon([this.marker.name]);
+    const table = await scanSoon(scannedMarkers(this.marker.name));
     if (!table) return 0;
     const members = treeMembers(table, this.marker);
     for (const pid of members) this.seen.add(pid);
@@ -275,7 +276,7 @@ export function killTreesSync(trees: Iterable<ProcessTree>): void {
   for (const tree of list) tree.signalGroup('SIGKILL');
   let table: ProcRecord[] | undefined;
   try {
-    table = readProcessTable([...new Set(list.map((tree) => tree.marker.name))], {
+    table = readProcessTable(scannedMarkers(...list.map((tree) => tree.marker.name)), {
       parents: true,
     });
   } catch {

@@ -16,6 +16,10 @@
  * tick use `scanSoon`, which folds every request of a tick into one scan.
  * Elsewhere (macOS, Windows) there is no `/proc`: the table is `undefined` and
  * callers fall back to process-group signals.
+ *
+ * The host watchdog (`watchdog.mjs`) imports this module in its own process,
+ * from the sources as well as from the build: it must import nothing at run
+ * time but Node's own modules.
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
 

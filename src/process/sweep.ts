@@ -18,6 +18,7 @@ import {
   type MarkerMatch,
   SCOPE_MARKER_ENV,
   SESSION_MARKER_ENV,
+  scannedMarkers,
   signalPid,
   treeMembers,
 } from './markers.js';
@@ -29,7 +30,7 @@ const MAX_POLL_MS = 100;
 
 /** Pids of the live processes carrying `marker` (empty without `/proc`). */
 export function findMarkedProcesses(marker: EnvMarker): number[] {
-  const table = readProcessTable([marker.name]);
+  const table = readProcessTable(scannedMarkers(marker.name));
   return table ? treeMembers(table, marker) : [];
 }
 
@@ -81,7 +82,7 @@ async function sweepMatching(
   let current: NodeJS.Signals = forceKillAfterMs <= 0 ? 'SIGKILL' : signal;
   let pollMs = FIRST_POLL_MS;
   for (;;) {
-    const table = await scanSoon(names, { parents: true });
+    const table = await scanSoon(scannedMarkers(...names), { parents: true });
     if (!table) break;
     const members = treeMembers(table, match);
     // A killed process loses its environment (and so its markers) before it
@@ -174,7 +175,7 @@ export function sweepScopeProcesses(
 
 /** Pids of the live processes of one session of one journal scope (empty without `/proc`). */
 export function findSessionProcesses(sessionId: string, scope: string): number[] {
-  const table = readProcessTable([SESSION_MARKER_ENV, SCOPE_MARKER_ENV]);
+  const table = readProcessTable(scannedMarkers(SESSION_MARKER_ENV, SCOPE_MARKER_ENV));
   if (!table) return [];
   return treeMembers(table, (markers) =>
     markers.get(SCOPE_MARKER_ENV) === scope && markers.get(SESSION_MARKER_ENV) === sessionId

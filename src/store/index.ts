@@ -23,17 +23,17 @@
 // Must stay first: a clear error on an old Node.js before a dependency fails obscurely.
 import '../ground/index.js';
 
+export { SESSION_ID_PATTERN } from '../ground/index.js';
 export {
   type JournalReplay,
   replayJournal,
   type SessionSummary,
 } from '../journal/index.js';
-export {
-  type HostRequest,
-  type OpenedStore,
-  SESSION_ID_PATTERN,
-  type SessionStore,
-  type SessionStoreFactory,
-  type StoreContext,
-  type StoreEvent,
+export type {
+  HostRequest,
+  OpenedStore,
+  SessionStore,
+  SessionStoreFactory,
+  StoreContext,
+  StoreEvent,
 } from '../manager/index.js';

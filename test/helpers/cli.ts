@@ -64,6 +64,11 @@ function build(): void {
     // tsc still emits on type errors; those are the typecheck step's to report.
     if (!existsSync(cliPath)) throw error;
   }
+  // The rest of `npm run build`: the dashboard page's browser modules, into dist/.
+  execFileSync(process.execPath, [join(repoRoot, 'scripts', 'vendor-assets.mjs')], {
+    cwd: repoRoot,
+    stdio: 'pipe',
+  });
 }
 
 /** Makes sure `dist/` is built from the current sources; returns the CLI's path. */
