@@ -138,6 +138,23 @@ export {
   whichChild,
   whichChildren,
 } from './supervisor/index.js';
+// Telemetry: the diagnostics_channel catalog (`xstate-otp/otel` turns it into OpenTelemetry).
+export {
+  type ChildExitMessage,
+  type ChildRestartMessage,
+  type ChildStartMessage,
+  type ClusterFailoverMessage,
+  type ClusterLeaseMessage,
+  type ClusterRequestMessage,
+  type ClusterServeMessage,
+  type JournalAppendMessage,
+  type SessionEndMessage,
+  type SessionResumeMessage,
+  type SessionStartMessage,
+  type SupervisorIntensityMessage,
+  type TelemetryEvent,
+  telemetryChannels,
+} from './telemetry/index.js';
 // Workspaces.
 export type {
   KeepPolicy,

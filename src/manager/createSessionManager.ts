@@ -49,6 +49,7 @@ import { createRegistry, type Registry, sessionSupervisorKey } from '../registry
 import type { SessionView } from '../session/view.js';
 import { viewOfSummary } from '../session/view.js';
 import { createSupervisor, whichChildren } from '../supervisor/index.js';
+import { observeSessionChildren } from '../telemetry/index.js';
 import { defaultWorkspaceRoot, resolveWorkspaceRoot } from '../workspace/paths.js';
 import { planWorkspace } from '../workspace/spec.js';
 import type { Dashboard } from './dashboardView.js';
@@ -162,6 +163,7 @@ export async function createSessionManager(
     if (!handle) return;
     const supervisor = change.ref;
     handle.supervisor = supervisor;
+    observeSessionChildren(supervisor, id, hostId);
     let restarts = 0;
     supervisor.on('child.changed', (event: { totalRestarts?: number }) => {
       if (index.live(id) !== handle) return;

@@ -28,6 +28,7 @@ import { sessionMachine } from '../session/sessionMachine.js';
 import type { SessionOutput } from '../session/types.js';
 import type { SessionView } from '../session/view.js';
 import { startChild } from '../supervisor/index.js';
+import { publishSessionEnd, publishSessionStart } from '../telemetry/index.js';
 import { workspaceLocation } from '../workspace/lifecycle.js';
 import type { WorkspaceEvent, WorkspacePlan, WorkspaceRecorder } from '../workspace/types.js';
 import type { ProcessSweeper } from './processes.js';
@@ -132,6 +133,11 @@ export function startSession(
       host: store.hostId,
       ...definedFields({ metadata }),
     };
+    publishSessionEnd(
+      handle.fenced ? { ...record, outcome: 'interrupted' } : record,
+      store.hostId,
+      1,
+    );
     if (handle.fenced) {
       // The outcome is the new owner's to write; storage's feed reports it.
       index.detach(id);
@@ -164,6 +170,7 @@ export function startSession(
       );
   };
 
+  publishSessionStart(id, store.hostId, createdAt, 1);
   try {
     handle.ref = startChild(root, {
       id,
@@ -191,6 +198,7 @@ export function startSession(
     });
   } catch (error) {
     index.forget(id);
+    publishSessionEnd(neverRan(id, createdAt, error), store.hostId, 1);
     throw error;
   }
 
@@ -209,6 +217,7 @@ export function startSession(
       if (isRefusedClaim(error) || error instanceof ClusterError) {
         // Never existed: nothing was written under this id, nothing is shown.
         index.forget(id);
+        publishSessionEnd(neverRan(id, createdAt, error, now()), store.hostId, 1);
         done.reject(error);
         return;
       }
@@ -217,6 +226,23 @@ export function startSession(
   });
 
   return { id, ref: handle.ref, createdAt, done: done.promise };
+}
+
+/** The end of an attempt that never ran (it could not start, or its claim was refused). */
+function neverRan(
+  sessionId: string,
+  createdAt: number,
+  error: unknown,
+  endedAt = createdAt,
+): TerminalRecord {
+  return {
+    sessionId,
+    outcome: 'failed',
+    reason: errorMessage(error),
+    createdAt,
+    endedAt,
+    restarts: 0,
+  };
 }
 
 function fencedError(sessionId: string): ClusterError {
