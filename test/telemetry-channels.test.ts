@@ -2,7 +2,6 @@ import diagnostics_channel from 'node:diagnostics_channel';
 import { afterEach, describe, expect, test } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import {
-  createMemoryJournal,
   createSessionManager,
   fromProcess,
   type SessionManager,
