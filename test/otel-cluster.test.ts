@@ -10,9 +10,9 @@ import { createSessionManager, type SessionManager, type SessionView } from '../
 import { natsCluster } from '../src/nats/index.js';
 import { instrumentOpenTelemetry } from '../src/otel/index.js';
 import { isPidAlive, killPids, waitForPidsGone } from '../src/testing/processes.js';
-import { type ClusterHost, startClusterHost } from './helpers/natsHost.js';
-import { natsSuite, type SingleNats, startNatsServer } from './helpers/natsServer.js';
-import { uniquePrefix } from './helpers/natsStores.js';
+import { type ClusterHost, startClusterHost } from './helpers/nats-host.js';
+import { natsSuite, type SingleNats, startNatsServer } from './helpers/nats-server.js';
+import { uniquePrefix } from './helpers/nats-stores.js';
 import { startOtel } from './helpers/otel.js';
 import { recordTelemetry } from './helpers/telemetry.js';
 import { agentSessionSpec } from './helpers/workers.js';

@@ -10,6 +10,10 @@
  *
  * @module
  */
+
+// Must stay first: a clear error on an old Node.js before a dependency fails obscurely.
+import '../ground/requireNodeVersion.js';
+
 export {
   ATTRIBUTES,
   instrumentOpenTelemetry,

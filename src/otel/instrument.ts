@@ -43,20 +43,20 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import { telemetryChannels } from '../telemetry/channels.js';
-import type {
-  ChildExitMessage,
-  ChildRestartMessage,
-  ChildStartMessage,
-  ClusterFailoverMessage,
-  ClusterRequestMessage,
-  ClusterServeMessage,
-  JournalAppendMessage,
-  SessionEndMessage,
-  SessionResumeMessage,
-  SessionStartMessage,
-  SupervisorIntensityMessage,
-} from '../telemetry/messages.js';
+import {
+  type ChildExitMessage,
+  type ChildRestartMessage,
+  type ChildStartMessage,
+  type ClusterFailoverMessage,
+  type ClusterRequestMessage,
+  type ClusterServeMessage,
+  type JournalAppendMessage,
+  type SessionEndMessage,
+  type SessionResumeMessage,
+  type SessionStartMessage,
+  type SupervisorIntensityMessage,
+  telemetryChannels,
+} from '../telemetry/index.js';
 import { extractTraceContext, injectTraceContext } from './traceContext.js';
 
 export interface OpenTelemetryOptions {
