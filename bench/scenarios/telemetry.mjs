@@ -7,8 +7,9 @@
  *   `telemetry/index.js` keeps the catalog but whose every publish function
  *   does nothing: each call site then costs one call of an empty function);
  * - OpenTelemetry: `instrumentOpenTelemetry` with the real SDK (a tracer
- *   provider with a simple span processor into an in-memory exporter, a
- *   meter provider with a reader), against the same build uninstrumented.
+ *   provider with a batch span processor into an in-memory exporter, a
+ *   meter provider with a periodic reader into an in-memory exporter),
+ *   against the same build uninstrumented.
  *   The instrumentation is subscribed only while its task runs, so the
  *   baseline runs with nobody listening.
  */
@@ -22,8 +23,8 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import {
   BasicTracerProvider,
+  BatchSpanProcessor,
   InMemorySpanExporter,
-  SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { dist } from '../lib/library.mjs';
 import { finishingChild, sessionSpec } from '../lib/machines.mjs';
@@ -67,10 +68,21 @@ function churn(manager) {
   };
 }
 
+/**
+ * The SDK as a service runs it: spans go through a batch processor (what
+ * the Node SDK uses with any exporter), here exporting every 100 ms into
+ * memory, with a queue large enough that no span is dropped.
+ */
 function otelSdk() {
   const spans = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({
-    spanProcessors: [new SimpleSpanProcessor(spans)],
+    spanProcessors: [
+      new BatchSpanProcessor(spans, {
+        scheduledDelayMillis: 100,
+        maxQueueSize: 65_536,
+        maxExportBatchSize: 4096,
+      }),
+    ],
   });
   const reader = new PeriodicExportingMetricReader({
     exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
@@ -93,14 +105,21 @@ export async function run() {
   const traced = await ours.createSessionManager();
   const sdk = otelSdk();
   let uninstrument = () => {};
+  let tracedSessions = 0;
+  let exportedSpans = 0;
   const tracedRun = churn(traced);
   const otelUs = await microseconds({
     plain: churn(plain),
     otel: {
       run: async () => {
         await tracedRun();
-        // The exporter keeps every span: emptied as it goes, as a real exporter would send them.
-        if (sdk.spans.getFinishedSpans().length > 10_000) sdk.spans.reset();
+        tracedSessions += 1;
+        // The exporter keeps every span: emptied as it goes, as a real exporter sends them on.
+        const finished = sdk.spans.getFinishedSpans().length;
+        if (finished > 4096) {
+          exportedSpans += finished;
+          sdk.spans.reset();
+        }
       },
       before: () => {
         uninstrument = instrumentOpenTelemetry(sdk);
@@ -108,9 +127,14 @@ export async function run() {
       after: () => uninstrument(),
     },
   });
-  const spansPerSession = 2;
-
   await Promise.all([idle, compiledOut, plain, traced].map((manager) => manager.stop()));
+  await sdk.tracerProvider.forceFlush();
+  exportedSpans += sdk.spans.getFinishedSpans().length;
+  // A session of one child is two spans: anything else means the instrumentation did not run.
+  const spansPerSession = exportedSpans / tracedSessions;
+  if (!(spansPerSession > 1.9 && spansPerSession <= 2)) {
+    throw new Error(`expected 2 spans per traced session, got ${spansPerSession}`);
+  }
   await sdk.tracerProvider.shutdown();
   await sdk.meterProvider.shutdown();
   return [
