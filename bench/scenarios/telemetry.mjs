@@ -28,7 +28,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { dist } from '../lib/library.mjs';
 import { finishingChild, sessionSpec } from '../lib/machines.mjs';
-import { microseconds } from '../lib/measure.mjs';
+import { microseconds, size } from '../lib/measure.mjs';
 import { row } from '../lib/report.mjs';
 
 /** Publish functions as the call sites use them, doing nothing (or only the work they wrap). */
@@ -99,7 +99,12 @@ export async function run() {
 
   const idle = await ours.createSessionManager();
   const compiledOut = await without.createSessionManager();
-  const idleUs = await microseconds({ idle: churn(idle), compiledOut: churn(compiledOut) });
+  // The difference sought is a few getter calls per session, far below the
+  // noise of one short run: more rounds, interleaved, and their median.
+  const idleUs = await microseconds(
+    { idle: churn(idle), compiledOut: churn(compiledOut) },
+    { time: size(9000, 2700), rounds: 15 },
+  );
 
   const plain = await ours.createSessionManager();
   const traced = await ours.createSessionManager();
