@@ -36,6 +36,7 @@ const SCENARIOS = [
   'watchdog',
   'cluster',
   'dashboard',
+  'telemetry',
 ];
 const EXIT_GRACE_MS = 5000;
 

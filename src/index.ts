@@ -4,7 +4,8 @@
  * what an application calls. The other entries are for narrower readers:
  * `xstate-otp/nats` (cluster mode), `xstate-otp/dashboard` (the web
  * dashboard), `xstate-otp/testing` (scripted sessions, process sweeps and
- * markers) and `xstate-otp/store` (the storage seam, for adapter writers).
+ * markers), `xstate-otp/store` (the storage seam, for adapter writers) and
+ * `xstate-otp/otel` (OpenTelemetry spans and metrics of `telemetryChannels`).
  *
  * ```ts
  * import { createSessionManager, fromProcess } from 'xstate-otp';
@@ -138,6 +139,23 @@ export {
   whichChild,
   whichChildren,
 } from './supervisor/index.js';
+// Telemetry: the diagnostics_channel catalog (`xstate-otp/otel` turns it into OpenTelemetry).
+export {
+  type ChildExitMessage,
+  type ChildRestartMessage,
+  type ChildStartMessage,
+  type ClusterFailoverMessage,
+  type ClusterLeaseMessage,
+  type ClusterRequestMessage,
+  type ClusterServeMessage,
+  type JournalAppendMessage,
+  type SessionEndMessage,
+  type SessionResumeMessage,
+  type SessionStartMessage,
+  type SupervisorIntensityMessage,
+  type TelemetryEvent,
+  telemetryChannels,
+} from './telemetry/index.js';
 // Workspaces.
 export type {
   KeepPolicy,

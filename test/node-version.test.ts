@@ -41,6 +41,7 @@ describe.runIf(haveOldNode)(`the built package on ${OLD_NODE} (v${oldVersion})`,
     ['xstate-otp', 'dist/index.js'],
     ['xstate-otp/testing', 'dist/testing/index.js'],
     ['xstate-otp/store', 'dist/store/index.js'],
+    ['xstate-otp/otel', 'dist/otel/index.js'],
   ])('importing %s throws a clear error', (_, entry) => {
     const url = pathToFileURL(join(repoRoot, entry)).href;
     const result = spawnSync(

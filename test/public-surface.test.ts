@@ -114,11 +114,12 @@ describe('the main entry', () => {
 });
 
 describe('the entries', () => {
-  it('are the five documented ones', () => {
+  it('are the six documented ones', () => {
     expect(entries.map((entry) => entry.subpath).sort()).toEqual([
       '.',
       './dashboard',
       './nats',
+      './otel',
       './store',
       './testing',
     ]);

@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const dist = process.env.BENCH_DIST
+export const dist = process.env.BENCH_DIST
   ? pathToFileURL(`${resolve(process.env.BENCH_DIST)}/`)
   : new URL('../../dist/', import.meta.url);
 

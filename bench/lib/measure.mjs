@@ -30,7 +30,9 @@ export const size = (full, small) => (quick ? small : full);
  * kept: on a shared 2-core machine the background load changes from second to
  * second, and interleaving makes both sides of a comparison see the same load.
  * `clock: 'cpu'` times this process's CPU instead of wall time for one
- * scenario (BENCH_CLOCK=cpu does it for all).
+ * scenario (BENCH_CLOCK=cpu does it for all). A task is a function, or
+ * `{ run, before, after }` with hooks around each of its runs (to set up
+ * what only that task measures, such as a subscriber).
  */
 export async function microseconds(
   tasks,
@@ -50,7 +52,16 @@ export async function microseconds(
     const ordered = round % 2 === 0 ? entries : [...entries].reverse();
     // A full GC before each task: otherwise one task pays for the garbage
     // (and the old-space growth) the previous one left behind.
-    for (const [name, fn] of ordered) bench.add(name, fn, { beforeAll: () => globalThis.gc?.() });
+    for (const [name, task] of ordered) {
+      const { run, before, after } = typeof task === 'function' ? { run: task } : task;
+      bench.add(name, run, {
+        beforeAll: () => {
+          before?.();
+          globalThis.gc?.();
+        },
+        ...(after ? { afterAll: after } : {}),
+      });
+    }
     await bench.run();
     for (const task of bench.tasks) samples[task.name].push((task.result.period * 1000) / batch);
   }

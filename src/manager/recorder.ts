@@ -21,6 +21,7 @@ import { definedFields } from '../ground/defined.js';
 import { JournalError } from '../ground/errors.js';
 import type { TerminalRecord } from '../ground/outcome.js';
 import type { JournalRecord } from '../journal/index.js';
+import { observeAppend } from '../telemetry/index.js';
 import { toWorkspaceRecord } from '../workspace/journalRecord.js';
 import type { WorkspaceEvent } from '../workspace/types.js';
 import type { SessionStore } from './store.js';
@@ -55,7 +56,7 @@ export function createRecorder({ store, now }: RecorderOptions): Recorder {
   let failure: JournalError | undefined;
 
   const write = (record: JournalRecord): Promise<void> => {
-    const written = store.append(record).catch((error: unknown) => {
+    const written = observeAppend(store, record).catch((error: unknown) => {
       if (error instanceof JournalError && error.code === 'io') failure ??= error;
       throw error;
     });

@@ -28,7 +28,12 @@ import { sessionSupervisorKey } from '../registry/index.js';
 import { followSession } from '../session/lifecycle.js';
 import { sessionMachine } from '../session/sessionMachine.js';
 import type { SessionOutput } from '../session/types.js';
-import { startChild } from '../supervisor/index.js';
+import { startChild, whichChildren } from '../supervisor/index.js';
+import {
+  observeSessionChildren,
+  publishSessionEnd,
+  publishSessionStart,
+} from '../telemetry/index.js';
 import { workspaceLocation } from '../workspace/lifecycle.js';
 import type { WorkspaceEvent, WorkspaceRecorder } from '../workspace/types.js';
 import type { ProcessSweeper } from './processes.js';
@@ -98,30 +103,40 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
     created().catch(() => {});
   }
 
-  const ref = startChild(root, {
-    id,
-    logic: sessionMachine,
-    restart: 'temporary',
-    // A session bounds its own shutdown by its children's grace.
-    shutdown: 'infinity',
-    input: {
+  publishSessionStart(id, store.hostId, createdAt, 1);
+  let ref: AnyActorRef;
+  try {
+    ref = startChild(root, {
       id,
-      createdAt,
-      timeoutMs: checked.timeoutMs,
-      claim,
-      workspace: workspacePlan && {
-        plan: workspacePlan,
-        record: workspaceRecorder(id, index, recorder),
-        beforeRelease: () => processes.sweepSession(id),
+      logic: sessionMachine,
+      restart: 'temporary',
+      // A session bounds its own shutdown by its children's grace.
+      shutdown: 'infinity',
+      input: {
+        id,
+        createdAt,
+        timeoutMs: checked.timeoutMs,
+        claim,
+        workspace: workspacePlan && {
+          plan: workspacePlan,
+          record: workspaceRecorder(id, index, recorder),
+          beforeRelease: () => processes.sweepSession(id),
+        },
+        supervisor: {
+          ...checked.supervisor,
+          registry,
+          registerAs: sessionSupervisorKey(id),
+          environment: processes.environmentOf(id),
+        },
       },
-      supervisor: {
-        ...checked.supervisor,
-        registry,
-        registerAs: sessionSupervisorKey(id),
-        environment: processes.environmentOf(id),
-      },
-    },
-  });
+    });
+  } catch (error) {
+    publishSessionEnd(neverRan(id, createdAt, error), store.hostId, 1);
+    throw error;
+  }
+  // Its initial children have started by now (they start as the session
+  // starts): they are reported first, then every change.
+  observeSessionChildren(ref, id, store.hostId, whichChildren(ref));
   const handle: LiveSession = { ref, done: done.promise };
   index.addLive(
     {
@@ -151,7 +166,9 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
       host: store.hostId,
       ...definedFields({ metadata }),
     };
-    if (index.isFenced(id)) {
+    const fenced = index.isFenced(id);
+    publishSessionEnd(fenced ? { ...record, outcome: 'interrupted' } : record, store.hostId, 1);
+    if (fenced) {
       // The outcome is the new owner's to write; storage's feed reports it.
       index.detach(id);
       done.reject(fencedError(id));
@@ -208,6 +225,7 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
       if (isRefusedClaim(error) || error instanceof ClusterError) {
         // Never existed: nothing was written under this id, nothing is shown.
         index.forget(id);
+        publishSessionEnd(neverRan(id, createdAt, error, now()), store.hostId, 1);
         done.reject(error);
         return;
       }
@@ -216,6 +234,23 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
   });
 
   return { id, ref, createdAt, done: done.promise };
+}
+
+/** The end of an attempt that never ran (it could not start, or its claim was refused). */
+function neverRan(
+  sessionId: string,
+  createdAt: number,
+  error: unknown,
+  endedAt = createdAt,
+): TerminalRecord {
+  return {
+    sessionId,
+    outcome: 'failed',
+    reason: errorMessage(error),
+    createdAt,
+    endedAt,
+    restarts: 0,
+  };
 }
 
 /**

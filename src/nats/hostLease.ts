@@ -31,6 +31,7 @@
  * sessions are left to it.
  */
 import { nanoid } from 'nanoid';
+import { publishClusterLease } from '../telemetry/index.js';
 import type { ClusterLink } from './connection.js';
 import { hostKey } from './names.js';
 import { isWrongLastSequence, publishExpecting, withRetries } from './natsCalls.js';
@@ -138,6 +139,7 @@ export function hostLease(
     if (state !== 'held') return;
     state = 'lost';
     stopTimers();
+    publishClusterLease(hostId, 'lost', incarnation, timing.leaseMs, reason);
     events.onLost(reason);
   };
 
@@ -274,6 +276,7 @@ export function hostLease(
         clearTimeout(deadlineTimer);
         deadlineTimer = setTimeout(checkDeadline, timing.leaseMs);
         scheduleRenewal();
+        publishClusterLease(hostId, 'acquired', incarnation, timing.leaseMs);
         return { incarnation, previous };
       }
       throw new Error(`host ${hostId}: the lease kept changing while joining`);
@@ -294,6 +297,7 @@ export function hostLease(
       await link.hosts.delete(hostKey(hostId), { previousSeq: revision }).catch(() => {
         // Already expired or taken: nothing of ours to release.
       });
+      publishClusterLease(hostId, 'released', incarnation, timing.leaseMs);
     },
   };
 }

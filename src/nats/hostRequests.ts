@@ -16,9 +16,11 @@
  * `ClusterError('timeout')` (the request may still have been carried out).
  */
 
+import { type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node';
 import { errorMessage } from '../ground/errorMessage.js';
 import { ClusterError, OtpError, SessionError, SupervisorError } from '../ground/errors.js';
 import type { HostRequest } from '../manager/store.js';
+import { requestHeaders, type TraceCarrier, traceServe } from '../telemetry/index.js';
 import type { ClusterLink } from './connection.js';
 import { isNoResponders } from './natsCalls.js';
 
@@ -92,7 +94,15 @@ export function requestServer(link: ClusterLink, hostId: string, timeoutMs: numb
       if (error) return;
       Promise.resolve()
         .then(() => message.json<HostRequest>())
-        .then(async (request) => (handler ?? (await awaitHandler()))(request))
+        .then((request) =>
+          traceServe(
+            request.sessionId,
+            hostId,
+            request.type,
+            () => carrierOf(message.headers),
+            async () => (handler ?? (await awaitHandler()))(request),
+          ),
+        )
         .then(
           (value): Answer => ({ ok: true, value: value ?? null }),
           (failure: unknown) => encodeError(failure),
@@ -122,19 +132,36 @@ export function requestServer(link: ClusterLink, hostId: string, timeoutMs: numb
   };
 }
 
+/** Trace context as NATS headers (W3C `traceparent`, `tracestate`: see `requestHeaders`). */
+function headersOf(carrier: TraceCarrier | undefined): MsgHdrs | undefined {
+  if (carrier === undefined) return undefined;
+  const headers = natsHeaders();
+  for (const [key, value] of Object.entries(carrier)) headers.set(key, value);
+  return headers;
+}
+
+function carrierOf(headers: MsgHdrs | undefined): TraceCarrier {
+  const carrier: TraceCarrier = {};
+  for (const key of headers?.keys() ?? []) carrier[key] = headers!.get(key);
+  return carrier;
+}
+
 export async function requestHost(
   link: ClusterLink,
   hostId: string,
   message: HostRequest,
   timeoutMs: number,
+  fromHostId: string,
 ): Promise<unknown> {
   let reply: Answer;
   try {
+    const trace = requestHeaders(message.sessionId, fromHostId, hostId, message.type);
     const response = await link.nc.request(
       link.names.hostSubject(hostId),
       JSON.stringify(message),
       {
         timeout: timeoutMs,
+        ...(trace === undefined ? {} : { headers: headersOf(trace) }),
       },
     );
     reply = response.json<Answer>();

@@ -307,7 +307,7 @@ function startStore(link: ClusterLink, options: ResolvedClusterOptions, context:
       return entry && { hostId: entry.value.host };
     },
 
-    request: (targetHost, message) => requestHost(link, targetHost, message, timeoutMs),
+    request: (targetHost, message) => requestHost(link, targetHost, message, timeoutMs, hostId),
 
     serve(handler) {
       if (requests === undefined) throw new SessionError('stopped', 'The cluster store is closed.');

@@ -27,6 +27,7 @@
  */
 import type { JournalRecord, JournalTerminalRecord, SessionSummary } from '../journal/index.js';
 import { replayJournal } from '../journal/index.js';
+import { publishClusterFailover } from '../telemetry/index.js';
 import type { JournalStream, StreamRecord } from './journalStream.js';
 import { isWrongLastSequence } from './natsCalls.js';
 import type { OwnerEntry, OwnersBucket, OwnerValue } from './owners.js';
@@ -125,6 +126,7 @@ export async function interruptOrphan(
   reason: string,
   onEnded?: (summary: SessionSummary) => void,
 ): Promise<SessionSummary | undefined> {
+  const startedAt = performance.now();
   const taken = await takeKey(ctx, entry);
   if (!taken) return undefined;
   // On a failure from here on the key stays this host's: a later sweep
@@ -153,6 +155,7 @@ export async function interruptOrphan(
       throw error;
     }
     const ended = { ...summary, terminal };
+    publishClusterFailover(entry.sessionId, ctx.hostId, entry.value.host, reason, startedAt);
     onEnded?.(ended);
     await ctx.owners.release(entry.sessionId, taken.revision);
     return ended;
