@@ -56,7 +56,7 @@ describe('supervisionTree', () => {
       kind: 'session',
       key: 'session_supervisor:alpha',
       status: 'running',
-      state: 'running.supervision.idle, running.deadline.none',
+      state: 'running.idle',
     });
     expect(alpha.children.map((c) => [c.id, c.status, c.restarts, c.state])).toEqual([
       ['helper', 'running', 1, 'working'],

@@ -73,9 +73,7 @@ describe('one actor per session', () => {
       timeoutMs: 60_000,
       children: [{ id: 'agent', logic: waiting }],
     });
-    expect(session.ref.getSnapshot().value).toEqual({
-      running: { supervision: 'idle', deadline: 'pending' },
-    });
+    expect(session.ref.getSnapshot().value).toEqual({ running: 'idle' });
     expect(session.ref.getSnapshot().hasTag('running')).toBe(true);
     await manager.stop();
     expect(session.ref.getSnapshot()).toMatchObject({ status: 'done', value: 'cancelled' });

@@ -9,7 +9,7 @@
  * // { "id": "x:0", "kind": "manager", "actorId": "x:0", "status": "running", "state": "live.running",
  * //   "children": [
  * //     { "id": "fix-42", "kind": "session", "key": "session_supervisor:fix-42", "status": "running",
- * //       "state": "running.supervision.idle, running.deadline.none", "restart": "temporary", "restarts": 0,
+ * //       "state": "running.idle", "restart": "temporary", "restarts": 0,
  * //       "children": [{ "id": "agent", "kind": "actor", "status": "running", "state": "thinking",
  * //                      "restart": "permanent", "restarts": 0, "children": [] }] } ] }
  * ```

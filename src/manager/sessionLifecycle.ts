@@ -28,6 +28,7 @@ import { sessionSupervisorKey } from '../registry/index.js';
 import { followSession } from '../session/lifecycle.js';
 import { sessionMachine } from '../session/sessionMachine.js';
 import type { SessionOutput } from '../session/types.js';
+import type { SessionView } from '../session/view.js';
 import { startChild, whichChildren } from '../supervisor/index.js';
 import {
   observeSessionChildren,
@@ -151,7 +152,7 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
     handle,
   );
 
-  const finish = (output: SessionOutput) => {
+  const finish = (output: SessionOutput, children?: SessionView['children']) => {
     if (index.live(id) !== handle) return;
     const record: TerminalRecord = {
       sessionId: id,
@@ -175,6 +176,7 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
       return;
     }
     index.end(id, {
+      ...definedFields({ children }),
       state: record.outcome,
       outcome: record.outcome,
       endedAt: record.endedAt,
@@ -203,24 +205,23 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
 
   let restarts = 0;
   followSession(ref, {
-    state: (state) => {
-      if (state !== 'running') {
-        index.change(id, { state });
-        return;
-      }
-      const startedAt = now();
-      index.change(id, { state, startedAt });
-      recorder.started(id, startedAt).catch(() => {});
-    },
-    children: (children, total) => {
+    changed: ({ state, children, restarts: total }) => {
       if (index.live(id) !== handle) return;
-      index.change(id, { restarts: total, children });
-      if (total === restarts) return;
+      const patch: Partial<SessionView> = {};
+      if (state !== undefined) patch.state = state;
+      if (children !== undefined) patch.children = children;
+      if (total !== undefined) patch.restarts = total;
+      if (state === 'running') {
+        patch.startedAt = now();
+        recorder.started(id, patch.startedAt).catch(() => {});
+      }
+      index.change(id, patch);
+      if (total === undefined || total === restarts) return;
       restarts = total;
       // So that an interrupted session still shows how often it restarted.
       recorder.restarts(id, total).catch(() => {});
     },
-    ended: finish,
+    ended: (output, { children }) => finish(output, children),
     crashed: (error) => {
       if (isRefusedClaim(error) || error instanceof ClusterError) {
         // Never existed: nothing was written under this id, nothing is shown.

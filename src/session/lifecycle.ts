@@ -5,8 +5,7 @@
  *
  * ```ts
  * followSession(session.ref, {
- *   state: (state) => console.log(state),      // 'starting' → 'running' → 'stopping'
- *   children: (children, restarts) => {},      // [{ id: 'agent', status: 'running' }], 0
+ *   changed: (change) => console.log(change),  // { state: 'running', children: [{ id: 'agent', status: 'running' }] }
  *   ended: (output) => console.log(output),    // { outcome, reason?, restarts, endedAt }
  *   crashed: (error) => console.error(error),  // the actor itself errored (a refused claim)
  * });
@@ -37,11 +36,20 @@ function lifecycleState(snapshot: SessionSnapshot): SessionState {
   return 'starting';
 }
 
+/** What changed since the last report: the lifecycle state, the children or the restarts. */
+export interface SessionChange {
+  state?: SessionState;
+  /** The children's statuses, in start order. */
+  children?: SessionChildView[];
+  /** Restarts so far, all children together. */
+  restarts?: number;
+}
+
 export interface SessionFollower {
-  state(state: SessionState): void;
-  /** The children's statuses, in start order, and the restarts so far: whenever they change. */
-  children(children: SessionChildView[], restarts: number): void;
-  ended(output: SessionOutput): void;
+  /** Once per snapshot that changed something a view shows. */
+  changed(change: SessionChange): void;
+  /** The end, with the children as they were left when it changed them last. */
+  ended(output: SessionOutput, change: SessionChange): void;
   /** The session actor itself errored: a refused claim, or a bug. */
   crashed(error: unknown): void;
 }
@@ -57,14 +65,14 @@ export function followSession(ref: AnyActorRef, follower: SessionFollower): void
   let shown: SessionChildView[] = [];
   let restarts = 0;
   let finished = false;
-  const reportChildren = (context: SessionContext) => {
-    if (context.table === table && context.totalRestarts === restarts) return;
+  const childrenChange = (context: SessionContext): SessionChange => {
+    if (context.table === table && context.totalRestarts === restarts) return {};
     table = context.table;
     const children = table.inStartOrder().map((r) => ({ id: r.spec.id, status: r.status }));
-    if (context.totalRestarts === restarts && sameChildren(children, shown)) return;
-    shown = children;
-    restarts = context.totalRestarts;
-    follower.children(children, restarts);
+    const change: SessionChange = {};
+    if (!sameChildren(children, shown)) change.children = shown = children;
+    if (context.totalRestarts !== restarts) change.restarts = restarts = context.totalRestarts;
+    return change;
   };
   const crash = (error: unknown) => {
     if (finished) return;
@@ -74,21 +82,18 @@ export function followSession(ref: AnyActorRef, follower: SessionFollower): void
   const observe = (snapshot: SessionSnapshot) => {
     if (finished) return;
     if (snapshot.status === 'done' && snapshot.output) {
-      reportChildren(snapshot.context);
       finished = true;
-      follower.ended(snapshot.output);
+      follower.ended(snapshot.output, childrenChange(snapshot.context));
       return;
     }
     if (snapshot.status === 'error') {
       crash(snapshot.error);
       return;
     }
+    const change = childrenChange(snapshot.context);
     const state = lifecycleState(snapshot);
-    if (state !== last) {
-      last = state;
-      follower.state(state);
-    }
-    reportChildren(snapshot.context);
+    if (state !== last) change.state = last = state;
+    if (change.state || change.children || change.restarts !== undefined) follower.changed(change);
   };
   const current = ref.getSnapshot() as SessionSnapshot;
   observe(current);

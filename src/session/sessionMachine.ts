@@ -3,10 +3,10 @@
  * carries the supervision of its children and the session's lifecycle.
  *
  * ```
- * starting ──→ running ──→ stopping ──→ finalizing ──→ completed | failed | cancelled | timed_out
- *    │      (supervision ∥ deadline)  (every child,     (workspace
- *    │                                 reverse order)    released)
- *    └──────────────────────────────────────────────→ finalizing   (workspace failed, or cancelled while starting)
+ * starting ──→ running ──→ stopping ─────────────────→ completed | failed | cancelled | timed_out
+ *    │      (supervising;    (every child,  └→ finalizing ─↗
+ *    │       the deadline)    reverse order)   (workspace released)
+ *    └──→ finalizing, or straight to the end   (workspace failed, or cancelled while starting)
  * ```
  *
  * As Erlang's session supervisor is one process, a session is one actor:
@@ -22,23 +22,24 @@
  *   child exists; cancelling or the deadline meanwhile asks the creation to
  *   stop and waits until it has undone its work (`preparing.abandoning`). A
  *   workspace that cannot be created decides `failed`, naming the cause.
- * - `running` starts the children and supervises them (`supervision`), while
- *   `deadline` waits for `timeoutMs` counted from creation. The outcome is
+ * - `running` starts the children and supervises them, while a delayed
+ *   `session.deadline` waits for `timeoutMs` counted from creation. The outcome is
  *   decided by what ends it: the significant children finished
  *   (`completed`), the restart intensity was reached or a child could not
  *   start (`failed`), `session.cancel` or `SHUTDOWN_EVENT` (`cancelled`), or
  *   the deadline (`timed_out`).
  * - `stopping` shuts every child down in reverse start order, each within
  *   its `shutdown` grace, as a supervisor ends.
- * - `finalizing` releases the workspace per its keep policy, then goes to
- *   the final state of the outcome decided.
+ * - `finalizing`, for a session with a workspace, releases it per its keep
+ *   policy; then (or straight from `stopping` without one) the session goes
+ *   to the final state of the outcome decided.
  *
  * The lifecycle a view shows is read from the tags `starting`, `running` and
  * `stopping`, never from the shape of the state value. The final states are
  * the once-only guard: the first outcome decided wins, whatever else arrives
  * in the same tick, and a final state is reached once.
  */
-import { assign, fromPromise, sendTo, setup } from 'xstate';
+import { and, assign, cancel, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
 import { systemNow } from '../ground/clock.js';
 import { definedFields } from '../ground/defined.js';
 import { errorMessage } from '../ground/errorMessage.js';
@@ -80,6 +81,22 @@ function describeError(error: unknown): string {
 
 /** Claims the session id in the store (`SessionInput.claim`); rejects when it is taken. */
 const claimer = fromPromise<void, () => Promise<void>>(({ input: claim }) => claim());
+
+/** To the final state of the outcome decided: one microstep from wherever the session is done. */
+const toOutcome = [
+  { guard: 'decidedCompleted', target: '#session.completed' },
+  { guard: 'decidedCancelled', target: '#session.cancelled' },
+  { guard: 'decidedTimedOut', target: '#session.timed_out' },
+  { target: '#session.failed' },
+] as const;
+
+/** The same, once the last child is stopped (from `stopping`, for a session without a workspace). */
+const toOutcomeOnceStopped = [
+  { guard: and(['stopJobDone', 'decidedCompleted']), target: '#session.completed' },
+  { guard: and(['stopJobDone', 'decidedCancelled']), target: '#session.cancelled' },
+  { guard: and(['stopJobDone', 'decidedTimedOut']), target: '#session.timed_out' },
+  { guard: 'stopJobDone', target: '#session.failed' },
+] as const;
 
 const machine = setup({
   types: {
@@ -155,6 +172,14 @@ const machine = setup({
       return { workspace, options: { ...context.options, environment } };
     }),
     abandonWorkspace: sendTo('workspace', { type: 'workspace.abandon' }),
+    // The deadline is a delayed event of the session's own, only when it has one:
+    // no timer at all for a session without `timeoutMs`.
+    armDeadline: enqueueActions(({ check, enqueue }) => {
+      if (check('hasDeadline')) {
+        enqueue.raise({ type: 'session.deadline' }, { id: 'deadline', delay: 'deadline' });
+      }
+    }),
+    disarmDeadline: cancel('deadline'),
   },
 }).createMachine({
   id: 'session',
@@ -188,7 +213,8 @@ const machine = setup({
             src: 'claimer',
             input: ({ context }) => context.session.claim!,
             onDone: [
-              { guard: 'decided', target: '#session.finalizing' },
+              // Cancelled while claiming: nothing was made, nothing to release.
+              { guard: 'decided', target: '#session.cancelled' },
               { guard: 'asksForWorkspace', target: 'preparing' },
               { target: '#session.running' },
             ],
@@ -212,9 +238,11 @@ const machine = setup({
               { guard: 'decided', target: '#session.finalizing', actions: 'recordWorkspace' },
               { target: '#session.running', actions: 'recordWorkspace' },
             ],
+            // Nothing was made (the creation undid its own work): nothing to release.
             'workspace.failed': [
-              { guard: 'decided', target: '#session.finalizing' },
-              { target: '#session.finalizing', actions: 'decideWorkspaceFailed' },
+              { guard: 'decidedCancelled', target: '#session.cancelled' },
+              { guard: 'decidedTimedOut', target: '#session.timed_out' },
+              { target: '#session.failed', actions: 'decideWorkspaceFailed' },
             ],
           },
           initial: 'creating',
@@ -249,33 +277,21 @@ const machine = setup({
     },
     running: {
       tags: 'running',
-      // Children start from the mailbox, once the session runs.
-      entry: 'requestInitialChildren',
+      // The children start as the session enters `running`: the executor
+      // starts them once the snapshot is updated, after the session is registered.
+      entry: ['armDeadline', 'startInitialChildren'],
+      exit: 'disarmDeadline',
       on: {
         ...supervisingHandlers,
         'session.cancel': { target: 'stopping', actions: 'decideCancelled' },
         [SHUTDOWN_EVENT]: { target: 'stopping', actions: 'decideCancelled' },
+        'session.deadline': { target: 'stopping', actions: 'decideTimedOut' },
       },
       always: [
         { guard: 'gaveUp', target: 'stopping', actions: 'decideFailed' },
         { guard: 'significantChildEnded', target: 'stopping', actions: 'decideCompleted' },
       ],
-      type: 'parallel',
-      states: {
-        supervision: supervising('#session.running.supervision', 'idle'),
-        deadline: {
-          initial: 'checking',
-          states: {
-            checking: {
-              always: [{ guard: 'hasDeadline', target: 'pending' }, { target: 'none' }],
-            },
-            pending: {
-              after: { deadline: { target: '#session.stopping', actions: 'decideTimedOut' } },
-            },
-            none: {},
-          },
-        },
-      },
+      ...supervising('#session.running', 'idle'),
     },
     stopping: {
       tags: 'stopping',
@@ -288,9 +304,11 @@ const machine = setup({
         'otp.child.startFailed': { actions: 'handleStartFailure' },
       },
       ...stopSequence('#session.stopping', [
-        { guard: 'stopJobDone', target: '#session.finalizing' },
+        { guard: and(['stopJobDone', 'hasWorkspace']), target: '#session.finalizing' },
+        ...toOutcomeOnceStopped,
       ]),
     },
+    // Releases the workspace per its keep policy, then ends as decided.
     finalizing: {
       tags: 'stopping',
       on: {
@@ -298,31 +316,16 @@ const machine = setup({
         // A child's late news once every child is stopped: nothing to do.
         [CHILD_EXIT]: {},
       },
-      initial: 'routing',
-      states: {
-        routing: {
-          always: [{ guard: 'hasWorkspace', target: 'releasing' }, { target: 'released' }],
-        },
-        releasing: {
-          invoke: {
-            src: 'workspaceReleaser',
-            input: ({ context }) => ({
-              ...context.session.workspace!,
-              outcome: context.decided?.outcome ?? 'failed',
-            }),
-            // Never rejects (failures are reported, the workspace kept); either way, on to the end.
-            onDone: 'released',
-            onError: 'released',
-          },
-        },
-        released: { type: 'final' },
+      invoke: {
+        src: 'workspaceReleaser',
+        input: ({ context }) => ({
+          ...context.session.workspace!,
+          outcome: context.decided?.outcome ?? 'failed',
+        }),
+        // Never rejects (failures are reported, the workspace kept); either way, on to the end.
+        onDone: toOutcome,
+        onError: toOutcome,
       },
-      onDone: [
-        { guard: 'decidedCompleted', target: 'completed' },
-        { guard: 'decidedCancelled', target: 'cancelled' },
-        { guard: 'decidedTimedOut', target: 'timed_out' },
-        { target: 'failed' },
-      ],
     },
     completed: { type: 'final' },
     failed: { type: 'final' },

@@ -43,6 +43,7 @@ export interface SessionOutput {
 export type SessionEvent =
   | SupervisorEvent
   | { type: 'session.cancel'; reason?: string }
+  | { type: 'session.deadline' }
   | { type: `xstate.done.actor.${string}`; output?: unknown }
   | { type: `xstate.error.actor.${string}`; error?: unknown }
   | { type: 'workspace.created'; location: WorkspaceLocation }

@@ -95,10 +95,10 @@ const machine = setup({
   initial: 'live',
   states: {
     live: {
-      // Children start from the mailbox, once the supervisor runs and is
-      // registered: XState resolves initial actions while the actor is
-      // still being constructed, before anything can look it up.
-      entry: ['registerSelf', 'requestInitialChildren'],
+      // The plan is made with the initial state; the executor starts the
+      // children once the actor runs and is registered (XState defers the
+      // initial actions until the actor starts).
+      entry: ['registerSelf', 'startInitialChildren'],
       on: {
         ...supervisingHandlers,
         [SHUTDOWN_EVENT]: [
