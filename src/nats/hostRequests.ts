@@ -4,7 +4,7 @@
  *
  * ```ts
  * const server = requestServer(link, 'worker-1', 10_000);  // subscribed from here on
- * const stopServing = server.serve(async (message) => manager.handle(message));
+ * const stopServing = server.serve(async (message) => answer(message)); // the manager's routing answers
  * await requestHost(link, 'worker-1', { type: 'terminate', sessionId: 'a-1' }, 10_000);
  * ```
  *
