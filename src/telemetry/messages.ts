@@ -6,6 +6,8 @@
  * for the carriers meant for that (`traceContext`, `headers`).
  *
  * ```ts
+ * import diagnostics_channel from 'node:diagnostics_channel';
+ *
  * diagnostics_channel.subscribe(telemetryChannels.sessionEnd, (message) => {
  *   const { sessionId, hostId, outcome, durationMs } = message as SessionEndMessage;
  * });

@@ -25,6 +25,7 @@
  * ```` ```ts signature ````) shows a shape, not code, and is not compiled.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { repoRoot } from './cli.js';
@@ -55,6 +56,7 @@ const PLACEHOLDERS = [
   'redraw',
   'refresh',
   'render',
+  'serve',
   'show',
   'tableLines',
   'work',
@@ -69,7 +71,6 @@ declare const sessionId: string;
 declare const ids: string[];
 declare const scope: string;
 declare const sup: import('xstate').AnyActorRef;
-declare const supervisor: import('xstate-otp').SupervisorLogic;
 declare const actor: import('xstate').AnyActorRef;
 declare const ref: import('xstate').AnyActorRef;
 declare const agentMachine: import('xstate').AnyStateMachine;
@@ -98,6 +99,7 @@ const ENTRIES: Record<string, string> = {
   'xstate-otp/store': 'src/store/index.ts',
   'xstate-otp/nats': 'src/nats/index.ts',
   'xstate-otp/dashboard': 'src/dashboard/index.ts',
+  'xstate-otp/otel': 'src/otel/index.ts',
 };
 
 function filesUnder(dir: string, keep: (name: string) => boolean): string[] {
@@ -379,6 +381,25 @@ export function compileCodeExamples(examples: CodeExample[]): ExampleProblem[] {
       ? ts.createSourceFile(file, found.text, language, true)
       : getSourceFile(file, language, onError, shouldCreate);
   };
+  // An example may import a package its reader installs (an OpenTelemetry
+  // exporter, say) that this repository does not: such a module is `any`.
+  const missing = new Set<string>();
+  for (const file of files) {
+    const imports = ts.preProcessFile(file.example.code, true, true).importedFiles;
+    for (const { fileName } of imports) {
+      // Node's own modules are declared by @types/node, not found by resolution.
+      if (fileName.startsWith('.') || isBuiltin(fileName)) continue;
+      const resolved = ts.resolveModuleName(fileName, file.path, options, host).resolvedModule;
+      if (resolved === undefined) missing.add(fileName);
+    }
+  }
+  const modulesPath = join(repoRoot, '__example_modules.d.ts');
+  virtual.set(modulesPath, {
+    path: modulesPath,
+    example: { file: '(packages an example installs)', line: 0, code: '' },
+    text: [...missing].map((name) => `declare module '${name}';`).join('\n'),
+    preambleLines: 0,
+  });
   const program = ts.createProgram([...virtual.keys()], options, host, base);
 
   const problems: ExampleProblem[] = [];
