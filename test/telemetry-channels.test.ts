@@ -199,8 +199,10 @@ describe('telemetry channels', () => {
         exitCode: 3,
       });
       expect(exit!.pid).toEqual(expect.any(Number));
-      const [start] = recorded.of('child:start');
-      if (start!.pid !== undefined) expect(start!.pid).toBe(exit!.pid);
+      // The process is spawned as its actor starts: its pid is known at child:start already.
+      expect(recorded.of('child:start')).toEqual([
+        { sessionId: 'proc', hostId: 'host-a', childId: 'cli', restart: 0, pid: exit!.pid },
+      ]);
       await waitForPidsGone([exit!.pid]);
     } finally {
       recorded.stop();

@@ -4,6 +4,8 @@
  * (`xstate-otp: <what went wrong>`): 2 for bad arguments, 1 otherwise.
  *
  * ```ts
+ * import { processIo } from './io.js';
+ *
  * process.exitCode = await runCli(process.argv.slice(2), processIo());
  * ```
  */

@@ -2,6 +2,8 @@
  * Sessions as table lines, for `xstate-otp sessions` and the demo.
  *
  * ```ts
+ * import { createPainter } from './table.js';
+ *
  * sessionTableLines(rows, { now: Date.now(), painter: createPainter(true) });
  * // SESSION     STATE      RESTARTS  CREATED              DURATION  REASON
  * // run1-build  completed         0  2025-01-02 03:04:05      3.1s

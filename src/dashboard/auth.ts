@@ -4,7 +4,7 @@
  * ```ts
  * const token = newToken();                       // 256 random bits, base64url
  * checkTokenOption('too-short');                  // throws DashboardError 'invalid_option'
- * tokenMatches(requestToken(req, { query: url.searchParams }), token);
+ * tokenMatches(requestToken(req, url.searchParams), token);
  * ```
  *
  * The token travels in the `Authorization: Bearer` header, never in a

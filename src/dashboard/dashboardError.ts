@@ -4,7 +4,7 @@
  *
  * ```ts
  * await serveDashboard(manager, { port: 80 }).catch((error) => {
- *   if (error instanceof DashboardError && error.code === 'listen_failed') { ... }
+ *   if (error instanceof DashboardError && error.code === 'listen_failed') console.error('port 80 is taken');
  * });
  * ```
  */

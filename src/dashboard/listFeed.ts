@@ -4,7 +4,7 @@
  * chart's samples.
  *
  * ```ts
- * const feed = createListFeed(source, { intervalMs: 100, sampleMs: 5000, maxQueuedBytes: 1 << 20 });
+ * const feed = createListFeed(source, { intervalMs: 100, sampleMs: 5000, samples: 60, maxQueuedBytes: 1 << 20 });
  * feed.connect(res);   // SSE: `reset` now, then `changes` and `stats` as they come
  * feed.close();
  * ```

@@ -5,8 +5,8 @@
  * label the page shows: `session`, the child's id, `child/invoked`.
  *
  * ```ts
- * const session = liveSessionRef(manager, 'fix-42');
- * const actors = sessionActors(session, manager.findSupervisor('fix-42'));
+ * const session = liveSessionRef(manager, 'fix-42'); // undefined once it has ended
+ * const actors = session ? sessionActors(session, manager.findSupervisor('fix-42')) : [];
  * // [[sessionRef, 'session'], [agentRef, 'agent'], [invokedRef, 'agent/search'], ...]
  * const tree = sessionTree(manager, 'fix-42');  // supervisionTree of that session only
  * ```

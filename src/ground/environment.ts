@@ -6,7 +6,7 @@
  * ```ts
  * const supervisor = createSupervisor({ children: [
  *   // An input function gets the environment on every (re)start:
- *   { id: 'agent', logic: agentMachine, input: ({ sessionId, workspace }) => ({ sessionId, cwd: workspace?.path }) },
+ *   { id: 'agent', logic: agentMachine, input: ({ sessionId, workspace }: ChildEnvironment) => ({ sessionId, cwd: workspace?.path }) },
  *   // A logic that takes the environment gets it merged into its input, as `input.environment`:
  *   { id: 'build', logic: fromProcess(), input: { command: 'make' } },
  * ] });

@@ -8,7 +8,7 @@
  * try {
  *   startChild(sup, spec);
  * } catch (error) {
- *   if (error instanceof SupervisorError && error.code === 'already_started') { ... }
+ *   if (error instanceof SupervisorError && error.code === 'already_started') console.warn('it runs already');
  * }
  * ```
  *

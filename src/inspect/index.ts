@@ -2,12 +2,14 @@
  * The inspection layer: see what a statechart is and what an actor system did.
  *
  * ```ts
- * import { createInspectionFile, toMermaid } from 'xstate-otp';
+ * import { writeFileSync } from 'node:fs';
+ * import { createActor } from 'xstate';
+ * import { createInspectionFile, sessionMachine, toMermaid } from 'xstate-otp';
  *
  * writeFileSync('docs/session.mmd', toMermaid(sessionMachine));
  *
  * const file = createInspectionFile('runs/session.jsonl');
- * createActor(sessionMachine, { inspect: file.inspect }).start();
+ * createActor(agentMachine, { inspect: file.inspect }).start();
  * await file.close();
  * ```
  *

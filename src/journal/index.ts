@@ -3,7 +3,10 @@
  * JSON-lines file), the pure fold that replays it, and a read-only reader.
  *
  * ```ts
- * import { createFileJournal, readJournal, replayJournal } from 'xstate-otp';
+ * import { createFileJournal } from 'xstate-otp';
+ * import { replayJournal } from 'xstate-otp/store';
+ * import { readJournal } from './index.js';
+ *
  * const journal = createFileJournal('.xstate-otp/journal.jsonl');
  * const { sessions, unterminated } = replayJournal(await journal.open());
  *

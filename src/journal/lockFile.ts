@@ -5,7 +5,7 @@
  *
  * ```ts
  * const lock = await acquireLock(`${realPath}.lock`, path); // JournalError 'locked' if held
- * try { ... } finally { lock.release(); }
+ * try { await work(); } finally { lock.release(); }
  * await readLockHolder(`${realPath}.lock`);                 // { pid: 4242, live: true } or undefined
  * ```
  *

@@ -3,6 +3,8 @@
  * the file journal applies the verdict, the read-only reader reports it.
  *
  * ```ts
+ * import { readFile } from 'node:fs/promises';
+ *
  * const result = parseJournal(await readFile(path));
  * if (!result.ok) throw corruptJournalError(path, result);
  * result.records;     // every record, in file order

@@ -3,7 +3,7 @@
  * callback it runs guarded.
  *
  * ```ts
- * manager.dashboard.subscribe(({ context }) => render(listRows(context)));
+ * manager.dashboard.subscribe(() => render(manager.listSessions()));
  * manager.dashboard.select((ctx) => ctx.rows.get('a1')).subscribe((row) => show(row));
  * manager.dashboard.getSnapshot().context.version;
  * ```

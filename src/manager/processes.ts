@@ -6,7 +6,7 @@
  * const processes = createProcessSweeper(store.scope);
  * const environment = processes.environmentOf('fix-bug-42'); // handed down to fromProcess
  * await processes.sweepSession('fix-bug-42');                 // when that session ends
- * await processes.sweepLeftovers((id) => isLive(id));         // at startup
+ * await processes.sweepLeftovers();                           // at startup
  * ```
  *
  * Every process a session starts carries two markers in its environment:

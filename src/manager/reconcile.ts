@@ -3,7 +3,7 @@
  * and what this host left running when it died is closed, once.
  *
  * ```ts
- * await reconcile(opened, { index, recorder, processes, now });
+ * await reconcile(opened, { index, recorder, processes, hostId: 'worker-1', ownsEverySession: true, now });
  * ```
  *
  * In order:

@@ -4,6 +4,8 @@
  * and the root of the actor system every session and child lives in.
  *
  * ```ts
+ * import { systemNow } from '../ground/index.js';
+ *
  * const root = startRoot({ registry, clock, inspect });
  * systemNow(root);   // the system clock: a SimulatedClock when one is given
  * ```

@@ -3,7 +3,7 @@
  * into session summaries for `watch` (`{ type: 'session', summary }`).
  *
  * ```ts
- * const feed = await startChangeFeed({ link, fromSeq: last + 1, live, isOwnWriter, onSession });
+ * const feed = await startChangeFeed({ link, journal, fromSeq: last + 1, live, isOwnWriter, onSession, onError });
  * await feed.stop();
  * ```
  *

@@ -4,7 +4,7 @@
  *
  * ```ts
  * const link = await connectCluster(resolved, 'worker-1');
- * link.js.publish(...); link.hosts.get('worker-1'); await link.nc.drain();
+ * link.js.publish(subject, payload); link.hosts.get('worker-1'); await link.nc.drain();
  * ```
  *
  * Rejects with `ClusterError('unavailable')` when no server answers within

@@ -5,8 +5,8 @@
  * session it owns.
  *
  * ```ts
- * const lease = hostLease(link, 'worker-1', timing, { onLost: (reason) => fenceEverything(reason) });
- * const { incarnation } = await lease.join({ takeOver: true }); // a new incarnation each join
+ * const lease = hostLease(link, 'worker-1', timing, 10_000, { onLost: (reason) => fenceEverything(reason) });
+ * const joined = await lease.join({ takeOver: true }); // { incarnation, previous }: a new incarnation each join
  * lease.held();            // false once the local deadline has passed
  * await lease.markReconciled();
  * await lease.release();   // KV delete: other hosts' watches see it at once

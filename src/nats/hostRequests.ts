@@ -4,8 +4,8 @@
  *
  * ```ts
  * const server = requestServer(link, 'worker-1', 10_000);  // subscribed from here on
- * const stopServing = server.serve(async (message) => manager.handle(message));
- * await requestHost(link, 'worker-1', { type: 'terminate', sessionId: 'a-1' }, 10_000);
+ * const stopServing = server.serve(async (message) => answer(message)); // the manager's routing answers
+ * await requestHost(link, 'worker-1', { type: 'terminate', sessionId: 'a-1' }, 10_000, 'worker-2'); // from worker-2
  * ```
  *
  * The answer is JSON: `{ ok: true, value }` or `{ ok: false, error }` with

@@ -8,7 +8,7 @@
  * const owners = ownersBucket(link, () => `inc-7:${n++}`, 10_000);
  * const rev = await owners.claim('a-1', { host: 'w1', incarnation: 'inc-7', epoch: 1, createdAt });
  * //  -> undefined when the key exists (someone owns it)
- * const taken = await owners.take('a-1', rev, { ...value, host: 'w2', epoch: 2 }); // CAS
+ * const taken = await owners.take('a-1', rev!, { ...value, host: 'w2', epoch: 2 }); // CAS
  * await owners.release('a-1', taken!);  // removes that revision only
  * ```
  *

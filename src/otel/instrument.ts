@@ -31,6 +31,7 @@
  */
 import diagnostics_channel from 'node:diagnostics_channel';
 import {
+  type Attributes,
   type Context,
   context,
   type Link,
@@ -155,19 +156,18 @@ export function instrumentOpenTelemetry(options: OpenTelemetryOptions = {}): () 
       const resumed = resumeLinks.get(key);
       resumeLinks.delete(key);
       const parent = context.active();
+      const attributes: Attributes = {
+        [ATTRIBUTES.sessionId]: message.sessionId,
+        [ATTRIBUTES.hostId]: message.hostId,
+        [ATTRIBUTES.attempt]: message.attempt,
+      };
+      if (message.type !== undefined) attributes[ATTRIBUTES.sessionType] = message.type;
+      if (resumed?.from !== undefined) attributes[ATTRIBUTES.resumedFrom] = resumed.from;
       const span = tracer.startSpan(
         `session ${message.type ?? message.sessionId}`,
-        {
-          kind: SpanKind.INTERNAL,
-          attributes: {
-            [ATTRIBUTES.sessionId]: message.sessionId,
-            [ATTRIBUTES.hostId]: message.hostId,
-            [ATTRIBUTES.attempt]: message.attempt,
-            ...(message.type === undefined ? {} : { [ATTRIBUTES.sessionType]: message.type }),
-            ...(resumed?.from === undefined ? {} : { [ATTRIBUTES.resumedFrom]: resumed.from }),
-          },
-          ...(resumed ? { links: [resumed.link] } : {}),
-        },
+        resumed
+          ? { kind: SpanKind.INTERNAL, attributes, links: [resumed.link] }
+          : { kind: SpanKind.INTERNAL, attributes },
         parent,
       );
       const spanContext = trace.setSpan(parent, span);
@@ -188,11 +188,9 @@ export function instrumentOpenTelemetry(options: OpenTelemetryOptions = {}): () 
       // Runs the supervisor did not report ending (stopped with it at once).
       for (const child of attempt.children.values()) endChild(child);
       const { span } = attempt;
-      span.setAttributes({
-        [ATTRIBUTES.outcome]: message.outcome,
-        [ATTRIBUTES.restarts]: message.restarts,
-        ...(message.reason === undefined ? {} : { [ATTRIBUTES.reason]: message.reason }),
-      });
+      span.setAttribute(ATTRIBUTES.outcome, message.outcome);
+      span.setAttribute(ATTRIBUTES.restarts, message.restarts);
+      if (message.reason !== undefined) span.setAttribute(ATTRIBUTES.reason, message.reason);
       if (ERROR_OUTCOMES.has(message.outcome)) {
         span.setStatus({
           code: SpanStatusCode.ERROR,
@@ -208,19 +206,14 @@ export function instrumentOpenTelemetry(options: OpenTelemetryOptions = {}): () 
       if (!attempt) return;
       const previous = attempt.children.get(message.childId);
       if (previous) endChild(previous);
-      const span = tracer.startSpan(
-        `child ${message.childId}`,
-        {
-          attributes: {
-            [ATTRIBUTES.sessionId]: message.sessionId,
-            [ATTRIBUTES.hostId]: message.hostId,
-            [ATTRIBUTES.childId]: message.childId,
-            [ATTRIBUTES.restart]: message.restart,
-            ...(message.pid === undefined ? {} : { [ATTRIBUTES.pid]: message.pid }),
-          },
-        },
-        attempt.context,
-      );
+      const attributes: Attributes = {
+        [ATTRIBUTES.sessionId]: message.sessionId,
+        [ATTRIBUTES.hostId]: message.hostId,
+        [ATTRIBUTES.childId]: message.childId,
+        [ATTRIBUTES.restart]: message.restart,
+      };
+      if (message.pid !== undefined) attributes[ATTRIBUTES.pid] = message.pid;
+      const span = tracer.startSpan(`child ${message.childId}`, { attributes }, attempt.context);
       attempt.children.set(message.childId, span);
     },
 
@@ -229,12 +222,10 @@ export function instrumentOpenTelemetry(options: OpenTelemetryOptions = {}): () 
       const span = attempt?.children.get(message.childId);
       if (!attempt || !span) return;
       attempt.children.delete(message.childId);
-      span.setAttributes({
-        [ATTRIBUTES.exitKind]: message.kind,
-        ...(message.pid === undefined ? {} : { [ATTRIBUTES.pid]: message.pid }),
-        ...(message.exitCode === undefined ? {} : { [ATTRIBUTES.exitCode]: message.exitCode }),
-        ...(message.signal === undefined ? {} : { [ATTRIBUTES.signal]: message.signal }),
-      });
+      span.setAttribute(ATTRIBUTES.exitKind, message.kind);
+      if (message.pid !== undefined) span.setAttribute(ATTRIBUTES.pid, message.pid);
+      if (message.exitCode !== undefined) span.setAttribute(ATTRIBUTES.exitCode, message.exitCode);
+      if (message.signal !== undefined) span.setAttribute(ATTRIBUTES.signal, message.signal);
       if (message.kind === 'abnormal') {
         span.setStatus({ code: SpanStatusCode.ERROR, message: message.error ?? 'abnormal exit' });
       }

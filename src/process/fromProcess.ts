@@ -9,7 +9,7 @@
  * actor.on('process.output', ({ stream, line }) => console.log(`[${stream}] ${line}`));
  * actor.subscribe({
  *   complete: () => console.log(actor.getSnapshot().output), // { exitCode: 0, durationMs, stdoutTail, stderrTail, ... }
- *   error: (error) => console.error(error.message),          // ProcessExitError
+ *   error: (error) => console.error(error),                  // ProcessExitError
  * });
  * actor.start();
  * ```

@@ -4,7 +4,9 @@
  * process table (see `procfs.ts`).
  *
  * ```ts
- * const table = readProcessTable([SESSION_MARKER_ENV], { parents: true });
+ * import { readProcessTable } from './procfs.js';
+ *
+ * const table = readProcessTable([SESSION_MARKER_ENV], { parents: true }) ?? []; // undefined without /proc
  * treeMembers(table, { name: SESSION_MARKER_ENV, value: 'a1' }); // marked pids and their descendants
  * treeMembers(table, (markers) => (markers.get(SCOPE_MARKER_ENV) === scope ? true : undefined));
  * ```

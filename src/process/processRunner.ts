@@ -5,7 +5,7 @@
  * runs synchronously when XState stops it, when its parent goes away.
  *
  * ```ts
- * invoke: { id: 'runner', src: processRunner, input: { input, processId } }
+ * const invoke = { id: 'runner', src: processRunner, input: { input, processId } };
  * // parent receives: process.started, process.output (line batches),
  * //                  process.timedOut, process.exited { result, error }
  * // parent sends:    process.terminate

@@ -2,10 +2,10 @@
  * The two actors a session uses for its workspace.
  *
  * ```ts
- * invoke: { id: 'workspace', src: workspaceCreator, input: { plan, record } }
+ * const create = { id: 'workspace', src: workspaceCreator, input: { plan, record } };
  * // sends back workspace.created { location } or workspace.failed { error };
  * // receives workspace.abandon: stop after the current step and undo.
- * invoke: { src: workspaceReleaser, input: { plan, outcome, record, beforeRelease } } // keep or remove
+ * const release = { src: workspaceReleaser, input: { plan, outcome, record, beforeRelease } }; // keep or remove
  * ```
  *
  * Creation is a callback actor rather than a `fromPromise` so that

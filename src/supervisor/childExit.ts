@@ -3,7 +3,7 @@
  * `otp.child.exit`, whatever the child's id.
  *
  * ```ts
- * asChildExit(snapshot, { type: 'xstate.done.actor.s1', actorId: 's1', output });
+ * asChildExit(snapshot, { type: 'xstate.done.actor.s1', actorId: 's1', output } as EventObject);
  * // → { type: 'otp.child.exit', id: 's1', kind: 'normal', output }
  * ```
  *

@@ -5,7 +5,7 @@
  * plans these return; they touch no actor, so they are tested without one.
  *
  * ```ts
- * planExit(table, options, { id: 'w', kind: 'abnormal' }, now, Math.random());
+ * planExit(table, options, restartLog, { id: 'w', kind: 'abnormal' }, now, Math.random());
  * // { kind: 'restart', restartLog, attempt: 1, delayMs: 0, stop: [], start: ['w'] }
  * // { kind: 'escalate', restartLog }            : the (intensity+1)-th restart within period
  * // { kind: 'settle', endsSupervisor: false }   : not restarted (transient normal exit, temporary)

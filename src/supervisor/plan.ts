@@ -6,6 +6,8 @@
  * executor (`executor.ts`), which XState runs as an action.
  *
  * ```ts
+ * import { childExited } from './planExits.js';
+ *
  * const plan = childExited(context, circumstances, { id: 'w', kind: 'abnormal', error });
  * plan.context;   // w restarting (or restarted, or the supervisor ending)
  * plan.effects;   // [{ type: 'reap', … }, { type: 'notify', id: 'w', … }, { type: 'start', … }, …]

@@ -4,7 +4,9 @@
  * once; the decision to give up fails the supervisor.
  *
  * ```ts
- * restart(plan, 'w', planFailureRestart(…), error);
+ * import { planFailureRestart } from './decisions.js';
+ *
+ * restart(plan, 'w', planFailureRestart(table, options, restartLog, 'w', now, Math.random()), error);
  * // one_for_one without backoff: w restarting, then running again, in one plan
  * // one_for_all: the others queued as stop work, all started again once they are gone
  * ```

@@ -5,7 +5,7 @@
  *
  * ```ts
  * startInitialChildren(context, at);             // every initial child, in order
- * startFailed(context, at, { id: 'w', … });      // fail, retry or refuse, as planned
+ * startFailed(context, at, { type: 'otp.child.startFailed', id: 'w', incarnation, error, onFailure, skipped: [] }); // fail, retry or refuse
  * ```
  *
  * A start is an effect, so its failure is learnt after the plan: the

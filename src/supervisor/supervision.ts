@@ -6,11 +6,11 @@
  * (`src/session/sessionMachine.ts`).
  *
  * ```ts
- * setup({ guards: supervisionGuards, delays: supervisionDelays, actions: supervisionActions })
+ * setup({ guards: forSetup(supervisionGuards), delays: forSetup(supervisionDelays), actions: forSetup(supervisionActions) })
  *   .createMachine({
  *     id: 'supervisor',
  *     states: {
- *       live: { entry: ['registerSelf', 'requestInitialChildren'], ...supervising('#supervisor.live') },
+ *       live: { entry: ['registerSelf', 'requestInitialChildren'], ...supervising('#supervisor.live', 'running') },
  *       ending: { entry: 'beginEnding', ...stopSequence('#supervisor.ending', whenStopped) },
  *     },
  *   });

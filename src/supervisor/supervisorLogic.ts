@@ -6,7 +6,7 @@
  * ```ts
  * supervises(createSupervisor());          // true (it survives .provide())
  * supervises(fromProcess());               // false
- * export const sessionMachine = declareSupervisor(setup({ … }).createMachine({ … }));
+ * export const sessionMachine = declareSupervisor(setup({}).createMachine({ id: 'session' }));
  * ```
  *
  * Supervisor machines carry it through their class; any other logic that

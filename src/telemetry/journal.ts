@@ -26,14 +26,17 @@ export function observeAppend<R extends { type: string; sessionId: string }>(
   const started = performance.now();
   const report = (error?: unknown) => {
     if (!channels.journalAppend.hasSubscribers) return;
-    const message: JournalAppendMessage = {
+    const message = {
       sessionId: record.sessionId,
       hostId: store.hostId,
       recordType: record.type,
       records: 1,
-      bytes: recordBytes(record),
+      // Measured when read: a subscriber that wants only the duration does not pay for a serialisation.
+      get bytes() {
+        return recordBytes(record);
+      },
       durationMs: performance.now() - started,
-    };
+    } as JournalAppendMessage;
     if (error !== undefined) message.error = errorMessage(error);
     publish(channels.journalAppend, message);
   };

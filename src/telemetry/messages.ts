@@ -6,6 +6,8 @@
  * for the carriers meant for that (`traceContext`, `headers`).
  *
  * ```ts
+ * import diagnostics_channel from 'node:diagnostics_channel';
+ *
  * diagnostics_channel.subscribe(telemetryChannels.sessionEnd, (message) => {
  *   const { sessionId, hostId, outcome, durationMs } = message as SessionEndMessage;
  * });
@@ -137,8 +139,8 @@ export interface JournalAppendMessage {
   /** The record's `type` (`created`, `started`, `terminal`, …). */
   recordType: string;
   records: number;
-  /** The record's size as JSON (UTF-8 bytes). */
-  bytes: number;
+  /** The record's size as one JSON line (UTF-8 bytes, without the newline); computed when read. */
+  readonly bytes: number;
   /** From the append to its durability (or failure), group commit included. */
   durationMs: number;
   /** The failure's message, when the append failed. */

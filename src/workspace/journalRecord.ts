@@ -5,7 +5,7 @@
  * await journal.append(toWorkspaceRecord({ status: 'creating', workspace: plan }, Date.now()));
  * // { type: 'workspace', sessionId: 'a', at, status: 'creating', kind: 'git-worktree',
  * //   path: '/tmp/ws/a', root: '/tmp/ws', keep: 'on_failure', repo, baseRef, branch, commit? }
- * const plan = planFromRecord(summary.workspace); // undefined unless it is one of ours, intact
+ * const restored = planFromRecord(summary.workspace); // undefined unless it is one of ours, intact
  * ```
  *
  * A session's last workspace record says where its workspace stands

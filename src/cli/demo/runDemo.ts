@@ -3,6 +3,8 @@
  * session manager with a file journal, shown as they go.
  *
  * ```ts
+ * import { processIo } from '../io.js';
+ *
  * const status = await runDemo(processIo(), { journal: '.xstate-otp/journal.jsonl', pace: 0.1 });
  * ```
  *
