@@ -17,7 +17,7 @@ const session = manager.createSession({
   ],
 });
 
-manager.findSupervisor('hello'); // the session's supervisor, registered as session_supervisor:hello
+manager.findSupervisor('hello'); // === session.ref: the session is one actor, its own supervisor (session_supervisor:hello)
 const record = await session.done; // written to the journal before it resolves
 console.log(record.outcome, record.restarts); // completed 0
 await manager.stop(); // live sessions end cancelled, every process gone
