@@ -46,8 +46,8 @@ import { errorMessage } from '../ground/errorMessage.js';
 import { SHUTDOWN_EVENT } from '../ground/shutdown.js';
 import {
   CHILD_EXIT,
+  endingHandlers,
   forSetup,
-  handleExit,
   initialContext,
   type SupervisorContext,
   SupervisorStateMachine,
@@ -297,12 +297,7 @@ const machine = setup({
       tags: 'stopping',
       // A session ends as a supervisor shuts down: nothing restarts any more.
       entry: ['decideShutdown', 'beginEnding'],
-      on: {
-        // Already shutting down: a parent asking again waits for it rather than killing it.
-        [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' },
-        [CHILD_EXIT]: handleExit,
-        'otp.child.startFailed': { actions: 'handleStartFailure' },
-      },
+      on: endingHandlers,
       ...stopSequence('#session.stopping', [
         { guard: and(['stopJobDone', 'hasWorkspace']), target: '#session.finalizing' },
         ...toOutcomeOnceStopped,

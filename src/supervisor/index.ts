@@ -14,6 +14,7 @@ export { CHILD_EXIT } from './childExit.js';
 export { initialContext, type SupervisorContext, totalRestartsOf } from './childTable.js';
 export { createSupervisor, type SupervisorLogic } from './createSupervisor.js';
 export {
+  endingHandlers,
   forSetup,
   handleExit,
   stopSequence,

@@ -262,6 +262,17 @@ export const supervisingHandlers = {
 } as const;
 
 /**
+ * What an ending supervisor answers while it stops its children: exits and
+ * failed starts are still planned, and a parent asking again waits for the
+ * end (answering SHUTDOWN_EVENT, rather than having no transition for it).
+ */
+export const endingHandlers = {
+  [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' },
+  [CHILD_EXIT]: handleExit,
+  'otp.child.startFailed': { actions: 'handleStartFailure' },
+} as const;
+
+/**
  * The states of a supervisor at work (`path` is their own id path):
  * answering in `idle` (named as the machine likes), stopping children one at a time in `stopping`,
  * waiting out restart backoffs in `restarting`. Stop work comes first: a

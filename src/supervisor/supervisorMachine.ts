@@ -43,8 +43,8 @@ import { stopChildActor } from './childActors.js';
 import { asChildExit, CHILD_EXIT } from './childExit.js';
 import { initialContext, type SupervisorContext } from './childTable.js';
 import {
+  endingHandlers,
   forSetup,
-  handleExit,
   type SupervisorEvent,
   stopSequence,
   supervising,
@@ -118,11 +118,7 @@ const machine = setup({
     },
     ending: {
       entry: 'beginEnding',
-      on: {
-        [SHUTDOWN_EVENT]: { actions: 'alreadyEnding' },
-        [CHILD_EXIT]: handleExit,
-        'otp.child.startFailed': { actions: 'handleStartFailure' },
-      },
+      on: endingHandlers,
       ...stopSequence('#supervisor.ending', [
         { guard: and(['stopJobDone', 'isEscalating']), target: '#supervisor.failed' },
         { guard: 'stopJobDone', target: '#supervisor.done' },
