@@ -84,8 +84,9 @@ export async function readLease(
   hostId: string,
   timeoutMs: number,
 ): Promise<LeaseRecord> {
-  const { jsm, names } = link;
-  return withRetries(`lease of ${hostId}`, timeoutMs, async () => {
+  const { names } = link;
+  return withRetries(`lease of ${hostId}`, timeoutMs, async (timeout) => {
+    const { jsm } = await link.api(timeout);
     const message = await jsm.streams.getMessage(names.kvStream(names.hostsBucket), {
       last_by_subj: names.kvSubject(names.hostsBucket, hostKey(hostId)),
     });

@@ -10,9 +10,8 @@
  * });
  * ```
  *
- * Transient: a timeout, "no responders" (the client reports it as
- * "jetstream is not enabled" while a clustered stream elects a leader), a
- * 503 from the JetStream API, a connection being re-established. Every
+ * Transient (see `isTransient`): what an election or a reconnection gives
+ * for a few seconds. Every
  * retry of a write carries the same message id, and the server checks ids
  * before expectations, so a write whose acknowledgement was lost is
  * answered with its original sequence (`duplicate: true`) instead of being
@@ -20,7 +19,7 @@
  * default, far beyond any budget here).
  */
 import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
-import { ClusterError } from '../ground/errors.js';
+import { ClusterError, OtpError } from '../ground/errors.js';
 
 /** The JetStream API code for a failed `Nats-Expected-Last-*` check. */
 export const WRONG_LAST_SEQUENCE = 10071;
@@ -54,7 +53,15 @@ export function isClosed(error: unknown): boolean {
   return name === 'ClosedConnectionError' || name === 'DrainingConnectionError';
 }
 
-/** Worth another try: the cluster may answer in a moment. */
+/**
+ * Worth another try: the cluster may answer in a moment. During a leader
+ * election a JetStream request gets no answer (a timeout), a 503 ("JetStream
+ * system temporarily unavailable", code 10008), "no responders" (which the
+ * client reports as "jetstream is not enabled" on a publish), or, for a
+ * consumer whose only replica was on the lost node, "consumer not found" or
+ * a status error from its pull: each of these passes once a new leader is
+ * elected, or once the consumer is created again elsewhere.
+ */
 export function isTransient(error: unknown): boolean {
   const e = error as NamedError | undefined;
   switch (e?.name) {
@@ -62,30 +69,50 @@ export function isTransient(error: unknown): boolean {
     case 'JetStreamNotEnabled':
     case 'ConnectionError':
     case 'NoResponders':
-      return true;
     case 'RequestError':
+    case 'JetStreamStatusError':
+    case 'JetStreamError':
+    case 'ConsumerNotFoundError':
       return true;
     case 'JetStreamApiError':
-      return e.status === 503;
+      return e.status === 503 || e.status === 408 || e.code === CONSUMER_NOT_FOUND;
     default:
       return false;
   }
 }
 
+const CONSUMER_NOT_FOUND = 10014;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The pause before retry `round`: doubling from 50 ms to 1 s, each drawn from its upper half. */
+export function retryPause(round: number): number {
+  const ceiling = Math.min(1000, 50 * 2 ** round);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/** How long attempt `round` may wait for its answer: `firstMs`, half as long again each round, at most 4 x. */
+export function attemptTimeout(round: number, firstMs: number): number {
+  return Math.round(Math.min(firstMs * 1.5 ** round, 4 * firstMs));
+}
 
 /**
  * Runs `attempt` until it succeeds, fails for good, or `budgetMs` is spent
- * (then `ClusterError('timeout')`). Each attempt gets the time left, at most
- * `attemptMs` (an acknowledgement on a healthy cluster takes a millisecond
- * or so; one that has not come in 500 ms was lost), so one lost request
- * does not eat the whole budget.
+ * (then `ClusterError('timeout')`). Each attempt is given how long it may
+ * wait for its answer: `attemptMs` at first (an answer on a healthy
+ * cluster takes a millisecond or so), longer on each retry, never more
+ * than the time left; so a request sent to a node that just died costs
+ * about a second, not the whole budget. Between attempts a jittered pause
+ * (see `retryPause`) keeps many hosts from retrying in step. An error that
+ * is not transient ends the retries and is rethrown as it is: callers
+ * recognise some (a refused compare-and-set), and the store turns the rest
+ * into `ClusterError`s (see `asClusterError`).
  */
 export async function withRetries<T>(
   what: string,
   budgetMs: number,
   attempt: (timeoutMs: number) => Promise<T>,
-  attemptMs = 500,
+  attemptMs = 1000,
 ): Promise<T> {
   const deadline = performance.now() + budgetMs;
   let lastError: unknown;
@@ -93,7 +120,7 @@ export async function withRetries<T>(
     const left = deadline - performance.now();
     if (left <= 0) break;
     try {
-      return await attempt(Math.max(1, Math.min(left, attemptMs)));
+      return await attempt(Math.max(1, Math.min(left, attemptTimeout(round, attemptMs))));
     } catch (error) {
       if (isClosed(error)) {
         throw new ClusterError('unavailable', `${what}: the connection to NATS is closed.`, {
@@ -103,13 +130,33 @@ export async function withRetries<T>(
       if (!isTransient(error)) throw error;
       lastError = error;
     }
-    const pause = Math.min(500, 25 * 2 ** round, deadline - performance.now());
+    const pause = Math.min(retryPause(round), deadline - performance.now());
     if (pause > 0) await sleep(pause);
   }
   throw new ClusterError(
     'timeout',
-    `${what}: NATS did not answer within ${budgetMs} ms${lastError instanceof Error ? ` (${lastError.message})` : ''}.`,
+    `${what}: NATS did not answer within ${budgetMs} ms${lastError instanceof Error ? ` (${lastError.message})` : ''}. ` +
+      'A JetStream leader election lasts seconds; if this persists, check the NATS cluster, or raise timeoutMs.',
     { cause: lastError },
+  );
+}
+
+/**
+ * What reaches a caller of the store: our own errors as they are, anything
+ * else (a client library error) as a `ClusterError` that says what failed.
+ */
+export function asClusterError(error: unknown, what: string): Error {
+  if (error instanceof OtpError) return error;
+  if (isClosed(error)) {
+    return new ClusterError('unavailable', `${what}: the connection to NATS is closed.`, {
+      cause: error,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new ClusterError(
+    isTransient(error) ? 'timeout' : 'unavailable',
+    `${what}: NATS answered with an error (${message}).`,
+    { cause: error },
   );
 }
 
@@ -138,6 +185,6 @@ export function publishExpecting(
         expect: { lastSubjectSequence: options.lastSubjectSequence },
         timeout,
       }),
-    options.attemptMs,
+    options.attemptMs ?? 500,
   );
 }
