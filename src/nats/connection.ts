@@ -68,6 +68,8 @@ function apiContexts(nc: NatsConnection): (timeoutMs: number) => Promise<JetStre
   };
 }
 
+const PING_INTERVAL_MS = 2000;
+
 async function openConnection(
   options: ResolvedClusterOptions,
   hostId: string,
@@ -80,7 +82,13 @@ async function openConnection(
       // has been away too long, not the client.
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
-      pingInterval: Math.max(1000, Math.min(options.lease.leaseMs, 30_000)),
+      // A server that stops answering (paused, partitioned) keeps its TCP
+      // connection open: only unanswered pings tell, after two more
+      // intervals (the client's maxPingOut). Every 2 s here, so the client
+      // moves to another server within an election's time, instead of
+      // sending every retry to a server that cannot answer. The cost: one
+      // PING/PONG every 2 s.
+      pingInterval: PING_INTERVAL_MS,
       // Otherwise the client builds two Error objects (stack traces) per
       // request in case it fails: a third of its CPU time in a busy host.
       noAsyncTraces: true,
@@ -98,8 +106,9 @@ async function openConnection(
 
 /**
  * A server without JetStream has no responder on the JetStream API, which
- * the client reports as "jetstream is not enabled". Asked once, not
- * retried: a clustered server answers this even while electing leaders.
+ * the client reports as "jetstream is not enabled": that is final. A
+ * clustered server that is electing its meta leader gives no answer or a
+ * 503 instead, which is retried.
  */
 async function checkJetStream(
   api: (timeoutMs: number) => Promise<JetStreamApi>,

@@ -18,15 +18,18 @@
  * on one node. When that node dies, the consumer is gone with it, but the
  * meta layer still lists it, so the client's check (`consumer info`) gets
  * no answer rather than "not found", and it waits on it for ever; its idle
- * heartbeat, 15 s by default, notices late. So here every pull carries a
- * short heartbeat (`FOLLOW_EXPIRES_MS` / 2), two missed heartbeats stop
- * the consumer, and a new one is created from the sequence after the last
- * message handled: nothing is missed and nothing is handled twice. A new
+ * heartbeat, 15 s by default, notices late, and not at all while it waits
+ * on that info after a reconnect. So here every pull carries a short
+ * heartbeat (`FOLLOW_EXPIRES_MS` / 2), and a consumer that the client
+ * reports gone, or that shows no sign of life for two pull expiries, is
+ * stopped and a new one created from the sequence after the last message
+ * handled: nothing is missed and nothing is handled twice. A new
  * consumer may be placed on the dead node again (the meta leader still
  * counts it as a peer of the stream for a while): its creation then gets no
  * answer, and the next attempt, a short timeout later, places it again.
  */
 import {
+  type ConsumerMessages,
   type ConsumerNotification,
   DeliverPolicy,
   type JsMsg,
@@ -51,6 +54,47 @@ const LOST: ReadonlySet<ConsumerNotification['type']> = new Set([
   'no_responders',
 ]);
 
+/**
+ * Watches a consumer's messages: stops them, and remembers why, when the
+ * client reports the consumer gone, or when nothing at all (no message, no
+ * heartbeat, no new pull) has come for two pull expiries. The client's
+ * own heartbeat check is paused while it reconnects, and after a reconnect
+ * it asks the consumer's node for its info until that answers: for a
+ * consumer whose node died, never; so it cannot be relied on alone.
+ */
+function watchConsumer(messages: ConsumerMessages, expiresMs: number): ConsumerWatch {
+  let lost: string | undefined;
+  let lastSign = performance.now();
+  const stop = (why: string) => {
+    lost ??= why;
+    messages.stop();
+  };
+  (async () => {
+    for await (const status of messages.status()) {
+      lastSign = performance.now();
+      if (LOST.has(status.type)) return stop(status.type);
+    }
+  })().catch(() => {});
+  const timer = setInterval(() => {
+    if (performance.now() - lastSign > 2 * expiresMs) stop('silent');
+  }, expiresMs);
+  return {
+    lost: () => lost,
+    seen: () => {
+      lastSign = performance.now();
+    },
+    cancel: () => clearInterval(timer),
+  };
+}
+
+interface ConsumerWatch {
+  /** Why the consumer was given up, if it was. */
+  lost(): string | undefined;
+  /** A message came: the consumer is alive. */
+  seen(): void;
+  cancel(): void;
+}
+
 /** Pull expiry of a followed stream; the idle heartbeat is half of it, so a lost consumer shows in about this long. */
 export const FOLLOW_EXPIRES_MS = 2000;
 
@@ -73,25 +117,21 @@ export async function readToEnd(
   try {
     const pending = (await consumer.info(true)).num_pending;
     if (pending === 0) return out;
-    const messages = await consumer.consume({
-      max_messages: Math.min(1000, pending),
-      expires: Math.max(1000, options.attemptMs),
-    });
-    let lost: string | undefined;
-    (async () => {
-      for await (const status of messages.status()) {
-        if (!LOST.has(status.type)) continue;
-        lost = status.type;
-        messages.stop();
-        return;
+    const expires = Math.max(1000, options.attemptMs);
+    const messages = await consumer.consume({ max_messages: Math.min(1000, pending), expires });
+    const watch = watchConsumer(messages, expires);
+    try {
+      for await (const message of messages) {
+        watch.seen();
+        if (message.seq > until) break;
+        out.push(message);
+        if (message.info.pending === 0 || message.seq >= until) break;
       }
-    })().catch(() => {});
-    for await (const message of messages) {
-      if (message.seq > until) break;
-      out.push(message);
-      if (message.info.pending === 0 || message.seq >= until) break;
+    } finally {
+      watch.cancel();
+      messages.stop();
     }
-    messages.stop();
+    const lost = watch.lost();
     if (lost !== undefined) throw consumerLost(stream, lost);
     return out;
   } finally {
@@ -146,22 +186,19 @@ export function followStream(
       const messages = await consumer.consume({ max_messages: 512, expires: FOLLOW_EXPIRES_MS });
       stopCurrent = () => messages.stop();
       if (stopped) messages.stop();
-      let lost: string | undefined;
-      (async () => {
-        for await (const status of messages.status()) {
-          if (!LOST.has(status.type)) continue;
-          lost = status.type;
-          messages.stop();
-          return;
+      const watch = watchConsumer(messages, FOLLOW_EXPIRES_MS);
+      try {
+        for await (const message of messages) {
+          watch.seen();
+          if (stopped) break;
+          await handlers.onMessage(message);
+          nextSeq = message.seq + 1;
+          handled = true;
         }
-      })().catch(() => {});
-      for await (const message of messages) {
-        if (stopped) break;
-        await handlers.onMessage(message);
-        nextSeq = message.seq + 1;
-        handled = true;
+      } finally {
+        watch.cancel();
       }
-      if (!stopped) throw consumerLost(stream, lost ?? 'its messages ended');
+      if (!stopped) throw consumerLost(stream, watch.lost() ?? 'its messages ended');
     } finally {
       stopCurrent = undefined;
       consumer.delete().catch(() => {});

@@ -243,8 +243,9 @@ export function hostLease(
   const write = async (expected: number): Promise<number | undefined> => {
     const sent = performance.now();
     try {
-      const ack = await publishExpecting(link.js, subject, JSON.stringify(value()), {
+      const ack = await publishExpecting(link, subject, JSON.stringify(value()), {
         lastSubjectSequence: expected,
+        stream: link.names.kvStream(link.names.hostsBucket),
         msgID: `${incarnation}:lease:${renewal}:${attempts++}`,
         budgetMs: timeoutMs,
       });

@@ -86,7 +86,7 @@ export function writerOf(entry: { msgId: string }): string {
 }
 
 export function journalStream(link: ClusterLink, timeoutMs: number): JournalStream {
-  const { js, names } = link;
+  const { names } = link;
   const stream = names.journalStream;
 
   const readSession = (sessionId: string) =>
@@ -125,8 +125,9 @@ export function journalStream(link: ClusterLink, timeoutMs: number): JournalStre
   return {
     append: (record, fence) => {
       const { line } = encodeRecord(record, `nats:${stream}`);
-      return publishExpecting(js, names.journalSubject(record.sessionId), line.slice(0, -1), {
+      return publishExpecting(link, names.journalSubject(record.sessionId), line.slice(0, -1), {
         ...fence,
+        stream,
         budgetMs: timeoutMs,
       });
     },

@@ -3,23 +3,26 @@
  * within a time budget.
  *
  * ```ts
- * const ack = await publishExpecting(js, 'xotp.journal.a-1', line, {
+ * const ack = await publishExpecting(link, 'xotp.journal.a-1', line, {
  *   lastSubjectSequence: 7,          // refused (10071) if anyone appended since seq 7
  *   msgID: 'inc1:a-1:7',             // a retry that already landed comes back as a duplicate
+ *   stream: 'xotp_journal',
  *   budgetMs: 10_000,                // then ClusterError('timeout')
  * });
  * ```
  *
  * Transient (see `isTransient`): what an election or a reconnection gives
- * for a few seconds. Every
- * retry of a write carries the same message id, and the server checks ids
- * before expectations, so a write whose acknowledgement was lost is
- * answered with its original sequence (`duplicate: true`) instead of being
- * stored twice or refused (within the stream's duplicate window, 2 min by
- * default, far beyond any budget here).
+ * for a few seconds. Every retry of a write carries the same message id,
+ * so a write whose acknowledgement was lost is answered with its original
+ * sequence (`duplicate: true`) instead of being stored twice (within the
+ * stream's duplicate window, 2 min by default, far beyond any budget
+ * here); and where a clustered stream refuses such a retry on its expected
+ * sequence instead, `publishExpecting` finds the first copy by its id. So
+ * a write the server has answered is never counted twice, nor as lost.
  */
-import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
+import type { PubAck } from '@nats-io/jetstream';
 import { ClusterError, OtpError } from '../ground/errors.js';
+import type { ClusterLink } from './connection.js';
 
 /** The JetStream API code for a failed `Nats-Expected-Last-*` check. */
 export const WRONG_LAST_SEQUENCE = 10071;
@@ -165,26 +168,64 @@ export interface ExpectingPublish {
   lastSubjectSequence: number;
   /** Same id on every retry of one write. */
   msgID: string;
+  /** The stream the subject belongs to: where a refused retry looks for the first attempt. */
+  stream: string;
   budgetMs: number;
   attemptMs?: number;
 }
 
-/** Publishes once, fenced by the subject's last sequence; rejects the 10071 as it is. */
-export function publishExpecting(
-  js: JetStreamClient,
+/**
+ * Publishes once, fenced by the subject's last sequence. A refusal (10071)
+ * after an attempt that got no answer may be that attempt's own write,
+ * stored after all: a clustered stream checks the expected sequence of two
+ * copies of one write in flight at once before it can tell the second is a
+ * duplicate (seen when a paused server delivers its backlog). So a retried
+ * write that is refused reads the subject's last message from the stream
+ * leader, and if it carries this write's message id, resolves with it
+ * (`duplicate: true`) instead of counting a write the server has already
+ * answered as lost. Other refusals reject with the 10071 as it is.
+ */
+export async function publishExpecting(
+  link: ClusterLink,
   subject: string,
   payload: string | Uint8Array,
   options: ExpectingPublish,
 ): Promise<PubAck> {
-  return withRetries(
-    `publish to ${subject}`,
+  let attempts = 0;
+  try {
+    return await withRetries(
+      `publish to ${subject}`,
+      options.budgetMs,
+      (timeout) => {
+        attempts += 1;
+        return link.js.publish(subject, payload, {
+          msgID: options.msgID,
+          expect: { lastSubjectSequence: options.lastSubjectSequence },
+          timeout,
+        });
+      },
+      options.attemptMs ?? 500,
+    );
+  } catch (error) {
+    if (attempts < 2 || !isWrongLastSequence(error)) throw error;
+    const landed = await landedEarlier(link, subject, options).catch(() => undefined);
+    if (landed === undefined) throw error;
+    return landed;
+  }
+}
+
+/** The subject's last message, when it is this write's (same message id). */
+async function landedEarlier(
+  link: ClusterLink,
+  subject: string,
+  options: ExpectingPublish,
+): Promise<PubAck | undefined> {
+  const message = await withRetries(
+    `last message on ${subject}`,
     options.budgetMs,
-    (timeout) =>
-      js.publish(subject, payload, {
-        msgID: options.msgID,
-        expect: { lastSubjectSequence: options.lastSubjectSequence },
-        timeout,
-      }),
-    options.attemptMs ?? 500,
+    async (timeout) =>
+      (await link.api(timeout)).jsm.streams.getMessage(options.stream, { last_by_subj: subject }),
   );
+  if (message?.header?.get('Nats-Msg-Id') !== options.msgID) return undefined;
+  return { stream: options.stream, seq: message.seq, duplicate: true, domain: '' } as PubAck;
 }

@@ -76,12 +76,13 @@ export function ownersBucket(
   const write = async (sessionId: string, expected: number, value: OwnerValue) => {
     try {
       const ack = await publishExpecting(
-        js,
+        link,
         names.kvSubject(bucket, sessionId),
         JSON.stringify(value),
         {
           lastSubjectSequence: expected,
           msgID: newMsgId(),
+          stream,
           budgetMs: timeoutMs,
         },
       );
