@@ -85,6 +85,13 @@ export function writerOf(entry: { msgId: string }): string {
   return colon < 0 ? '' : entry.msgId.slice(0, colon);
 }
 
+/**
+ * The first attempt of a read through a consumer: creating one takes a few
+ * ms; one placed on a node that just died never answers, so the sooner the
+ * next attempt places it again, the better (later attempts wait longer).
+ */
+export const CONSUMER_ATTEMPT_MS = 500;
+
 export function journalStream(link: ClusterLink, timeoutMs: number): JournalStream {
   const { names } = link;
   const stream = names.journalStream;
@@ -145,8 +152,11 @@ export function journalStream(link: ClusterLink, timeoutMs: number): JournalStre
     readRange: (from, to) =>
       from > to
         ? Promise.resolve([])
-        : withRetries(`read ${stream} ${from}..${to}`, timeoutMs, (timeout) =>
-            readWith({ opt_start_seq: from }, timeout, to),
+        : withRetries(
+            `read ${stream} ${from}..${to}`,
+            timeoutMs,
+            (timeout) => readWith({ opt_start_seq: from }, timeout, to),
+            CONSUMER_ATTEMPT_MS,
           ),
     recordAt: (seq) =>
       withRetries(`read ${stream} at ${seq}`, timeoutMs, async (timeout) => {

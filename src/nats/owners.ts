@@ -22,6 +22,7 @@ import { DeliverPolicy } from '@nats-io/jetstream';
 import { nanoid } from 'nanoid';
 import type { ClusterLink } from './connection.js';
 import { readToEnd } from './consumers.js';
+import { CONSUMER_ATTEMPT_MS } from './journalStream.js';
 import { isWrongLastSequence, publishExpecting, withRetries } from './natsCalls.js';
 
 export interface OwnerValue {
@@ -110,29 +111,34 @@ export function ownersBucket(
     const markerId = newMsgId();
     let markerSeq: number | undefined;
     try {
-      return await withRetries(`scan ${bucket}`, timeoutMs, async (timeout) => {
-        markerSeq ??= (await js.publish(marker, '', { msgID: markerId, timeout })).seq;
-        const messages = await readToEnd(
-          link,
-          stream,
-          { deliver_policy: DeliverPolicy.LastPerSubject, filter_subjects: `${keyPrefix}>` },
-          { until: markerSeq, attemptMs: timeout },
-        );
-        if (messages.at(-1)?.subject !== marker) {
-          throw Object.assign(new Error('scan marker not delivered'), { name: 'TimeoutError' });
-        }
-        const found = new Map<string, OwnerEntry>();
-        for (const message of messages.slice(0, -1)) {
-          const sessionId = message.subject.slice(keyPrefix.length);
-          const operation = message.headers?.get('KV-Operation');
-          const entry =
-            operation === '' || operation === undefined
-              ? parseOwner(sessionId, message.seq, message.data)
-              : undefined;
-          if (entry) found.set(sessionId, entry);
-        }
-        return [...found.values()];
-      });
+      return await withRetries(
+        `scan ${bucket}`,
+        timeoutMs,
+        async (timeout) => {
+          markerSeq ??= (await js.publish(marker, '', { msgID: markerId, timeout })).seq;
+          const messages = await readToEnd(
+            link,
+            stream,
+            { deliver_policy: DeliverPolicy.LastPerSubject, filter_subjects: `${keyPrefix}>` },
+            { until: markerSeq, attemptMs: timeout },
+          );
+          if (messages.at(-1)?.subject !== marker) {
+            throw Object.assign(new Error('scan marker not delivered'), { name: 'TimeoutError' });
+          }
+          const found = new Map<string, OwnerEntry>();
+          for (const message of messages.slice(0, -1)) {
+            const sessionId = message.subject.slice(keyPrefix.length);
+            const operation = message.headers?.get('KV-Operation');
+            const entry =
+              operation === '' || operation === undefined
+                ? parseOwner(sessionId, message.seq, message.data)
+                : undefined;
+            if (entry) found.set(sessionId, entry);
+          }
+          return [...found.values()];
+        },
+        CONSUMER_ATTEMPT_MS,
+      );
     } finally {
       if (markerSeq !== undefined) {
         const seq = markerSeq;

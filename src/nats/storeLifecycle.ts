@@ -35,7 +35,7 @@ import type { JournalStream } from './journalStream.js';
 import { retryPause } from './natsCalls.js';
 import type { ResolvedClusterOptions } from './options.js';
 import type { OwnedSessions } from './ownedSessions.js';
-import type { OwnersBucket } from './owners.js';
+import type { OwnerEntry, OwnersBucket } from './owners.js';
 import { readSnapshot } from './snapshot.js';
 import type { Sweeper } from './sweeper.js';
 import { reclaimLeftover, type TakeoverContext } from './takeover.js';
@@ -111,9 +111,13 @@ export class StoreLifecycle {
     const joined = await lease.join({ takeOver: true });
     if (joined === undefined) throw new Error('unreachable: join with takeOver');
     this.#incarnations.add(joined.incarnation);
-    const leftovers = await this.#reclaimLeftovers(joined.incarnation);
+    // One scan serves both: the leftovers are this host's entries, which
+    // stay this host's when reclaimed; entries other hosts add meanwhile
+    // reach the snapshot through their `owner` records.
+    const entries = await owners.scan();
+    const leftovers = await this.#reclaimLeftovers(entries, joined.incarnation);
     await lease.markReconciled();
-    const snapshot = await readSnapshot(journal, await owners.scan());
+    const snapshot = await readSnapshot(journal, entries);
     const feed = startChangeFeed({
       link,
       journal,
@@ -133,9 +137,12 @@ export class StoreLifecycle {
   }
 
   /** Sessions of this host's previous incarnations: taken for this one, for the manager to end. */
-  async #reclaimLeftovers(incarnation: string): Promise<SessionSummary[]> {
-    const { owners, owned, takeover, hostId } = this.parts;
-    const previous = (await owners.scan()).filter(
+  async #reclaimLeftovers(
+    entries: readonly OwnerEntry[],
+    incarnation: string,
+  ): Promise<SessionSummary[]> {
+    const { owned, takeover, hostId } = this.parts;
+    const previous = entries.filter(
       (entry) => entry.value.host === hostId && entry.value.incarnation !== incarnation,
     );
     const leftovers: SessionSummary[] = [];
