@@ -133,6 +133,16 @@ async function ensureJournalStream(
   names: ClusterNames,
   options: ResolvedClusterOptions,
 ): Promise<boolean> {
+  // Any replica answers a direct get (found or not), with or without a
+  // leader: then the stream exists and allows them, and opening does not
+  // wait for an election of the stream. '=' never occurs in a session id.
+  const answered = await jsm.direct
+    .getMessage(names.journalStream, { last_by_subj: names.journalSubject('=probe') })
+    .then(
+      () => true,
+      () => false,
+    );
+  if (answered) return true;
   const existing = await jsm.streams.info(names.journalStream).catch((error: Error) => {
     if ((error as { code?: number }).code === 10059) return undefined; // stream not found
     throw error;
@@ -186,7 +196,7 @@ async function ensureBuckets(
 }
 
 /** Creating a stream or bucket takes longer than a read: an R3 create waits for its peers. */
-const OPEN_ATTEMPT_MS = 2000;
+const OPEN_ATTEMPT_MS = 1500;
 
 /** Connects and prepares the cluster's stream and buckets; closes the connection on failure. */
 export async function connectCluster(

@@ -94,9 +94,15 @@ export function retryPause(round: number): number {
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
-/** How long attempt `round` may wait for its answer: `firstMs`, half as long again each round, at most 4 x. */
+/**
+ * How long attempt `round` may wait for its answer: `firstMs`, half as
+ * long again each round, at most twice `firstMs`. Short on purpose: a
+ * request sent while a group has no leader is lost, not queued, so an
+ * attempt that started during the election waits out its whole timeout
+ * even when the new leader is there a moment later.
+ */
 export function attemptTimeout(round: number, firstMs: number): number {
-  return Math.round(Math.min(firstMs * 1.5 ** round, 4 * firstMs));
+  return Math.round(Math.min(firstMs * 1.5 ** round, 2 * firstMs));
 }
 
 /**
