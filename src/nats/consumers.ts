@@ -8,7 +8,7 @@
  * const messages = await readToEnd(link, 'xotp_journal', { opt_start_seq: 9001 }, { until: 10_000, attemptMs: 1000 });
  *
  * const follower = followStream(link, 'xotp_journal', { startSeq: 42 }, {
- *   onMessage: async (message) => feed(message),   // in stream order, each once
+ *   onMessage: (message) => console.log(message.seq), // in stream order, each once
  *   onError: (error) => {},                        // a consumer lost; it is being re-created
  * });
  * await follower.stop();
