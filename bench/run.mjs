@@ -7,7 +7,8 @@
  * --quick   smaller sizes and shorter sampling (about 1½ minutes in all)
  * --json    print the results as JSON on stdout instead of the table
  * --out     also write the JSON (with every detail figure) to this file
- * --only    run these scenarios only (file names in bench/scenarios)
+ * --only    run these scenarios only (file names in bench/scenarios); cluster-faults
+ *           (NATS nodes killed, several minutes) runs only when named here
  * --strict  exit 1 when a target is missed
  *
  * Each scenario runs in its own Node process (see lib/child.mjs) with
@@ -37,7 +38,10 @@ const SCENARIOS = [
   'cluster',
   'dashboard',
   'telemetry',
+  'cluster-faults',
 ];
+/** Run only when named in --only: each kills NATS nodes for minutes. */
+const OPT_IN = ['cluster-faults'];
 const EXIT_GRACE_MS = 5000;
 
 const args = process.argv.slice(2);
@@ -46,7 +50,7 @@ const value = (name) => {
   const index = args.indexOf(`--${name}`);
   return index >= 0 ? args[index + 1] : undefined;
 };
-const only = value('only')?.split(',') ?? SCENARIOS;
+const only = value('only')?.split(',') ?? SCENARIOS.filter((name) => !OPT_IN.includes(name));
 const unknown = only.filter((name) => !SCENARIOS.includes(name));
 if (unknown.length > 0) {
   console.error(`Unknown scenario(s): ${unknown.join(', ')}. Known: ${SCENARIOS.join(', ')}.`);

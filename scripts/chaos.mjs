@@ -14,6 +14,10 @@
  * --sessions          in-memory sessions per run (default 10000)
  * --process-sessions  process sessions per run (default 200; about 450 processes at once)
  * --only              run one of the two tests
+ * --cluster           instead: the NATS fault tests (test/nats-elections.test.ts and
+ *                     test/nats-rolling-restart.test.ts) on a real 3-node nats-server
+ *                     cluster, longer: each node role killed 3 times per run, a session
+ *                     every 100 ms (CHAOS_CLUSTER_ROUNDS, CHAOS_CLUSTER_EVERY_MS)
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -26,11 +30,12 @@ const FILES = {
   sessions: 'test/chaos-sessions.test.ts',
   processes: 'test/chaos-processes.test.ts',
 };
+const CLUSTER_FILES = ['test/nats-elections.test.ts', 'test/nats-rolling-restart.test.ts'];
 
 function usage(message) {
   console.error(`${message}\n`);
   console.error(
-    'Usage: npm run chaos -- [--seed N] [--runs N] [--sessions N] [--process-sessions N] [--only sessions|processes]',
+    'Usage: npm run chaos -- [--seed N] [--runs N] [--sessions N] [--process-sessions N] [--only sessions|processes] [--cluster]',
   );
   process.exit(2);
 }
@@ -45,6 +50,7 @@ function parse() {
         sessions: { type: 'string', default: '10000' },
         'process-sessions': { type: 'string', default: '200' },
         only: { type: 'string' },
+        cluster: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -72,8 +78,13 @@ function parse() {
     runs: integer('runs', values.runs, 1),
     sessions: integer('sessions', values.sessions, 1),
     processSessions: integer('process-sessions', values['process-sessions'], 1),
-    files: values.only === undefined ? Object.values(FILES) : [FILES[values.only]],
+    files: values.cluster
+      ? CLUSTER_FILES
+      : values.only === undefined
+        ? Object.values(FILES)
+        : [FILES[values.only]],
     only: values.only,
+    cluster: values.cluster === true,
   };
 }
 
@@ -86,6 +97,7 @@ function runSeed(seed, options) {
       CHAOS_SEED: String(seed),
       CHAOS_SESSIONS: String(options.sessions),
       CHAOS_PROCESS_SESSIONS: String(options.processSessions),
+      ...(options.cluster ? { CHAOS_CLUSTER_ROUNDS: '3', CHAOS_CLUSTER_EVERY_MS: '100' } : {}),
       CHAOS_REPORT: '1',
       NO_COLOR: '1',
       FORCE_COLOR: '0',
@@ -102,6 +114,7 @@ function runSeed(seed, options) {
 
 function replayCommand(seed, options) {
   const only = options.only === undefined ? '' : ` --only ${options.only}`;
+  if (options.cluster) return `npm run chaos -- --cluster --runs 1`;
   return `npm run chaos -- --seed ${seed} --runs 1 --sessions ${options.sessions} --process-sessions ${options.processSessions}${only}`;
 }
 

@@ -23,21 +23,31 @@ const owner = (host: string): OwnerValue => ({
 /**
  * The link, with `afterConsumerCreated` run once a scan's consumer exists
  * (it has counted the entries) and before it fetches any: the moment a
- * release on another host can slip in.
+ * release on another host can slip in. Reads make their consumers through
+ * `link.api(timeout).js`, so that is where the hook goes.
  */
 function withHook(link: ClusterLink, afterConsumerCreated: () => Promise<void>): ClusterLink {
-  const js: JetStreamClient = Object.create(link.js);
-  const consumers = link.js.consumers;
-  Object.defineProperty(js, 'consumers', {
-    value: {
-      get: async (...args: Parameters<typeof consumers.get>) => {
-        const consumer = await consumers.get(...args);
-        await afterConsumerCreated();
-        return consumer;
+  const hooked = (js: JetStreamClient): JetStreamClient => {
+    const consumers = js.consumers;
+    const wrapped: JetStreamClient = Object.create(js);
+    Object.defineProperty(wrapped, 'consumers', {
+      value: {
+        get: async (...args: Parameters<typeof consumers.get>) => {
+          const consumer = await consumers.get(...args);
+          await afterConsumerCreated();
+          return consumer;
+        },
       },
+    });
+    return wrapped;
+  };
+  return {
+    ...link,
+    api: async (timeoutMs) => {
+      const api = await link.api(timeoutMs);
+      return { ...api, js: hooked(api.js) };
     },
-  });
-  return { ...link, js };
+  };
 }
 
 natsSuite('owners bucket scan', () => {

@@ -3,13 +3,17 @@
  * into session summaries for `watch` (`{ type: 'session', summary }`).
  *
  * ```ts
- * const feed = await startChangeFeed({ link, journal, fromSeq: last + 1, live, isOwnWriter, onSession, onError });
+ * const feed = startChangeFeed({ link, journal, fromSeq: last + 1, live, isOwnWriter, onSession, onError });
  * await feed.stop();
  * ```
  *
  * One ordered consumer on the journal stream, starting after the snapshot
  * `open` read; delivery is push-like (a pull always waiting), so a record
- * reaches every other host within milliseconds of its acknowledgement.
+ * reaches every other host within milliseconds of its acknowledgement. The
+ * consumer lives on one node: when an election or a lost node takes it,
+ * it is created again from the record after the last one folded in (see
+ * consumers.ts), and a record whose fold failed (a read during the
+ * election) comes again, so nothing is missed.
  * Records this process wrote are skipped (the manager knows its own
  * sessions; what the sweeper writes it reports itself). Summaries are kept
  * only for sessions that have not ended: memory grows with the live
@@ -19,6 +23,7 @@
  */
 import type { SessionSummary } from '../journal/index.js';
 import type { ClusterLink } from './connection.js';
+import { followStream } from './consumers.js';
 import { fromConsumed, type JournalStream, type StreamRecord, writerOf } from './journalStream.js';
 import { summarise } from './takeover.js';
 
@@ -40,13 +45,10 @@ export interface ChangeFeed {
   stop(): Promise<void>;
 }
 
-export async function startChangeFeed(options: ChangeFeedOptions): Promise<ChangeFeed> {
+export function startChangeFeed(options: ChangeFeedOptions): ChangeFeed {
   const { link, journal, live } = options;
-  const consumer = await link.js.consumers.get(link.names.journalStream, {
-    opt_start_seq: options.fromSeq,
-  });
-  const messages = await consumer.consume({ max_messages: 512 });
 
+  /** Folds one record in; rejects (and the follower delivers it again) when a read fails. */
   const apply = async (entry: StreamRecord) => {
     const sessionId = entry.record.sessionId;
     let records = live.get(sessionId);
@@ -68,28 +70,27 @@ export async function startChangeFeed(options: ChangeFeedOptions): Promise<Chang
   };
 
   const subjectPrefix = link.names.journalSubject('');
-  const done = (async () => {
-    for await (const message of messages) {
-      const writer = writerOf({ msgId: message.headers?.get('Nats-Msg-Id') ?? '' });
-      if (options.isOwnWriter(writer)) {
-        // Ours: the manager knows. Only a session the feed follows (one this
-        // host took over) needs a look, to be forgotten once it ends.
-        if (!live.has(message.subject.slice(subjectPrefix.length))) continue;
+  const follower = followStream(
+    link,
+    link.names.journalStream,
+    { startSeq: options.fromSeq },
+    {
+      async onMessage(message) {
+        const writer = writerOf({ msgId: message.headers?.get('Nats-Msg-Id') ?? '' });
+        if (options.isOwnWriter(writer)) {
+          // Ours: the manager knows. Only a session the feed follows (one this
+          // host took over) needs a look, to be forgotten once it ends.
+          if (!live.has(message.subject.slice(subjectPrefix.length))) return;
+          const entry = fromConsumed(message);
+          if (entry?.record.type === 'terminal') live.delete(entry.record.sessionId);
+          return;
+        }
         const entry = fromConsumed(message);
-        if (entry?.record.type === 'terminal') live.delete(entry.record.sessionId);
-        continue;
-      }
-      const entry = fromConsumed(message);
-      if (entry === undefined) continue;
-      await apply(entry).catch(options.onError);
-    }
-  })().catch(options.onError);
-
-  return {
-    async stop() {
-      messages.stop();
-      await done;
-      await consumer.delete().catch(() => {});
+        if (entry !== undefined) await apply(entry);
+      },
+      onError: options.onError,
     },
-  };
+  );
+
+  return { stop: () => follower.stop() };
 }

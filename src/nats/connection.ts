@@ -33,12 +33,42 @@ export interface ClusterLink {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
+  /**
+   * JetStream contexts whose requests wait `timeoutMs` for an answer: one
+   * attempt of a retried call (see natsCalls.ts) uses the attempt's own
+   * timeout, not the connection-wide one.
+   */
+  api(timeoutMs: number): Promise<JetStreamApi>;
   names: ClusterNames;
   hosts: KV;
   owners: KV;
   /** Whether the journal stream answers direct gets (any replica serves them). */
   directReads: boolean;
 }
+
+export interface JetStreamApi {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+}
+
+/** Contexts per request timeout (rounded up to 50 ms, so a handful exist), made on first use. */
+function apiContexts(nc: NatsConnection): (timeoutMs: number) => Promise<JetStreamApi> {
+  const made = new Map<number, Promise<JetStreamApi>>();
+  return (timeoutMs) => {
+    const timeout = Math.max(50, Math.ceil(timeoutMs / 50) * 50);
+    let api = made.get(timeout);
+    if (api === undefined) {
+      api = jetstreamManager(nc, { timeout, checkAPI: false }).then((jsm) => ({
+        js: jetstream(nc, { timeout }),
+        jsm,
+      }));
+      made.set(timeout, api);
+    }
+    return api;
+  };
+}
+
+const PING_INTERVAL_MS = 2000;
 
 async function openConnection(
   options: ResolvedClusterOptions,
@@ -52,7 +82,13 @@ async function openConnection(
       // has been away too long, not the client.
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
-      pingInterval: Math.max(1000, Math.min(options.lease.leaseMs, 30_000)),
+      // A server that stops answering (paused, partitioned) keeps its TCP
+      // connection open: only unanswered pings tell, after two more
+      // intervals (the client's maxPingOut). Every 2 s here, so the client
+      // moves to another server within an election's time, instead of
+      // sending every retry to a server that cannot answer. The cost: one
+      // PING/PONG every 2 s.
+      pingInterval: PING_INTERVAL_MS,
       // Otherwise the client builds two Error objects (stack traces) per
       // request in case it fails: a third of its CPU time in a busy host.
       noAsyncTraces: true,
@@ -70,13 +106,17 @@ async function openConnection(
 
 /**
  * A server without JetStream has no responder on the JetStream API, which
- * the client reports as "jetstream is not enabled". Asked once, not
- * retried: a clustered server answers this even while electing leaders.
+ * the client reports as "jetstream is not enabled": that is final. A
+ * clustered server that is electing its meta leader gives no answer or a
+ * 503 instead, which is retried.
  */
-async function checkJetStream(jsm: JetStreamManager, options: ResolvedClusterOptions) {
-  await withRetries('JetStream account info', options.timeoutMs, async () => {
+async function checkJetStream(
+  api: (timeoutMs: number) => Promise<JetStreamApi>,
+  options: ResolvedClusterOptions,
+) {
+  await withRetries('JetStream account info', options.timeoutMs, async (timeout) => {
     try {
-      return await jsm.getAccountInfo();
+      return await (await api(timeout)).jsm.getAccountInfo();
     } catch (error) {
       if ((error as Error)?.name !== 'JetStreamNotEnabled') throw error;
       throw new ClusterError(
@@ -89,10 +129,20 @@ async function checkJetStream(jsm: JetStreamManager, options: ResolvedClusterOpt
 }
 
 async function ensureJournalStream(
-  jsm: JetStreamManager,
+  { jsm }: JetStreamApi,
   names: ClusterNames,
   options: ResolvedClusterOptions,
 ): Promise<boolean> {
+  // Any replica answers a direct get (found or not), with or without a
+  // leader: then the stream exists and allows them, and opening does not
+  // wait for an election of the stream. '=' never occurs in a session id.
+  const answered = await jsm.direct
+    .getMessage(names.journalStream, { last_by_subj: names.journalSubject('=probe') })
+    .then(
+      () => true,
+      () => false,
+    );
+  if (answered) return true;
   const existing = await jsm.streams.info(names.journalStream).catch((error: Error) => {
     if ((error as { code?: number }).code === 10059) return undefined; // stream not found
     throw error;
@@ -118,7 +168,7 @@ async function ensureJournalStream(
 }
 
 async function ensureBuckets(
-  js: JetStreamClient,
+  { js }: JetStreamApi,
   names: ClusterNames,
   options: ResolvedClusterOptions,
 ): Promise<{ hosts: KV; owners: KV }> {
@@ -145,6 +195,9 @@ async function ensureBuckets(
   return { hosts, owners };
 }
 
+/** Creating a stream or bucket takes longer than a read: an R3 create waits for its peers. */
+const OPEN_ATTEMPT_MS = 1500;
+
 /** Connects and prepares the cluster's stream and buckets; closes the connection on failure. */
 export async function connectCluster(
   options: ResolvedClusterOptions,
@@ -154,19 +207,24 @@ export async function connectCluster(
   try {
     checkServerVersion(nc.info?.version);
     const names = clusterNames(options.prefix);
-    const jsm = await jetstreamManager(nc, {
-      timeout: Math.min(options.timeoutMs, 5000),
-      checkAPI: false,
-    });
-    await checkJetStream(jsm, options);
-    const js = jetstream(nc, { timeout: Math.min(options.timeoutMs, 5000) });
-    const directReads = await withRetries('journal stream', options.timeoutMs, () =>
-      ensureJournalStream(jsm, names, options),
+    const api = apiContexts(nc);
+    const { js, jsm } = await api(Math.min(options.timeoutMs, 5000));
+    // Opening rides out an election: each step retries with short attempts
+    // (a request forwarded to a leader that just died gets no answer).
+    await checkJetStream(api, options);
+    const directReads = await withRetries(
+      'journal stream',
+      options.timeoutMs,
+      async (timeout) => ensureJournalStream(await api(timeout), names, options),
+      OPEN_ATTEMPT_MS,
     );
-    const { hosts, owners } = await withRetries('buckets', options.timeoutMs, () =>
-      ensureBuckets(js, names, options),
+    const { hosts, owners } = await withRetries(
+      'buckets',
+      options.timeoutMs,
+      async (timeout) => ensureBuckets(await api(timeout), names, options),
+      OPEN_ATTEMPT_MS,
     );
-    return { nc, js, jsm, names, hosts, owners, directReads };
+    return { nc, js, jsm, api, names, hosts, owners, directReads };
   } catch (error) {
     await nc.close().catch(() => {});
     if (error instanceof ClusterError || error instanceof SessionError) throw error;

@@ -84,8 +84,9 @@ export async function readLease(
   hostId: string,
   timeoutMs: number,
 ): Promise<LeaseRecord> {
-  const { jsm, names } = link;
-  return withRetries(`lease of ${hostId}`, timeoutMs, async () => {
+  const { names } = link;
+  return withRetries(`lease of ${hostId}`, timeoutMs, async (timeout) => {
+    const { jsm } = await link.api(timeout);
     const message = await jsm.streams.getMessage(names.kvStream(names.hostsBucket), {
       last_by_subj: names.kvSubject(names.hostsBucket, hostKey(hostId)),
     });
@@ -242,8 +243,9 @@ export function hostLease(
   const write = async (expected: number): Promise<number | undefined> => {
     const sent = performance.now();
     try {
-      const ack = await publishExpecting(link.js, subject, JSON.stringify(value()), {
+      const ack = await publishExpecting(link, subject, JSON.stringify(value()), {
         lastSubjectSequence: expected,
+        stream: link.names.kvStream(link.names.hostsBucket),
         msgID: `${incarnation}:lease:${renewal}:${attempts++}`,
         budgetMs: timeoutMs,
       });

@@ -19,6 +19,7 @@ import { DeliverPolicy, type JsMsg, type PubAck, type StoredMsg } from '@nats-io
 import type { JournalRecord } from '../journal/index.js';
 import { encodeRecord, recordProblem } from '../journal/records.js';
 import type { ClusterLink } from './connection.js';
+import { readToEnd } from './consumers.js';
 import { publishExpecting, withRetries } from './natsCalls.js';
 
 export interface StreamRecord {
@@ -84,18 +85,29 @@ export function writerOf(entry: { msgId: string }): string {
   return colon < 0 ? '' : entry.msgId.slice(0, colon);
 }
 
+/**
+ * The first attempt of a read through a consumer: creating one takes a few
+ * ms; one placed on a node that just died never answers, so the sooner the
+ * next attempt places it again, the better (later attempts wait longer).
+ */
+export const CONSUMER_ATTEMPT_MS = 500;
+
 export function journalStream(link: ClusterLink, timeoutMs: number): JournalStream {
-  const { js, jsm, names } = link;
+  const { names } = link;
   const stream = names.journalStream;
 
   const readSession = (sessionId: string) =>
-    withRetries(`read session ${sessionId}`, timeoutMs, async () => {
+    withRetries(`read session ${sessionId}`, timeoutMs, async (timeout) => {
       const subject = names.journalSubject(sessionId);
-      const out: StreamRecord[] = [];
       if (!link.directReads) {
         // Without direct gets, one consumer reads the subject.
-        return readWith({ filter_subjects: subject, deliver_policy: DeliverPolicy.All });
+        return readWith({ filter_subjects: subject, deliver_policy: DeliverPolicy.All }, timeout);
       }
+      // Direct gets: any replica answers, so an election of the stream's
+      // leader does not stop them; one sent to a node that just died is
+      // retried, a short timeout later, on a live one.
+      const { jsm } = await link.api(timeout);
+      const out: StreamRecord[] = [];
       for (let seq = 1; ; ) {
         const message = await jsm.direct.getMessage(stream, { next_by_subj: subject, seq });
         if (!message) return out;
@@ -105,40 +117,30 @@ export function journalStream(link: ClusterLink, timeoutMs: number): JournalStre
       }
     });
 
-  /** Reads with an ordered consumer until nothing is pending (or past `until`). */
   const readWith = async (
-    options: Parameters<typeof js.consumers.get>[1] & object,
-    until = Number.POSITIVE_INFINITY,
+    config: Parameters<typeof readToEnd>[2],
+    attemptMs: number,
+    until?: number,
   ): Promise<StreamRecord[]> => {
-    const consumer = await js.consumers.get(stream, options);
-    const out: StreamRecord[] = [];
-    try {
-      const pending = (await consumer.info(true)).num_pending;
-      if (pending === 0) return out;
-      const messages = await consumer.consume({ max_messages: Math.min(1000, pending) });
-      for await (const message of messages) {
-        if (message.seq > until) break;
-        const entry = fromConsumed(message);
-        if (entry) out.push(entry);
-        if (message.info.pending === 0 || message.seq >= until) break;
-      }
-      messages.stop();
-      return out;
-    } finally {
-      await consumer.delete().catch(() => {});
-    }
+    const messages = await readToEnd(link, stream, config, {
+      attemptMs,
+      ...(until === undefined ? {} : { until }),
+    });
+    return messages.flatMap((message) => fromConsumed(message) ?? []);
   };
 
   return {
     append: (record, fence) => {
       const { line } = encodeRecord(record, `nats:${stream}`);
-      return publishExpecting(js, names.journalSubject(record.sessionId), line.slice(0, -1), {
+      return publishExpecting(link, names.journalSubject(record.sessionId), line.slice(0, -1), {
         ...fence,
+        stream,
         budgetMs: timeoutMs,
       });
     },
     last: (sessionId) =>
-      withRetries(`last record of ${sessionId}`, timeoutMs, async () => {
+      withRetries(`last record of ${sessionId}`, timeoutMs, async (timeout) => {
+        const { jsm } = await link.api(timeout);
         const message = await jsm.streams.getMessage(stream, {
           last_by_subj: names.journalSubject(sessionId),
         });
@@ -150,18 +152,23 @@ export function journalStream(link: ClusterLink, timeoutMs: number): JournalStre
     readRange: (from, to) =>
       from > to
         ? Promise.resolve([])
-        : withRetries(`read ${stream} ${from}..${to}`, timeoutMs, () =>
-            readWith({ opt_start_seq: from }, to),
+        : withRetries(
+            `read ${stream} ${from}..${to}`,
+            timeoutMs,
+            (timeout) => readWith({ opt_start_seq: from }, timeout, to),
+            CONSUMER_ATTEMPT_MS,
           ),
     recordAt: (seq) =>
-      withRetries(`read ${stream} at ${seq}`, timeoutMs, async () => {
+      withRetries(`read ${stream} at ${seq}`, timeoutMs, async (timeout) => {
+        const { jsm } = await link.api(timeout);
         const message = link.directReads
           ? await jsm.direct.getMessage(stream, { next_by_subj: names.journalSubjects, seq })
           : await jsm.streams.getMessage(stream, { seq });
         return message ? fromStored(message) : undefined;
       }),
     bounds: () =>
-      withRetries(`${stream} info`, timeoutMs, async () => {
+      withRetries(`${stream} info`, timeoutMs, async (timeout) => {
+        const { jsm } = await link.api(timeout);
         const { state } = await jsm.streams.info(stream);
         return { first: state.messages === 0 ? 0 : state.first_seq, last: state.last_seq };
       }),

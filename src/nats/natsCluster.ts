@@ -13,25 +13,21 @@
  * });
  * ```
  *
- * Opening, in order: connect and check the server (connection.ts); take
- * this host's lease under a new incarnation (hostLease.ts); reclaim the
- * sessions the previous incarnation of this `hostId` left, which become
- * `leftovers` for the manager to end (takeover.ts); read the snapshot
- * behind `known` (snapshot.ts); start the change feed (changeFeed.ts) and
- * the sweeper (sweeper.ts), whose first pass ends the sessions of hosts
- * that died while nobody watched.
+ * This file assembles the parts and is the thin store object the manager
+ * holds: connecting (connection.ts), claims and ownership (claims.ts,
+ * ownedSessions.ts), the open / rejoin / close lifecycle
+ * (storeLifecycle.ts), reads (journalStream.ts, history.ts).
  *
- * Losing the lease (a refused renewal, or `leaseMs` without one on this
- * host's clock) fences every session (`watch` reports
- * `{ type: 'fenced', sessionIds: undefined }`), then the store rejoins
- * under a new incarnation and ends what the lost one owned, unless a
- * survivor already did. If another process has taken this `hostId`
- * meanwhile, the store stays fenced: claims reject `ClusterError('fenced')`.
+ * Every method rejects with our own errors only: `SessionError`,
+ * `JournalError` for a record that is not one, and `ClusterError` (`timeout`,
+ * `unavailable`, `fenced`, `unsupported_server`) for everything NATS does;
+ * an error of the client library is never passed on as it is. Each NATS
+ * call rides out a leader election within `timeoutMs` (natsCalls.ts).
  */
 import { createHash } from 'node:crypto';
-import { ClusterError, SessionError } from '../ground/errors.js';
+import { SessionError } from '../ground/errors.js';
+import { checkSessionId } from '../ground/sessionId.js';
 import { shown } from '../ground/shown.js';
-import type { SessionSummary } from '../journal/index.js';
 import type {
   OpenedStore,
   SessionStore,
@@ -39,24 +35,23 @@ import type {
   StoreContext,
   StoreEvent,
 } from '../manager/store.js';
-import { startChangeFeed } from './changeFeed.js';
+import { sessionClaims } from './claims.js';
 import { type ClusterLink, connectCluster } from './connection.js';
 import { readHistory } from './history.js';
 import { hostLease } from './hostLease.js';
-import { type RequestServer, requestHost, requestServer } from './hostRequests.js';
+import { requestHost } from './hostRequests.js';
 import { journalStream } from './journalStream.js';
-import { isWrongLastSequence } from './natsCalls.js';
+import { asClusterError } from './natsCalls.js';
 import {
-  isToken,
   type NatsClusterOptions,
   type ResolvedClusterOptions,
   resolveClusterOptions,
 } from './options.js';
 import { ownedSessions } from './ownedSessions.js';
 import { ownersBucket } from './owners.js';
-import { readSnapshot } from './snapshot.js';
+import { type LifecycleParts, StoreLifecycle } from './storeLifecycle.js';
 import { startSweeper } from './sweeper.js';
-import { ownerRecord, reclaimLeftover, summarise, type TakeoverContext } from './takeover.js';
+import { summarise, type TakeoverContext } from './takeover.js';
 
 export interface NatsClusterStoreFactory extends SessionStoreFactory {
   /** The checked options, timings included. */
@@ -67,17 +62,6 @@ export interface NatsClusterStoreFactory extends SessionStoreFactory {
 export function natsCluster(options: NatsClusterOptions): NatsClusterStoreFactory {
   const resolved = resolveClusterOptions(options);
   return { options: resolved, open: (context) => openClusterStore(resolved, context) };
-}
-
-const MAX_SESSION_ID = 64;
-
-function checkSessionId(sessionId: unknown): asserts sessionId is string {
-  if (typeof sessionId !== 'string' || sessionId.length > MAX_SESSION_ID || !isToken(sessionId)) {
-    throw new SessionError(
-      'invalid_id',
-      `Session ids must match /^[A-Za-z0-9_-]{1,64}$/; got ${shown(sessionId)}.`,
-    );
-  }
 }
 
 /** What every process of this host is marked with: the same for every run of this `hostId`. */
@@ -100,277 +84,166 @@ async function openClusterStore(
     );
   }
   const link = await connectCluster(options, hostId);
-  const started = startStore(link, options, context);
+  const { parts, life } = assemble(link, options, context);
   try {
-    return await started.open();
+    const { known, leftovers } = await life.open();
+    return { store: clusterStore(parts, life), known, leftovers };
   } catch (error) {
-    await started.store.close().catch(() => {});
-    throw error;
+    await life.close().catch(() => {});
+    throw asClusterError(error, `open the cluster store of host ${hostId}`);
   }
 }
 
-function startStore(link: ClusterLink, options: ResolvedClusterOptions, context: StoreContext) {
-  const { hostId, now } = context;
-  const { timeoutMs } = options;
+/** Listeners of `watch`; one that throws does not stop the others. */
+function storeEvents() {
   const listeners = new Set<(event: StoreEvent) => void>();
-  let requests: RequestServer | undefined;
-  const incarnations = new Set<string>();
-  const claiming = new Set<string>();
-  const releasing = new Set<Promise<void>>();
-  let state: 'opening' | 'open' | 'superseded' | 'closed' = 'opening';
-  let messageCount = 0;
-  let closing: Promise<void> | undefined;
-  let stopFeed: (() => Promise<void>) | undefined;
-  let rejoining: Promise<void> | undefined;
-
-  const emit = (event: StoreEvent) => {
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A listener's failure is its own; the store goes on.
+  return {
+    emit(event: StoreEvent) {
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch {
+          // A listener's failure is its own; the store goes on.
+        }
       }
-    }
+    },
+    watch(listener: (event: StoreEvent) => void) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
   };
-  const reportError = (_error: unknown) => {
-    // Sweeps and the feed retry on their own; nothing to tell the manager.
-  };
+}
 
-  const journal = journalStream(link, timeoutMs);
+type StoreParts = LifecycleParts & { events: ReturnType<typeof storeEvents> };
+
+/** The parts of one store, wired to each other; the sweeper's timers are the only thing started. */
+function assemble(
+  link: ClusterLink,
+  options: ResolvedClusterOptions,
+  { hostId, now }: StoreContext,
+): { parts: StoreParts; life: StoreLifecycle } {
+  const { timeoutMs } = options;
+  const events = storeEvents();
+  // Sweeps, the feed and releases retry on their own; nothing to tell the manager.
+  const onError = (_error: unknown) => {};
+  const lifecycle: { current?: StoreLifecycle } = {};
   const lease = hostLease(link, hostId, options.lease, timeoutMs, {
-    onLost: (reason) => onLeaseLost(reason),
+    onLost: (reason) => lifecycle.current?.onLeaseLost(reason),
   });
+  let messageCount = 0;
   const newMsgId = () => `${lease.incarnation()}:${messageCount++}`;
+  const journal = journalStream(link, timeoutMs);
   const owners = ownersBucket(link, newMsgId, timeoutMs);
-  const takeover: TakeoverContext = {
-    hostId,
-    incarnation: () => lease.incarnation(),
-    newMsgId,
-    now,
-    journal,
-    owners,
-  };
+  const incarnation = () => lease.incarnation();
+  const takeover: TakeoverContext = { hostId, incarnation, newMsgId, now, journal, owners };
   const owned = ownedSessions({
     journal,
     newMsgId,
     isHeld: () => lease.held(),
-    onFenced: (sessionId, reason) => emit({ type: 'fenced', sessionIds: [sessionId], reason }),
+    onFenced: (sessionId, reason) =>
+      events.emit({ type: 'fenced', sessionIds: [sessionId], reason }),
   });
+  const claims = sessionClaims({ ...takeover, owned, onError });
   const sweeper = startSweeper({
     ...takeover,
     link,
     timing: options.lease,
     timeoutMs,
-    holds: (sessionId) => owned.holds(sessionId) || claiming.has(sessionId),
-    isHeld: () => state === 'open' && lease.held(),
-    onEnded: (summary) => emit({ type: 'session', summary }),
-    onError: reportError,
+    holds: (sessionId) => claims.holds(sessionId),
+    isHeld: () => lifecycle.current?.holdsLease() ?? false,
+    onEnded: (summary) => events.emit({ type: 'session', summary }),
+    onError,
   });
-
-  function onLeaseLost(reason: string) {
-    owned.fenceAll();
-    emit({ type: 'fenced', sessionIds: undefined, reason });
-    if (state === 'open') rejoining ??= rejoin().finally(() => (rejoining = undefined));
-  }
-
-  /** A new incarnation; then what the lost one owned is ended (unless a survivor did). */
-  async function rejoin() {
-    while (state === 'open') {
-      try {
-        const joined = await lease.join({ takeOver: false });
-        if (joined === undefined) {
-          state = 'superseded';
-          return;
-        }
-        incarnations.add(joined.incarnation);
-        await sweeper.sweep(hostId);
-        await lease.markReconciled();
-        return;
-      } catch (error) {
-        reportError(error);
-        await new Promise((resolve) => setTimeout(resolve, options.lease.renewMs));
-      }
-    }
-  }
-
-  const requireOpen = (sessionId?: string) => {
-    if (state === 'closed' || state === 'opening') {
-      throw new SessionError('stopped', 'The cluster store is closed.', { sessionId });
-    }
-    if (state === 'superseded' || !lease.held()) {
-      throw new ClusterError(
-        'fenced',
-        state === 'superseded'
-          ? `Another process holds host ${hostId}'s lease; this one writes nothing.`
-          : `Host ${hostId} is rejoining the cluster after losing its lease.`,
-        { sessionId },
-      );
-    }
+  const parts: StoreParts = {
+    link,
+    options,
+    hostId,
+    lease,
+    journal,
+    owners,
+    owned,
+    claims,
+    sweeper,
+    takeover,
+    events,
+    emit: events.emit,
+    onError,
   };
+  lifecycle.current = new StoreLifecycle(parts);
+  return { parts, life: lifecycle.current };
+}
 
-  const duplicate = (sessionId: string) =>
-    new SessionError('duplicate_id', `Session id ${sessionId} is in use or was used before.`, {
-      sessionId,
+/** Runs `call`, turning whatever it throws or rejects with into our own errors. */
+function surfaced<T>(what: string, call: () => Promise<T> | T): Promise<T> {
+  try {
+    return Promise.resolve(call()).catch((error: unknown) => {
+      throw asClusterError(error, what);
     });
+  } catch (error) {
+    return Promise.reject(asClusterError(error, what));
+  }
+}
 
-  /** Writes the claim's `owner` record: only on an empty subject, so a used id fails here. */
-  const writeClaimRecord = async (sessionId: string, revision: number) => {
-    const msgID = newMsgId();
-    try {
-      return (
-        await journal.append(ownerRecord(takeover, sessionId, 1), { lastSubjectSequence: 0, msgID })
-      ).seq;
-    } catch (error) {
-      if (isWrongLastSequence(error)) {
-        await owners.release(sessionId, revision).catch(reportError);
-        throw duplicate(sessionId);
-      }
-      // No answer: did it land? If not, give the key back; if unknown, keep
-      // it: the sweeper ends what this host holds a key for but not a session.
-      const last = await journal.last(sessionId).catch(() => null);
-      if (last?.msgId === msgID) return last.seq;
-      if (last === undefined) await owners.release(sessionId, revision).catch(reportError);
-      throw error;
-    }
-  };
-
-  const store: SessionStore = {
+/** The store object: checks its arguments, delegates, and lets only our errors out. */
+function clusterStore(parts: StoreParts, life: StoreLifecycle): SessionStore {
+  const { hostId, options, journal, owners, owned, claims, link, events } = parts;
+  const { timeoutMs } = options;
+  return {
     hostId,
     scope: clusterScope(options.prefix, hostId),
     singleWriter: false,
-
-    async claim(sessionId, claim) {
-      checkSessionId(sessionId);
-      requireOpen(sessionId);
-      if (owned.holds(sessionId) || claiming.has(sessionId)) throw duplicate(sessionId);
-      claiming.add(sessionId);
-      try {
-        const revision = await owners.claim(sessionId, {
-          host: hostId,
-          incarnation: lease.incarnation(),
-          epoch: 1,
-          createdAt: claim.createdAt,
-        });
-        if (revision === undefined) throw duplicate(sessionId);
-        const lastSeq = await writeClaimRecord(sessionId, revision);
-        owned.add(sessionId, { lastSeq, revision });
-      } finally {
-        claiming.delete(sessionId);
-      }
-    },
-
-    append: async (record) => {
-      if (state === 'closed') {
-        throw new SessionError('stopped', 'The cluster store is closed.', {
-          sessionId: record?.sessionId,
-        });
-      }
-      return owned.append(record);
-    },
-
-    async release(sessionId) {
-      const revision = owned.remove(sessionId);
-      if (revision === undefined) return;
-      // In the background: the terminal record is what counts. An owner key
-      // left behind by a failure here is harmless (the id stays used, the
-      // sweeper finds the session ended and removes the key).
-      const removal = owners.release(sessionId, revision).catch(reportError);
-      releasing.add(removal);
-      removal.finally(() => releasing.delete(removal));
-    },
-
-    async read(sessionId) {
-      checkSessionId(sessionId);
-      const records = await journal.readSession(sessionId);
-      const first = records[0]?.record;
-      // Claimed, but nothing else written yet: used all the same.
-      return (
-        summarise(records) ??
-        (first && {
-          sessionId,
-          createdAt: first.at,
-          host: String((first as { host?: unknown }).host),
-        })
-      );
-    },
-
-    async records(sessionId) {
-      checkSessionId(sessionId);
-      return (await journal.readSession(sessionId)).map((entry) => entry.record);
-    },
-
-    history: (query) => readHistory(journal, query),
-
-    async locate(sessionId) {
-      checkSessionId(sessionId);
-      const entry = await owners.get(sessionId);
-      return entry && { hostId: entry.value.host };
-    },
-
-    request: (targetHost, message) => requestHost(link, targetHost, message, timeoutMs, hostId),
-
-    serve(handler) {
-      if (requests === undefined) throw new SessionError('stopped', 'The cluster store is closed.');
-      return requests.serve(handler);
-    },
-
-    watch(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-
-    close() {
-      closing ??= (async () => {
-        const wasOpen = state !== 'closed';
-        state = 'closed';
-        await owned.settled();
-        await Promise.allSettled([...releasing]);
-        requests?.stop();
-        await sweeper.stop();
-        await stopFeed?.();
-        await rejoining;
-        // Sessions still owned stay in the owners bucket: with the lease
-        // gone, a survivor ends them (or this host's next run does).
-        if (wasOpen) await lease.release();
-        await link.nc.drain().catch(() => link.nc.close());
-      })();
-      return closing;
-    },
+    claim: (sessionId, claim) =>
+      surfaced(`claim session ${shown(sessionId)}`, () => {
+        checkSessionId(sessionId);
+        life.requireWritable(sessionId);
+        return claims.claim(sessionId, claim);
+      }),
+    append: (record) =>
+      surfaced(`append to session ${shown(record?.sessionId)}`, () => {
+        if (life.closed) {
+          throw new SessionError('stopped', 'The cluster store is closed.', {
+            sessionId: record?.sessionId,
+          });
+        }
+        return owned.append(record);
+      }),
+    release: (sessionId) =>
+      surfaced(`release ${shown(sessionId)}`, () => claims.release(sessionId)),
+    read: (sessionId) =>
+      surfaced(`read session ${shown(sessionId)}`, async () => {
+        checkSessionId(sessionId);
+        const records = await journal.readSession(sessionId);
+        const first = records[0]?.record;
+        // Claimed, but nothing else written yet: used all the same.
+        return (
+          summarise(records) ??
+          (first && {
+            sessionId,
+            createdAt: first.at,
+            host: String((first as { host?: unknown }).host),
+          })
+        );
+      }),
+    records: (sessionId) =>
+      surfaced(`read session ${shown(sessionId)}`, async () => {
+        checkSessionId(sessionId);
+        return (await journal.readSession(sessionId)).map((entry) => entry.record);
+      }),
+    history: (query) => surfaced('read history', () => readHistory(journal, query)),
+    locate: (sessionId) =>
+      surfaced(`locate session ${shown(sessionId)}`, async () => {
+        checkSessionId(sessionId);
+        const entry = await owners.get(sessionId);
+        return entry && { hostId: entry.value.host };
+      }),
+    request: (targetHost, message) =>
+      surfaced(`request to host ${shown(targetHost)}`, () =>
+        requestHost(link, targetHost, message, timeoutMs, hostId),
+      ),
+    serve: (handler) => life.requests().serve(handler),
+    watch: (listener) => events.watch(listener),
+    close: () => surfaced(`close the cluster store of host ${hostId}`, () => life.close()),
   };
-
-  async function open(): Promise<OpenedStore> {
-    const joined = await lease.join({ takeOver: true });
-    if (joined === undefined) throw new Error('unreachable: join with takeOver');
-    incarnations.add(joined.incarnation);
-    const leftovers: SessionSummary[] = [];
-    const previous = (await owners.scan()).filter(
-      (entry) => entry.value.host === hostId && entry.value.incarnation !== joined.incarnation,
-    );
-    for (const entry of previous) {
-      const reclaimed = await reclaimLeftover(takeover, entry);
-      if (!reclaimed) continue;
-      owned.add(entry.sessionId, { lastSeq: reclaimed.lastSeq, revision: reclaimed.revision });
-      leftovers.push(reclaimed.summary);
-    }
-    await lease.markReconciled();
-    const snapshot = await readSnapshot(journal, await owners.scan());
-    const feed = await startChangeFeed({
-      link,
-      journal,
-      fromSeq: snapshot.lastSeq + 1,
-      live: snapshot.live,
-      isOwnWriter: (incarnation) => incarnations.has(incarnation),
-      onSession: (summary) => emit({ type: 'session', summary }),
-      onError: reportError,
-    });
-    stopFeed = () => feed.stop();
-    requests = requestServer(link, hostId, timeoutMs);
-    await link.nc.flush();
-    state = 'open';
-    // Hosts that died while nobody was watching: their sessions end now.
-    sweeper.sweep().catch(reportError);
-    return { store, known: snapshot.known, leftovers };
-  }
-
-  return { store, open };
 }

@@ -21,6 +21,8 @@
 import { DeliverPolicy } from '@nats-io/jetstream';
 import { nanoid } from 'nanoid';
 import type { ClusterLink } from './connection.js';
+import { readToEnd } from './consumers.js';
+import { CONSUMER_ATTEMPT_MS } from './journalStream.js';
 import { isWrongLastSequence, publishExpecting, withRetries } from './natsCalls.js';
 
 export interface OwnerValue {
@@ -67,7 +69,7 @@ export function ownersBucket(
   newMsgId: () => string,
   timeoutMs: number,
 ): OwnersBucket {
-  const { js, jsm, names, owners } = link;
+  const { js, names } = link;
   const bucket = names.ownersBucket;
   const stream = names.kvStream(bucket);
   const keyPrefix = names.kvSubject(bucket, '');
@@ -75,12 +77,13 @@ export function ownersBucket(
   const write = async (sessionId: string, expected: number, value: OwnerValue) => {
     try {
       const ack = await publishExpecting(
-        js,
+        link,
         names.kvSubject(bucket, sessionId),
         JSON.stringify(value),
         {
           lastSubjectSequence: expected,
           msgID: newMsgId(),
+          stream,
           budgetMs: timeoutMs,
         },
       );
@@ -93,54 +96,59 @@ export function ownersBucket(
 
   /**
    * Every live entry, read with a consumer that ends at a marker this scan
-   * writes once the consumer exists. A count of what is pending would not
-   * do: an entry counted, then released (its message deleted) before it is
-   * delivered, never comes, and a scan waiting for it waits for ever. The
-   * marker, written after every entry the consumer can deliver, always
-   * comes, and comes last. Its key (`=scan.<random>`) can never be a
-   * session id; the scan deletes it afterwards, in the background.
+   * writes first. A count of what is pending would not do: an entry
+   * counted, then released (its message deleted) before it is delivered,
+   * never comes, and a scan waiting for it waits for ever. The marker,
+   * on a subject of its own, is the last message per subject the consumer
+   * starts with, so it always comes, and comes last (an entry written after
+   * it belongs to the next scan). Its key (`=scan.<random>`) can never be a
+   * session id; the scan deletes it afterwards, in the background. The
+   * marker keeps its subject and message id across the attempts of one
+   * scan, so a retried publish stores it once.
    */
-  const scanOnce = async (attemptMs: number): Promise<OwnerEntry[]> => {
-    const consumer = await js.consumers.get(stream, {
-      deliver_policy: DeliverPolicy.LastPerSubject,
-      filter_subjects: `${keyPrefix}>`,
-    });
+  const scan = async (): Promise<OwnerEntry[]> => {
+    const marker = `${keyPrefix}=scan.${nanoid(12)}`;
+    const markerId = newMsgId();
+    let markerSeq: number | undefined;
     try {
-      if ((await consumer.info(true)).num_pending === 0) return [];
-      const marker = `${keyPrefix}=scan.${nanoid(12)}`;
-      const { seq: markerSeq } = await js.publish(marker, '', { timeout: attemptMs });
-      const found = new Map<string, OwnerEntry>();
-      const messages = await consumer.consume({ max_messages: 1000 });
-      const timer = setTimeout(() => messages.stop(), attemptMs);
-      let complete = false;
-      try {
-        for await (const message of messages) {
-          if (message.subject === marker) {
-            complete = true;
-            break;
+      return await withRetries(
+        `scan ${bucket}`,
+        timeoutMs,
+        async (timeout) => {
+          markerSeq ??= (await js.publish(marker, '', { msgID: markerId, timeout })).seq;
+          const messages = await readToEnd(
+            link,
+            stream,
+            { deliver_policy: DeliverPolicy.LastPerSubject, filter_subjects: `${keyPrefix}>` },
+            { until: markerSeq, attemptMs: timeout },
+          );
+          if (messages.at(-1)?.subject !== marker) {
+            throw Object.assign(new Error('scan marker not delivered'), { name: 'TimeoutError' });
           }
-          // A key taken over during the scan comes again: the last one counts.
-          const sessionId = message.subject.slice(keyPrefix.length);
-          const operation = message.headers?.get('KV-Operation');
-          const entry =
-            operation === '' || operation === undefined
-              ? parseOwner(sessionId, message.seq, message.data)
-              : undefined;
-          if (entry) found.set(sessionId, entry);
-          else found.delete(sessionId);
-        }
-      } finally {
-        clearTimeout(timer);
-        messages.stop();
-        jsm.streams.deleteMessage(stream, markerSeq, false).catch(() => {
-          // Left behind: not an owner entry, every scan skips it.
-        });
-      }
-      if (!complete)
-        throw Object.assign(new Error('scan marker not delivered'), { name: 'TimeoutError' });
-      return [...found.values()];
+          const found = new Map<string, OwnerEntry>();
+          for (const message of messages.slice(0, -1)) {
+            const sessionId = message.subject.slice(keyPrefix.length);
+            const operation = message.headers?.get('KV-Operation');
+            const entry =
+              operation === '' || operation === undefined
+                ? parseOwner(sessionId, message.seq, message.data)
+                : undefined;
+            if (entry) found.set(sessionId, entry);
+          }
+          return [...found.values()];
+        },
+        CONSUMER_ATTEMPT_MS,
+      );
     } finally {
-      await consumer.delete().catch(() => {});
+      if (markerSeq !== undefined) {
+        const seq = markerSeq;
+        link
+          .api(timeoutMs)
+          .then(({ jsm }) => jsm.streams.deleteMessage(stream, seq, false))
+          .catch(() => {
+            // Left behind: not an owner entry, every scan skips it.
+          });
+      }
     }
   };
 
@@ -148,7 +156,8 @@ export function ownersBucket(
     claim: (sessionId, value) => write(sessionId, 0, value),
     take: (sessionId, revision, value) => write(sessionId, revision, value),
     release: (sessionId, revision) =>
-      withRetries(`release ${sessionId}`, timeoutMs, async () => {
+      withRetries(`release ${sessionId}`, timeoutMs, async (timeout) => {
+        const { jsm } = await link.api(timeout);
         await jsm.streams
           .deleteMessage(stream, revision, false)
           .catch((error: { code?: number }) => {
@@ -157,11 +166,16 @@ export function ownersBucket(
           });
       }),
     get: (sessionId) =>
-      withRetries(`owner of ${sessionId}`, timeoutMs, async () => {
-        const entry = await owners.get(sessionId);
-        if (entry?.operation !== 'PUT') return undefined;
-        return parseOwner(sessionId, entry.revision, entry.value);
+      withRetries(`owner of ${sessionId}`, timeoutMs, async (timeout) => {
+        // A direct get (the bucket allows them): any replica answers.
+        const { jsm } = await link.api(timeout);
+        const message = await jsm.direct.getMessage(stream, {
+          last_by_subj: names.kvSubject(bucket, sessionId),
+        });
+        const operation = message?.header?.get('KV-Operation');
+        if (!message || (operation !== undefined && operation !== '')) return undefined;
+        return parseOwner(sessionId, message.seq, message.data);
       }),
-    scan: () => withRetries(`scan ${bucket}`, timeoutMs, scanOnce, timeoutMs),
+    scan,
   };
 }

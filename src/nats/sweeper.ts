@@ -33,6 +33,7 @@
  */
 import type { SessionSummary } from '../journal/index.js';
 import type { ClusterLink } from './connection.js';
+import { followStream } from './consumers.js';
 import { type LeaseRecord, type LeaseValue, readLease } from './hostLease.js';
 import { hostKey } from './names.js';
 import type { LeaseTiming } from './options.js';
@@ -81,7 +82,7 @@ export function startSweeper(options: SweeperOptions): Sweeper {
   let stopped = false;
   let lastFullSweep = performance.now();
   let pollTimer: NodeJS.Timeout | undefined;
-  let watchStop: (() => void) | undefined;
+  let watchStop: (() => Promise<void>) | undefined;
 
   const track = <T>(promise: Promise<T>): Promise<T> => {
     running.add(promise);
@@ -225,32 +226,45 @@ export function startSweeper(options: SweeperOptions): Sweeper {
     }, delay);
   };
 
-  const watchHosts = async () => {
-    const watch = await link.hosts.watch();
-    watchStop = () => watch.stop();
-    (async () => {
-      for await (const entry of watch) {
-        let lease: LeaseValue | undefined;
-        try {
-          lease = entry.operation === 'PUT' ? (entry.json() as LeaseValue) : undefined;
-        } catch {
-          continue;
-        }
-        if (lease) {
-          if (lease.hostId !== self) remember(lease);
-          continue;
-        }
-        // A lease deleted on purpose: sweep that host now, not at the next poll.
-        const host = [...knownHosts.keys()].find((id) => hostKey(id) === entry.key);
-        if (host !== undefined) {
-          knownHosts.delete(host);
-          track(sweep(host, 'left the cluster')).catch(options.onError);
-        }
-      }
-    })().catch(options.onError);
+  /** Follows the hosts bucket (each lease's last value, then every change), re-created after an election. */
+  const watchHosts = () => {
+    const { names } = link;
+    const keyPrefix = names.kvSubject(names.hostsBucket, '');
+    const follower = followStream(
+      link,
+      names.kvStream(names.hostsBucket),
+      { lastPerSubject: `${keyPrefix}>` },
+      {
+        onMessage(message) {
+          const operation = message.headers?.get('KV-Operation');
+          let lease: LeaseValue | undefined;
+          try {
+            lease =
+              operation === undefined || operation === ''
+                ? (message.json() as LeaseValue)
+                : undefined;
+          } catch {
+            return;
+          }
+          if (lease) {
+            if (lease.hostId !== self) remember(lease);
+            return;
+          }
+          // A lease deleted on purpose: sweep that host now, not at the next poll.
+          const key = message.subject.slice(keyPrefix.length);
+          const host = [...knownHosts.keys()].find((id) => hostKey(id) === key);
+          if (host !== undefined) {
+            knownHosts.delete(host);
+            track(sweep(host, 'left the cluster')).catch(options.onError);
+          }
+        },
+        onError: options.onError,
+      },
+    );
+    watchStop = () => follower.stop();
   };
 
-  track(watchHosts()).catch(options.onError);
+  watchHosts();
   schedule();
 
   return {
@@ -258,7 +272,7 @@ export function startSweeper(options: SweeperOptions): Sweeper {
     async stop() {
       stopped = true;
       clearTimeout(pollTimer);
-      watchStop?.();
+      await watchStop?.();
       await Promise.allSettled([...running]);
     },
   };

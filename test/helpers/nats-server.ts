@@ -149,6 +149,10 @@ function makeNode(args: (port: number) => string[], storeDir: string, fixedPort?
 }
 
 export interface SingleNats extends NatsNode {
+  /** A cluster node's `server_name` (n0, n1, ...), as stream infos name their leader. */
+  readonly name?: string;
+  /** A cluster node's HTTP monitoring endpoint (`/jsz` names the meta leader). */
+  readonly monitorUrl?: string;
   /** Stops the server (if running) and removes its store directory. */
   dispose(): Promise<void>;
 }
@@ -172,9 +176,14 @@ export async function startNatsServer(
   return withDispose(node, [storeDir]);
 }
 
-function withDispose(node: NatsNode, dirs: string[]): SingleNats {
+function withDispose(
+  node: NatsNode,
+  dirs: string[],
+  cluster?: { name: string; monitorUrl: string },
+): SingleNats {
   let current = node;
   const wrapped: SingleNats = {
+    ...cluster,
     get url() {
       return current.url;
     },
@@ -217,6 +226,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   const root = mkdtempSync(join(tmpdir(), 'xotp-natscluster-'));
   const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
   const clientPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const monitorPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
   const seen: number[] = [];
   const nodes = await Promise.all(
     routePorts.map(async (routePort, index) => {
@@ -228,12 +238,16 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
         [
           `server_name: n${index}`,
           `listen: 127.0.0.1:${clientPorts[index]}`,
+          `http: 127.0.0.1:${monitorPorts[index]}`,
           `jetstream { store_dir: "${storeDir}", max_memory_store: 64MB, max_file_store: 256MB }`,
           `cluster { name: xotp, listen: 127.0.0.1:${routePort}, routes: [${routes}] }`,
         ].join('\n'),
       );
       const node = await makeNode(() => ['-c', configFile], storeDir);
-      return withDispose(tracking(node, seen), []);
+      return withDispose(tracking(node, seen), [], {
+        name: `n${index}`,
+        monitorUrl: `http://127.0.0.1:${monitorPorts[index]}`,
+      });
     }),
   );
   const cluster: NatsCluster = {
