@@ -1,10 +1,11 @@
 /**
- * Statecharts a person can read, in a real browser (chromium through
+ * Statecharts and fields a person can read, in a real browser (chromium through
  * playwright-core): the largest machine the runtime ships (the session
  * machine) is drawn with labels of at least `MIN_LABEL_PX` on screen at its
  * default size, measured as the label's computed font size times the SVG's
  * scale (not a screenshot diff); its active state is scrolled into view;
- * zoom, fit-to-width and actual size work.
+ * zoom, fit-to-width and actual size work. Long fields (a 60 KiB title)
+ * are shown shortened, and whole on request.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,8 @@ import { hasChromium, type LaunchedChromium, launchChromium } from './helpers/ch
 import { agentMachine } from './helpers/dashboard.js';
 
 const run = hasChromium();
+/** 60 KiB: under the metadata limit, far over what a field shows. */
+const LONG_TITLE = `${'A long title. '.repeat(4388)}The end.`;
 
 let manager: SessionManager;
 let dashboard: DashboardServer;
@@ -84,6 +87,11 @@ describe.runIf(run)('statecharts in chromium', () => {
     manager.createSession({
       id: 'readable',
       metadata: { title: 'A session to read' },
+      children: [{ id: 'agent', logic: agentMachine }],
+    });
+    manager.createSession({
+      id: 'wordy',
+      metadata: { title: LONG_TITLE },
       children: [{ id: 'agent', logic: agentMachine }],
     });
     dashboard = await serveDashboard(manager, { port: 0 });
@@ -162,5 +170,20 @@ describe.runIf(run)('statecharts in chromium', () => {
     await page.mouse.up();
     const after = await scroll();
     expect(after[0]! - before[0]! + (after[1]! - before[1]!)).toBeGreaterThan(0);
+  });
+
+  it('shows a long title shortened, with a button that shows it whole', async () => {
+    await page.goto(`${dashboard.url}&session=wordy`);
+    const title = page.locator('.fields .long-text').first();
+    await title.waitFor();
+    // The stream cut it; the page shows the first 300 characters and says how long it is.
+    await expect(title.getAttribute('data-length')).resolves.toBe(String(LONG_TITLE.length));
+    const shown = (await title.textContent()) ?? '';
+    expect(shown.length).toBeLessThan(400);
+    expect(shown).toContain(`Show all ${LONG_TITLE.length.toLocaleString('en')} characters`);
+    await title.locator('button[data-action="show-all"]').click();
+    const whole = page.locator('.fields .long-text.whole').first();
+    await whole.waitFor();
+    expect(((await whole.textContent()) ?? '').includes(LONG_TITLE)).toBe(true);
   });
 });
