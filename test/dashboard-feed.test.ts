@@ -85,8 +85,9 @@ describe('messages fit the client budget', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xotp-feed-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'journal.jsonl');
-    // Each record is 40 KiB of short strings: nothing to cut, only records to leave out.
-    const parts = Array.from({ length: 10 }, () => 'p'.repeat(4000));
+    // Each record is 24 KB of short strings: nothing to cut, only records to leave out. With the
+    // session machine's chart (sent whole, twice: about 12 KB) one record fits the budget, two do not.
+    const parts = Array.from({ length: 6 }, () => 'p'.repeat(4000));
     const line = (n: number) =>
       `${JSON.stringify({ type: 'note', sessionId: 's', at: n, parts })}\n`;
     writeFileSync(
@@ -104,11 +105,12 @@ describe('messages fit the client budget', () => {
     cleanups.push(() => events.close());
     const first = await events.next((m) => m.event === 'session' && m.data.full);
     expect(first.data.journalTotal).toBe(4);
-    // 48 KiB of budget (64 KiB less the socket's 16 KiB): one 40 KiB record fits, the newest.
+    // 48 KiB of budget (64 KiB less the socket's 16 KiB): one record fits, the newest.
     expect(first.data.journal.map((r: { at: number }) => r.at)).toEqual([3]);
-    appendFileSync(path, line(4) + line(5));
-    const update = await events.next((m) => m.event === 'session' && m.data.journalTotal === 6);
-    expect(update.data.journal.map((r: { at: number }) => r.at)).toEqual([5]);
+    // Three new records (72 KB) do not fit an update either: the newest is sent, and the page told.
+    appendFileSync(path, line(4) + line(5) + line(6));
+    const update = await events.next((m) => m.event === 'session' && m.data.journalTotal === 7);
+    expect(update.data.journal.map((r: { at: number }) => r.at)).toEqual([6]);
     expect(update.data.journalReplace).toBe(true);
     for (const message of events.messages) {
       expect(Buffer.byteLength(JSON.stringify(message.data))).toBeLessThanOrEqual(
