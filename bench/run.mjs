@@ -37,6 +37,7 @@ const SCENARIOS = [
   'watchdog',
   'cluster',
   'dashboard',
+  'dashboard-size',
   'telemetry',
   'cluster-faults',
 ];

@@ -5,13 +5,14 @@
  * served live, and every process is gone afterwards.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionManager } from '../src/index.js';
 import { waitForPidsGone } from '../src/testing/index.js';
 import { ensureBuilt, type RunningCli, runCli, startCli } from './helpers/cli.js';
-import { agentMachine, apiClient, openEvents } from './helpers/dashboard.js';
+import { agentMachine, apiClient, openEvents, parseDashboardUrl } from './helpers/dashboard.js';
 
 let dir: string;
 let journal: string;
@@ -123,6 +124,37 @@ describe('xstate-otp dashboard --journal', () => {
     } finally {
       await manager.stop();
     }
+  });
+
+  it('answers to the names given as --allowed-host, and refuses others (403)', async () => {
+    const cli = start([
+      'dashboard',
+      '--journal',
+      journal,
+      '--port',
+      '0',
+      '--allowed-host',
+      'proxy.test',
+      '--allowed-host',
+      '.corp.test',
+    ]);
+    const { base, token } = parseDashboardUrl(await urlOf(cli));
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          `${base}/api/sessions`,
+          { headers: { Host: host, Authorization: `Bearer ${token}` } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await status('proxy.test')).toBe(200);
+    expect(await status('east.corp.test:8443')).toBe(200);
+    expect(await status('evil.test')).toBe(403);
   });
 
   it('exits 1 with a message for a missing journal, 2 for a bad port', async () => {

@@ -80,6 +80,46 @@ describe('session stream updates', () => {
   });
 });
 
+describe('messages fit the client budget', () => {
+  it('a full detail or an update larger than maxQueuedBytes leaves out its oldest records, and says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xotp-feed-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'journal.jsonl');
+    // Each record is 24 KB of short strings: nothing to cut, only records to leave out. With the
+    // session machine's chart (sent whole, twice: about 12 KB) one record fits the budget, two do not.
+    const parts = Array.from({ length: 6 }, () => 'p'.repeat(4000));
+    const line = (n: number) =>
+      `${JSON.stringify({ type: 'note', sessionId: 's', at: n, parts })}\n`;
+    writeFileSync(
+      path,
+      `${JSON.stringify({ type: 'created', sessionId: 's', at: 0 })}\n${line(1)}${line(2)}${line(3)}`,
+    );
+    const source = await openJournalSource(path, { pollMs: 10 });
+    const maxQueuedBytes = 64 * 1024;
+    const dashboard = await serveDashboard(source, { port: 0, intervalMs: 0, maxQueuedBytes });
+    cleanups.push(
+      () => source.close(),
+      () => dashboard.close(),
+    );
+    const events = openEvents(dashboard, '&session=s');
+    cleanups.push(() => events.close());
+    const first = await events.next((m) => m.event === 'session' && m.data.full);
+    expect(first.data.journalTotal).toBe(4);
+    // 48 KiB of budget (64 KiB less the socket's 16 KiB): one record fits, the newest.
+    expect(first.data.journal.map((r: { at: number }) => r.at)).toEqual([3]);
+    // Three new records (72 KB) do not fit an update either: the newest is sent, and the page told.
+    appendFileSync(path, line(4) + line(5) + line(6));
+    const update = await events.next((m) => m.event === 'session' && m.data.journalTotal === 7);
+    expect(update.data.journal.map((r: { at: number }) => r.at)).toEqual([6]);
+    expect(update.data.journalReplace).toBe(true);
+    for (const message of events.messages) {
+      expect(Buffer.byteLength(JSON.stringify(message.data))).toBeLessThanOrEqual(
+        maxQueuedBytes - 16 * 1024,
+      );
+    }
+  });
+});
+
 describe('a client that does not read', () => {
   it(`ten of them, on a session with 4 MiB of metadata (two 2 MiB fields), hold at most ten times maxQueuedBytes`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'xotp-feed-'));

@@ -42,7 +42,14 @@ export type CommandLine =
     }
   | { command: 'sessions'; journal: string; json: boolean }
   | { command: 'diagram'; machine: DiagramName; markdown: boolean }
-  | { command: 'dashboard'; journal: string; port: number; host: string };
+  | {
+      command: 'dashboard';
+      journal: string;
+      port: number;
+      host: string;
+      /** `--allowed-host` (repeatable): names a reverse proxy may send as Host or Origin. */
+      allowedHosts: string[];
+    };
 
 const ACCEPTED = [...COMMANDS, 'help'];
 
@@ -245,15 +252,22 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       const { values } = parse(
         'dashboard',
         rest,
-        { journal: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+        {
+          journal: { type: 'string' },
+          port: { type: 'string' },
+          host: { type: 'string' },
+          'allowed-host': { type: 'string', multiple: true },
+        },
         0,
       );
       if (values.help) return { command: 'help', topic: 'dashboard' };
+      const allowed = (values['allowed-host'] ?? []) as unknown[];
       return {
         command: 'dashboard',
         journal:
           values.journal === undefined ? DEFAULT_JOURNAL : nonEmpty(values.journal, '--journal'),
         ...dashboardAddress(values),
+        allowedHosts: allowed.map((name) => nonEmpty(name, '--allowed-host')),
       };
     }
     default:

@@ -1,6 +1,6 @@
 /**
- * `xstate-otp dashboard [--journal PATH] [--port N] [--host H]`: a read-only
- * web dashboard of a journal, until Ctrl-C.
+ * `xstate-otp dashboard [--journal PATH] [--port N] [--host H] [--allowed-host NAME]...`:
+ * a read-only web dashboard of a journal, until Ctrl-C.
  *
  * ```
  * $ xstate-otp dashboard --journal .xstate-otp/journal.jsonl
@@ -37,7 +37,7 @@ export function untilInterrupted(): Promise<NodeJS.Signals> {
 
 export async function dashboardCommand(
   io: CliIo,
-  options: { journal: string; port: number; host: string },
+  options: { journal: string; port: number; host: string; allowedHosts?: string[] },
 ): Promise<number> {
   const path = resolve(options.journal);
   let source: Awaited<ReturnType<typeof openJournalSource>>;
@@ -48,7 +48,11 @@ export async function dashboardCommand(
     throw error;
   }
   try {
-    const dashboard = await serveDashboard(source, { port: options.port, host: options.host });
+    const dashboard = await serveDashboard(source, {
+      port: options.port,
+      host: options.host,
+      allowedHosts: options.allowedHosts ?? [],
+    });
     io.out.write(`Dashboard: ${dashboard.url}\nRead-only view of ${path}. Ctrl-C stops it.\n`);
     await untilInterrupted();
     await dashboard.close();

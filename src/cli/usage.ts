@@ -29,10 +29,12 @@ const SECTIONS: Record<CommandName, string> = {
       List the sessions recorded in a journal (default ${DEFAULT_JOURNAL}),
       as a table or as JSON. Reads the file only: safe while a host runs.
 `,
-  dashboard: `  xstate-otp dashboard [--journal PATH] [--port N] [--host H]
+  dashboard: `  xstate-otp dashboard [--journal PATH] [--port N] [--host H] [--allowed-host NAME]...
       Serve a read-only web dashboard of a journal (default ${DEFAULT_JOURNAL}),
       live or not, and print its address (with its access token). Reads the
-      file only: safe while a host runs. Ctrl-C stops it.
+      file only: safe while a host runs. Ctrl-C stops it. --allowed-host: a
+      name (a reverse proxy's) that requests may carry as Host besides the
+      address it listens on; others are refused (403).
 `,
   diagram: `  xstate-otp diagram <${DIAGRAM_NAMES.join('|')}> [--markdown]
       Print the statechart as a Mermaid stateDiagram-v2

@@ -294,7 +294,8 @@ export function managerSource(
       const machines = machinesOf(id, row);
       // Read back from the manager's store: the file journal, or the cluster's stream.
       const records = await manager.records(id).catch(() => null);
-      const journal = records && records.slice(Math.min(since.journal ?? 0, records.length));
+      const journal =
+        records === null ? null : records.slice(Math.min(since.journal ?? 0, records.length));
       return {
         view: row,
         local: !isRemote(row),

@@ -19,7 +19,9 @@
  * with a marker (`shorten.ts`; the page fetches a cut one whole from
  * `GET /api/sessions/:id`), and the full detail carries the last
  * `JOURNAL_WINDOW` journal records (`journalTotal` says how many there
- * are). A client that fell behind is sent the full detail again once it
+ * are); a message still larger than the client's `maxQueuedBytes` (less
+ * the socket's 16 KiB high-water mark) leaves out its oldest records,
+ * events or lines until it fits (`fitMessage`). A client that fell behind is sent the full detail again once it
  * catches up (see `SseStream`).
  */
 import type { ServerResponse } from 'node:http';
@@ -39,6 +41,41 @@ export interface SessionFeed {
 
 /** Journal records in a full detail message: the latest ones. */
 export const JOURNAL_WINDOW = 100;
+
+/** Node's default high-water mark of a socket: what it may hold before `write` pushes back. */
+const SOCKET_HIGH_WATER = 16 * 1024;
+
+const LISTS = ['journal', 'events', 'output'] as const;
+
+/**
+ * The `session` message for `payload`, at most `budget` bytes if its lists
+ * allow: while it is larger, the older half of its largest list (journal
+ * records, events or output lines) is left out. A journal cut that way is
+ * marked `journalReplace`: the page then keeps only these records, so what
+ * it shows stays the unbroken tail of the journal (`journalTotal` says how
+ * many there are; `GET /api/sessions/:id` has them all).
+ */
+function fitMessage(payload: Record<string, unknown>, budget: number): Buffer {
+  let current = payload;
+  let message = sseMessage('session', current);
+  while (message.length > budget) {
+    const sizes = LISTS.map((key) => {
+      const list = current[key];
+      return Array.isArray(list) && list.length > 0 ? JSON.stringify(list).length : 0;
+    });
+    const largest = sizes.indexOf(Math.max(...sizes));
+    if (sizes[largest] === 0) break; // nothing left to leave out: the view itself is this big
+    const key = LISTS[largest]!;
+    const list = current[key] as unknown[];
+    current = {
+      ...current,
+      [key]: list.slice(Math.ceil(list.length / 2)),
+      ...(key === 'journal' ? { journalReplace: true } : {}),
+    };
+    message = sseMessage('session', current);
+  }
+  return message;
+}
 
 function lastSeq(items: readonly { seq: number }[], fallback: number | undefined) {
   return items.length > 0 ? items[items.length - 1]!.seq : fallback;
@@ -93,13 +130,20 @@ export function openSessionFeed(
   const activeOf = (detail: SessionDetail) =>
     JSON.stringify(detail.machines.map(({ id, active, state }) => [id, active, state]));
 
+  // Every message fits in a client's budget with the socket's high-water mark to spare, so
+  // what is held for a client never passes `maxQueuedBytes` (see `SseStream`).
+  const budget = Math.max(8 * 1024, options.maxQueuedBytes - SOCKET_HIGH_WATER);
+
   const fullMessage = (detail: SessionDetail): Buffer =>
-    sseMessage('session', {
-      full: true,
-      ...detail,
-      machines: machinesOf(detail, true),
-      journal: detail.journal === null ? null : detail.journal.slice(-JOURNAL_WINDOW),
-    });
+    fitMessage(
+      {
+        full: true,
+        ...detail,
+        machines: machinesOf(detail, true),
+        journal: detail.journal === null ? null : detail.journal.slice(-JOURNAL_WINDOW),
+      },
+      budget,
+    );
 
   /** The changes since `previous`, or `undefined` when there are none. */
   const update = (detail: SessionDetail, previous: Sent, now: Sent): Buffer | undefined => {
@@ -115,7 +159,7 @@ export function openSessionFeed(
       changes.journalTotal = detail.journalTotal;
     }
     if (Object.keys(changes).length === 0) return undefined;
-    return sseMessage('session', { ...changes, now: detail.now });
+    return fitMessage({ ...changes, now: detail.now }, budget);
   };
 
   const push = async () => {

@@ -36,7 +36,8 @@ function merge(detail, data) {
   if (data.events) next.events = [...detail.events, ...data.events].slice(-MAX_EVENTS);
   if (data.output) next.output = [...detail.output, ...data.output].slice(-MAX_LINES);
   if (data.journal) {
-    const kept = detail.journal ?? [];
+    // `journalReplace`: the server left older new records out; these are the journal's tail.
+    const kept = data.journalReplace ? [] : (detail.journal ?? []);
     next.journal = [...kept, ...data.journal].slice(-MAX_RECORDS);
     next.journalTotal = data.journalTotal;
   }

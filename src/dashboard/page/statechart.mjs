@@ -4,11 +4,17 @@
  * them (Mermaid names a state's node `<svg id>-state-<state id>-<n>`), so a
  * new state costs a class change, not a new drawing.
  *
+ * Legible at any size (see `chartView.mjs`): the chart starts at the
+ * largest scale that fits the width while its labels stay readable, zooms
+ * (buttons, Ctrl + wheel) and pans (drag, scroll), and the innermost active
+ * state is scrolled into view within the chart whenever it changes.
+ *
  * Mermaid is loaded on first use, from this server, as a classic script
  * (`vendor/mermaid.min.js` defines `window.mermaid`), with
  * `securityLevel: 'strict'`: labels are sanitised and clicks disabled.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { chartView } from './chartView.mjs';
 import { html } from './html.mjs';
 
 let loading;
@@ -63,6 +69,8 @@ function indexNodes(container, svgId) {
 export function Statechart({ name, text, active }) {
   const container = useRef(null);
   const nodes = useRef(new Map());
+  const view = useRef(undefined);
+  const [scale, setScale] = useState(undefined);
   const [problem, setProblem] = useState(undefined);
   const [drawn, setDrawn] = useState(0);
 
@@ -75,6 +83,11 @@ export function Statechart({ name, text, active }) {
         // Mermaid's own output for our `toMermaid` text: the one place markup is inserted.
         container.current.innerHTML = svg;
         nodes.current = indexNodes(container.current, id);
+        const svgElement = container.current.querySelector('svg');
+        if (svgElement) {
+          view.current = chartView(container.current, svgElement, setScale);
+          view.current.initial();
+        }
         container.current.dataset.drawn = 'true';
         setProblem(undefined);
         setDrawn((n) => n + 1);
@@ -94,10 +107,26 @@ export function Statechart({ name, text, active }) {
       }
     }
     if (container.current) container.current.dataset.active = active.join(' ');
+    // The innermost active state (the last id: outermost first) into view, within the chart.
+    const innermost = nodes.current.get(active[active.length - 1])?.[0];
+    if (innermost && view.current) view.current.reveal(innermost);
   }, [drawn, active.join(' ')]);
 
   return html`<figure class="statechart" data-machine=${name}>
-    <figcaption>${name}</figcaption>
+    <figcaption>
+      <span class="name">${name}</span>
+      ${
+        scale === undefined
+          ? null
+          : html`<span class="zoom" role="group" aria-label="Zoom">
+              <button data-zoom="out" title="Zoom out" onClick=${() => view.current?.zoom(1 / 1.25)}>−</button>
+              <span class="scale">${Math.round(scale * 100)}%</span>
+              <button data-zoom="in" title="Zoom in" onClick=${() => view.current?.zoom(1.25)}>+</button>
+              <button data-zoom="fit" title="Fit the width" onClick=${() => view.current?.fit()}>Fit width</button>
+              <button data-zoom="actual" title="Actual size" onClick=${() => view.current?.actual()}>1:1</button>
+            </span>`
+      }
+    </figcaption>
     ${problem ? html`<p class="problem">${problem}</p>` : null}
     <div class="diagram" ref=${container}></div>
   </figure>`;

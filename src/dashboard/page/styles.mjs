@@ -91,11 +91,16 @@ ${stateColours}
 .node .actions { display: inline-flex; gap: 6px; margin-left: 8px; }
 .node .actions button { padding: 1px 8px; font-size: 12px; }
 .statecharts { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); gap: 12px; }
-.statechart { margin: 0; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 8px; overflow: auto; }
+.statechart { margin: 0; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 8px; min-width: 0; }
 .statechart[data-machine='session'] { grid-column: 1 / -1; }
-.statechart[data-machine='session'] svg { max-height: 720px; }
-.statechart figcaption { font-weight: 600; margin-bottom: 6px; }
-.statechart svg { max-width: 100%; height: auto; }
+.statechart figcaption { display: flex; align-items: center; gap: 8px; margin-bottom: 6px; }
+.statechart figcaption .name { font-weight: 600; flex: 1; }
+.statechart .zoom { display: inline-flex; align-items: center; gap: 4px; font-size: 12px; }
+.statechart .zoom button { font: inherit; padding: 1px 6px; border: 1px solid var(--line); border-radius: 4px; background: var(--panel); cursor: pointer; }
+.statechart .zoom .scale { min-width: 3.5em; text-align: center; color: var(--muted); }
+.statechart .diagram { overflow: auto; max-height: 75vh; cursor: grab; touch-action: none; }
+.statechart .diagram.dragging { cursor: grabbing; user-select: none; }
+.statechart svg { display: block; }
 .statechart g.active-state:not(.statediagram-cluster) rect, .statechart g.active-state:not(.statediagram-cluster) path { fill: #ffe066 !important; stroke: #e67700 !important; stroke-width: 2px !important; }
 .statechart g.active-state.statediagram-cluster > rect, .statechart g.active-state.statediagram-cluster > g > rect { stroke: #e67700 !important; stroke-width: 2.5px !important; }
 table.events, table.journal { width: 100%; border-collapse: collapse; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; font-size: 12px; }
