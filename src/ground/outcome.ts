@@ -28,6 +28,8 @@ export interface TerminalRecord {
   /** The host that owned the session (its manager's `hostId`). */
   host?: string;
   metadata?: Record<string, unknown>;
+  /** A durable session's runs: 1, plus one per resume. Absent for other sessions. */
+  attempts?: number;
 }
 
 /** The `TerminalRecord` a journal's terminal line holds: the line without its `type` and `at`. */

@@ -23,9 +23,11 @@ export {
 export {
   isRecordOfType,
   type Journal,
+  type JournalCheckpointRecord,
   type JournalCreatedRecord,
   type JournalExtensionRecord,
   type JournalRecord,
+  type JournalResumedRecord,
   type JournalStartedRecord,
   type JournalTerminalRecord,
   type JournalWorkspaceRecord,

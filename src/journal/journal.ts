@@ -56,6 +56,33 @@ export interface JournalCreatedRecord {
   metadata?: Record<string, unknown>;
   /** A small JSON summary of the session spec (child ids, strategy...), for display. */
   spec?: Record<string, unknown>;
+  /** A durable session: the type that rebuilds it, its JSON input, its timeout (from `at`). */
+  durable?: { type: string; input?: unknown; timeoutMs?: number };
+}
+
+/**
+ * A durable session's machine child, as its last macrostep left it
+ * (`getPersistedSnapshot()`): what the next attempt restores it from. The
+ * last one per child wins.
+ */
+export interface JournalCheckpointRecord {
+  type: 'checkpoint';
+  sessionId: string;
+  at: number;
+  childId: string;
+  snapshot: unknown;
+}
+
+/** A durable session resumed by a later run: its `attempt` (2 for the first resume). */
+export interface JournalResumedRecord {
+  type: 'resumed';
+  sessionId: string;
+  at: number;
+  attempt: number;
+  /** The host that resumed it. */
+  host: string;
+  /** The host of the attempt before (the one that died or handed it off). */
+  from?: string;
 }
 
 export interface JournalStartedRecord {
@@ -96,6 +123,8 @@ export type JournalRecord =
   | JournalStartedRecord
   | JournalTerminalRecord
   | JournalWorkspaceRecord
+  | JournalCheckpointRecord
+  | JournalResumedRecord
   | JournalExtensionRecord;
 
 export interface KnownJournalRecords {
@@ -103,6 +132,8 @@ export interface KnownJournalRecords {
   started: JournalStartedRecord;
   terminal: JournalTerminalRecord;
   workspace: JournalWorkspaceRecord;
+  checkpoint: JournalCheckpointRecord;
+  resumed: JournalResumedRecord;
 }
 
 /**

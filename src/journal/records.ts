@@ -13,7 +13,8 @@
  * number `at`. The known types add: `created` — `metadata`/`spec` objects when
  * present; `terminal` — a known `outcome`, numbers `createdAt`, `endedAt`,
  * `restarts`, a string `reason` and object `metadata` when present;
- * `workspace` — a string `path`. Other types are not inspected further.
+ * `workspace` — a string `path`; `checkpoint` — a string `childId`;
+ * `resumed` — a number `attempt` and a string `host`. Other types are not inspected further.
  */
 import { errorMessage } from '../ground/errorMessage.js';
 import { JournalError } from '../ground/errors.js';
@@ -76,6 +77,10 @@ export function recordProblem(value: unknown): string | undefined {
       );
     case 'workspace':
       return needString(value, 'path');
+    case 'checkpoint':
+      return needString(value, 'childId');
+    case 'resumed':
+      return needNumber(value, 'attempt') ?? needString(value, 'host');
     default:
       return undefined;
   }

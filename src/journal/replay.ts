@@ -13,13 +13,15 @@
  * Pure, and trusts its input (`open()` has validated it). Rules:
  * - Sessions appear in first-seen order: normally the order of their
  *   `created` records. Any known record type (`created`, `started`,
- *   `terminal`, `workspace`) introduces its session; other types are ignored,
+ *   `terminal`, `workspace`, `resumed`) introduces its session; other types are ignored,
  *   so a newer journal still replays on an older reader.
  * - `createdAt`: the `created` record's `at`; for a session whose `created`
  *   record is missing, the terminal's `createdAt`, else the first record's `at`.
  * - First wins for `created` (with its `metadata` and `spec`), `started` and
  *   `terminal`: terminal outcomes are written once, so a second one is a bug
  *   and the first is what callers were told. Last wins for `workspace`.
+ * - A durable session (`created.durable`) counts `attempts`: 1, then the
+ *   `attempt` of its latest `resumed` record, whose `host` becomes its host.
  * - `unterminated`: the sessions without a terminal record, same order.
  */
 import {
@@ -43,6 +45,10 @@ export interface SessionSummary {
   terminal?: JournalTerminalRecord;
   /** The last workspace record, raw. */
   workspace?: JournalWorkspaceRecord;
+  /** A durable session: its type and input, from its `created` record. */
+  durable?: { type: string; input?: unknown; timeoutMs?: number };
+  /** A durable session's attempts so far: 1, plus one per `resumed` record. */
+  attempts?: number;
 }
 
 export interface JournalReplay {
@@ -50,7 +56,9 @@ export interface JournalReplay {
   unterminated: SessionSummary[];
 }
 
-const KNOWN = new Set(['created', 'started', 'restarts', 'terminal', 'workspace']);
+// `checkpoint` records are not folded: their snapshots may be large, and only
+// a resume needs them (it reads them by offset, for one session).
+const KNOWN = new Set(['created', 'started', 'restarts', 'terminal', 'workspace', 'resumed']);
 
 type Folding = SessionSummary & { seenCreated?: boolean };
 
@@ -76,6 +84,10 @@ export class JournalFold {
       if (record.host !== undefined) session.host = record.host;
       if (record.metadata !== undefined) session.metadata = record.metadata;
       if (record.spec !== undefined) session.spec = record.spec;
+      if (record.durable !== undefined) {
+        session.durable = record.durable;
+        session.attempts ??= 1;
+      }
     } else if (isRecordOfType(record, 'started')) {
       session.startedAt ??= record.at;
     } else if (isRecordOfType(record, 'terminal')) {
@@ -87,6 +99,9 @@ export class JournalFold {
       }
     } else if (record.type === 'restarts' && typeof record.restarts === 'number') {
       session.restarts = record.restarts;
+    } else if (isRecordOfType(record, 'resumed')) {
+      session.attempts = Math.max(session.attempts ?? 1, record.attempt);
+      session.host = record.host;
     } else if (isRecordOfType(record, 'workspace')) {
       session.workspace = record;
     }

@@ -16,6 +16,11 @@
  * await manager.stop();                   // live sessions end 'cancelled'
  * ```
  *
+ * Durable sessions (`sessionTypes`, `createSession({ type, input })`) are
+ * resumed instead of interrupted by the next manager on the same journal
+ * (`resume.ts`), and `stop({ handOff: true })` leaves them to it rather than
+ * cancelling them (docs/sessions.md).
+ *
  * Sessions are temporary children of the manager's one_for_one supervisor:
  * never restarted; their outcome is recorded instead. `stop()` cancels every
  * live session at once, as a DynamicSupervisor shuts its children down
@@ -55,6 +60,7 @@ import {
 import { createProcessSweeper } from './processes.js';
 import { reconcile } from './reconcile.js';
 import { createRecorder } from './recorder.js';
+import { resumeSessions } from './resume.js';
 import { startRoot } from './root.js';
 import { createRouting, localChild } from './routing.js';
 import { createSessionIndex } from './sessionIndex.js';
@@ -94,12 +100,21 @@ export async function createSessionManager(
   const recorder = createRecorder({ store, now });
   const processes = createProcessSweeper(store.scope);
   let workspaceRoot: string;
+  let toResume: Awaited<ReturnType<typeof reconcile>>;
   try {
     workspaceRoot = resolveWorkspaceRoot(
       checked.workspaceRoot ?? `${defaultWorkspaceRoot()}/${store.scope}`,
     );
     const ownsEverySession = store.singleWriter;
-    await reconcile(opened, { index, recorder, processes, hostId, ownsEverySession, now });
+    toResume = await reconcile(opened, {
+      index,
+      recorder,
+      processes,
+      hostId,
+      ownsEverySession,
+      sessionTypes: checked.sessionTypes,
+      now,
+    });
   } catch (error) {
     root.stop();
     await store.close();
@@ -110,21 +125,25 @@ export async function createSessionManager(
   const routing = createRouting({ store, index, cancelLocal });
   routing.serveRequests();
   const unwatchStore = followStore(store, { index, processes, cancelLocal });
-  const admission = createAdmission({
-    index,
-    recorder,
-    maxSessions,
-    defaults: { timeoutMs, registry, workspaceRoot },
-  });
+  const defaults = { timeoutMs, registry, workspaceRoot, sessionTypes: checked.sessionTypes };
+  const admission = createAdmission({ index, recorder, maxSessions, defaults });
   const deps = { root, registry, store, index, recorder, processes, now };
+  // The dead run's durable sessions run again before this manager is handed out.
+  await resumeSessions(toResume, { defaults, session: deps, recorder });
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  const stop = (options?: { handOff?: boolean }): Promise<void> => {
+    const handOff = options?.handOff === true;
     admission.close();
     stopping ??= (async () => {
       const handles = index.liveHandles();
-      for (const { ref } of handles) cancelLocal(ref.id, 'the session manager stopped');
-      await Promise.allSettled(handles.map((handle) => handle.done));
+      const handedOff = handles.map((handle) =>
+        handOff && handle.durable ? handle.durable.handOff() : undefined,
+      );
+      for (const [i, { ref }] of handles.entries()) {
+        if (!handedOff[i]) cancelLocal(ref.id, 'the session manager stopped');
+      }
+      await Promise.allSettled([...handedOff, ...handles.map((handle) => handle.done)]);
       await recorder.flushed();
       root.send({ type: SHUTDOWN_EVENT });
       unwatchStore();

@@ -11,6 +11,7 @@ import { definedFields } from '../ground/defined.js';
 import { SessionError } from '../ground/errors.js';
 import { shown } from '../ground/shown.js';
 import type { Journal } from '../journal/index.js';
+import type { SessionType } from './sessionSpec.js';
 import type { SessionStoreFactory } from './store.js';
 
 export type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
@@ -39,6 +40,13 @@ export interface SessionManagerOptions {
    * so reconciliation finds what it left.
    */
   workspaceRoot?: string;
+  /**
+   * Durable session types: a name → a function from a session's JSON input
+   * to its children and options. `createSession({ type, input })` makes a
+   * durable session, resumed by the next run on the same journal instead of
+   * interrupted (docs/sessions.md).
+   */
+  sessionTypes?: Record<string, SessionType>;
 }
 
 const DEFAULT_RETAIN_ENDED = 10_000;
@@ -50,6 +58,7 @@ export interface CheckedOptions {
   timeoutMs: number | undefined;
   retainEnded: number;
   workspaceRoot: string | undefined;
+  sessionTypes: Record<string, SessionType> | undefined;
   /** The `inspect` option, guarded (see `callbackGuard.ts`). */
   inspect: ((event: InspectionEvent) => void) | undefined;
 }
@@ -128,8 +137,22 @@ export function checkOptions(options: unknown): CheckedOptions {
   if (o.inspect !== undefined && inspectNext === undefined) {
     throw invalid('inspect', 'must be an inspection function or an observer with next', o.inspect);
   }
+  const { sessionTypes } = o;
+  if (
+    sessionTypes !== undefined &&
+    (typeof sessionTypes !== 'object' ||
+      sessionTypes === null ||
+      Object.values(sessionTypes).some((build) => typeof build !== 'function'))
+  ) {
+    throw invalid(
+      'sessionTypes',
+      'must be an object of functions (input) => session spec',
+      sessionTypes,
+    );
+  }
   return {
     storage: cluster === undefined ? { journal } : { cluster },
+    sessionTypes,
     hostId,
     maxSessions,
     timeoutMs,

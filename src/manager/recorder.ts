@@ -37,6 +37,7 @@ export interface Recorder {
     at: number;
     metadata: Record<string, unknown> | undefined;
     spec: Record<string, unknown>;
+    durable?: { type: string; input?: unknown; timeoutMs?: number };
   }): Promise<void>;
   started(sessionId: string, at: number): Promise<void>;
   /** A live session's restart count, so an interrupted session still shows it. */
@@ -67,7 +68,7 @@ export function createRecorder({ store, now }: RecorderOptions): Recorder {
   };
 
   return {
-    created: ({ sessionId, at, metadata, spec }) =>
+    created: ({ sessionId, at, metadata, spec, durable }) =>
       write({
         type: 'created',
         sessionId,
@@ -75,6 +76,7 @@ export function createRecorder({ store, now }: RecorderOptions): Recorder {
         host: store.hostId,
         ...definedFields({ metadata }),
         spec,
+        ...definedFields({ durable }),
       }),
     started: (sessionId, at) => write({ type: 'started', sessionId, at }),
     restarts: (sessionId, restarts) => write({ type: 'restarts', sessionId, at: now(), restarts }),

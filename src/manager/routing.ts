@@ -8,6 +8,9 @@
  * await manager.send('fix-bug-42', 'agent', { type: 'review' }); // here or on its owner
  * await manager.locate('fix-bug-42'); // { hostId: 'worker-2', local: false }
  * ```
+ *
+ * A local durable session's `send` resolves once the checkpoint the event
+ * produced is durable (see `checkpoints.ts`).
  */
 import type { AnyActorRef } from 'xstate';
 import { SessionError } from '../ground/errors.js';
@@ -89,7 +92,15 @@ export function createRouting({ store, index, cancelLocal }: RoutingDeps) {
     async send(sessionId: string, childId: string, event: { type: string }): Promise<void> {
       checkEvent(sessionId, event);
       const message = { type: 'send', sessionId, childId, event } as const;
-      if (index.live(sessionId)) return sendLocal(index, message);
+      const live = index.live(sessionId);
+      if (live) {
+        sendLocal(index, message);
+        // XState has run the event's macrostep by now, and the checkpointer has
+        // taken the snapshot it produced: a durable session's send resolves once
+        // that is on disk.
+        if (live.durable) await live.durable.checkpointed();
+        return;
+      }
       // What cannot be a session id names no session: nothing to ask the store.
       if (!isSessionId(sessionId)) throw notFound(sessionId);
       const owner = await remoteOwner(sessionId);

@@ -28,6 +28,13 @@ export interface LiveSession {
   readonly ref: AnyActorRef;
   /** The session's `done` promise. */
   readonly done: Promise<TerminalRecord>;
+  /** A durable session's checkpoints: awaited by `send`, and its hand-off. */
+  readonly durable?: {
+    /** Resolves once every state its children reached so far is durable. */
+    checkpointed(): Promise<void>;
+    /** Checkpoints it, stops it without a terminal record; resolves once it is stopped. */
+    handOff(): Promise<void>;
+  };
 }
 
 export interface SessionIndex {

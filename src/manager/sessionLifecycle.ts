@@ -29,14 +29,16 @@ import { followSession } from '../session/lifecycle.js';
 import { sessionMachine } from '../session/sessionMachine.js';
 import type { SessionOutput } from '../session/types.js';
 import type { SessionView } from '../session/view.js';
-import { startChild, whichChildren } from '../supervisor/index.js';
+import { type ChildChangedEvent, startChild, whichChildren } from '../supervisor/index.js';
 import {
   observeSessionChildren,
   publishSessionEnd,
+  publishSessionResume,
   publishSessionStart,
 } from '../telemetry/index.js';
 import { workspaceLocation } from '../workspace/lifecycle.js';
 import type { WorkspaceEvent, WorkspaceRecorder } from '../workspace/types.js';
+import { createCheckpointer, resumedChildren, resumePolicy } from './checkpoints.js';
 import type { ProcessSweeper } from './processes.js';
 import type { Recorder } from './recorder.js';
 import type { LiveSession, SessionIndex } from './sessionIndex.js';
@@ -49,6 +51,18 @@ export interface Session {
   createdAt: number;
   /** Resolves once the terminal record is durable in the journal. */
   done: Promise<TerminalRecord>;
+}
+
+/** A durable session's next attempt: what the journal kept of the ones before. */
+export interface ResumeState {
+  createdAt: number;
+  /** The attempt that begins: 2 for the first resume. */
+  attempt: number;
+  restarts: number;
+  /** The host of the attempt before. */
+  from: string | undefined;
+  /** Each machine child's last checkpoint. */
+  checkpoints: ReadonlyMap<string, unknown>;
 }
 
 export interface SessionDeps {
@@ -78,22 +92,43 @@ function isRefusedClaim(error: unknown): boolean {
   return error instanceof SessionError && error.code === 'duplicate_id';
 }
 
-export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Session {
+export function startSession(
+  checked: CheckedSessionSpec,
+  deps: SessionDeps,
+  resume?: ResumeState,
+): Session {
   const { root, registry, store, index, recorder, processes, now } = deps;
-  const { id, metadata, workspace: workspacePlan } = checked;
-  const createdAt = now();
+  const { id, metadata, workspace: workspacePlan, durable } = checked;
+  const createdAt = resume?.createdAt ?? now();
+  const attempt = resume?.attempt ?? 1;
   const done = deferred<TerminalRecord>();
+  let handedOff = false;
 
   const created = () =>
-    recorder.created({
-      sessionId: id,
-      at: createdAt,
-      metadata,
-      spec: {
-        children: checked.supervisor.children.map((child) => child.id),
-        ...definedFields({ workspace: workspacePlan?.kind }),
-      },
-    });
+    resume
+      ? recorder.raw({
+          type: 'resumed',
+          sessionId: id,
+          at: now(),
+          attempt,
+          host: store.hostId,
+          ...definedFields({ from: resume.from }),
+        })
+      : recorder.created({
+          sessionId: id,
+          at: createdAt,
+          metadata,
+          spec: {
+            children: checked.supervisor.children.map((child) => child.id),
+            ...definedFields({ workspace: workspacePlan?.kind }),
+          },
+          ...definedFields({
+            durable: durable && {
+              ...durable,
+              ...definedFields({ timeoutMs: checked.timeoutMs }),
+            },
+          }),
+        });
   // One writer (a locked journal): the index has already decided the claim.
   // Several hosts: the claim is decided by the store, before anything starts.
   const claim = store.singleWriter
@@ -104,7 +139,8 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
     created().catch(() => {});
   }
 
-  publishSessionStart(id, store.hostId, createdAt, 1);
+  if (resume) publishSessionResume(id, store.hostId, attempt, resume.from);
+  publishSessionStart(id, store.hostId, createdAt, attempt, durable?.type);
   let ref: AnyActorRef;
   try {
     ref = startChild(root, {
@@ -117,6 +153,7 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
         id,
         createdAt,
         timeoutMs: checked.timeoutMs,
+        restarts: resume?.restarts,
         claim,
         workspace: workspacePlan && {
           plan: workspacePlan,
@@ -125,6 +162,9 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
         },
         supervisor: {
           ...checked.supervisor,
+          children: resume
+            ? resumedChildren(checked.supervisor.children, resume.checkpoints)
+            : checked.supervisor.children,
           registry,
           registerAs: sessionSupervisorKey(id),
           environment: processes.environmentOf(id),
@@ -132,20 +172,57 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
       },
     });
   } catch (error) {
-    publishSessionEnd(neverRan(id, createdAt, error), store.hostId, 1);
+    publishSessionEnd(neverRan(id, createdAt, error), store.hostId, attempt);
     throw error;
+  }
+  const checkpoints =
+    durable &&
+    createCheckpointer({
+      sessionId: id,
+      recorder,
+      now,
+      fail: (reason) => ref.send({ type: 'session.fail', reason }),
+    });
+  if (checkpoints) {
+    const policies = new Map(
+      checked.supervisor.children.map((child) => [child.id, resumePolicy(child)]),
+    );
+    const watch = (childId: string, child: AnyActorRef | undefined) => {
+      if (child && policies.get(childId) === 'snapshot') checkpoints.watch(childId, child);
+    };
+    for (const child of whichChildren(ref)) watch(child.id, child.ref);
+    ref.on('child.changed', (event: ChildChangedEvent) => {
+      if (event.status === 'running') watch(event.id, event.ref);
+    });
   }
   // Its initial children have started by now (they start as the session
   // starts): they are reported first, then every change.
   observeSessionChildren(ref, id, store.hostId, whichChildren(ref));
-  const handle: LiveSession = { ref, done: done.promise };
+  const handle: LiveSession = {
+    ref,
+    done: done.promise,
+    ...(checkpoints && {
+      durable: {
+        checkpointed: () => checkpoints.durable(),
+        handOff: async () => {
+          // Its last state goes to disk first; then it stops, and nothing more is written.
+          await checkpoints.durable().catch(() => {});
+          checkpoints.freeze();
+          handedOff = true;
+          ref.send({ type: 'session.cancel', reason: 'handed off' });
+          await done.promise.catch(() => {});
+        },
+      },
+    }),
+  };
   index.addLive(
     {
       id,
       state: 'starting',
       host: store.hostId,
       createdAt,
-      restarts: 0,
+      restarts: resume?.restarts ?? 0,
+      ...definedFields({ attempt: durable && attempt }),
       children: checked.supervisor.children.map((child) => ({ id: child.id, status: 'stopped' })),
       ...definedFields({ metadata }),
     },
@@ -154,6 +231,21 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
 
   const finish = (output: SessionOutput, children?: SessionView['children']) => {
     if (index.live(id) !== handle) return;
+    checkpoints?.freeze();
+    if (handedOff) {
+      // Released for the next run to resume: no terminal record; its processes die here.
+      publishSessionEnd(
+        { ...neverRan(id, createdAt, 'handed off', output.endedAt), outcome: 'interrupted' },
+        store.hostId,
+        attempt,
+      );
+      index.detach(id);
+      processes.sweepSession(id).then(
+        () => done.reject(handedOffError(id)),
+        () => done.reject(handedOffError(id)),
+      );
+      return;
+    }
     const record: TerminalRecord = {
       sessionId: id,
       outcome: output.outcome,
@@ -165,10 +257,14 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
       endedAt: output.endedAt,
       restarts: output.restarts,
       host: store.hostId,
-      ...definedFields({ metadata }),
+      ...definedFields({ metadata, attempts: durable && attempt }),
     };
     const fenced = index.isFenced(id);
-    publishSessionEnd(fenced ? { ...record, outcome: 'interrupted' } : record, store.hostId, 1);
+    publishSessionEnd(
+      fenced ? { ...record, outcome: 'interrupted' } : record,
+      store.hostId,
+      attempt,
+    );
     if (fenced) {
       // The outcome is the new owner's to write; storage's feed reports it.
       index.detach(id);
@@ -203,9 +299,11 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
       );
   };
 
-  let restarts = 0;
+  let restarts = resume?.restarts ?? 0;
   followSession(ref, {
     changed: ({ state, children, restarts: total }) => {
+      // A stopping session's children's last states are not what a resume wants.
+      if (state === 'stopping') checkpoints?.freeze();
       if (index.live(id) !== handle) return;
       const patch: Partial<SessionView> = {};
       if (state !== undefined) patch.state = state;
@@ -226,7 +324,7 @@ export function startSession(checked: CheckedSessionSpec, deps: SessionDeps): Se
       if (isRefusedClaim(error) || error instanceof ClusterError) {
         // Never existed: nothing was written under this id, nothing is shown.
         index.forget(id);
-        publishSessionEnd(neverRan(id, createdAt, error, now()), store.hostId, 1);
+        publishSessionEnd(neverRan(id, createdAt, error, now()), store.hostId, attempt);
         done.reject(error);
         return;
       }
@@ -267,6 +365,14 @@ export function cancelSession(
   if (!handle) return undefined;
   handle.ref.send({ type: 'session.cancel', reason });
   return handle.done;
+}
+
+function handedOffError(sessionId: string): SessionError {
+  return new SessionError(
+    'stopped',
+    `Session "${sessionId}" was handed off (stop({ handOff: true })): its last state is checkpointed, and the next run of a manager on this journal resumes it.`,
+    { sessionId },
+  );
 }
 
 function fencedError(sessionId: string): ClusterError {

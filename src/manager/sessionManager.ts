@@ -38,5 +38,10 @@ export interface SessionManager {
   readonly workspaceRoot: string;
   /** The manager's own supervisor, the root of the actor system. */
   readonly root: AnyActorRef;
-  stop(): Promise<void>;
+  /**
+   * Stops every live session: each ends `cancelled`. With `handOff: true`,
+   * durable sessions are checkpointed and released instead (no terminal
+   * record, their processes killed), for the next run to resume.
+   */
+  stop(options?: { handOff?: boolean }): Promise<void>;
 }

@@ -3,6 +3,7 @@
  */
 import { nanoid } from 'nanoid';
 import { definedFields } from '../ground/defined.js';
+import { errorMessage } from '../ground/errorMessage.js';
 import { SupervisorError } from '../ground/errors.js';
 import { jsonBytes, MAX_METADATA_BYTES } from '../ground/limits.js';
 import { checkSessionId } from '../ground/sessionId.js';
@@ -12,6 +13,7 @@ import type { Registry } from '../registry/index.js';
 import {
   type ChildSpec,
   type ResolvedSupervisorOptions,
+  type ResumePolicy,
   resolveSupervisorOptions,
   type SupervisorOptions,
 } from '../supervisor/index.js';
@@ -23,7 +25,16 @@ export { checkSessionId, SESSION_ID_PATTERN } from '../ground/sessionId.js';
 export interface SessionSpec {
   /** Default `nanoid()`; must match /^[A-Za-z0-9_-]{1,64}$/. */
   id?: string;
-  children: ChildSpec[];
+  /** Inline children: the session is not durable. Exclusive with `type`. */
+  children?: ChildSpec[];
+  /**
+   * A durable session: the name of one of the manager's `sessionTypes`,
+   * which builds the children (and options) from `input`. Any run of a
+   * manager with the type can rebuild and resume it (docs/sessions.md).
+   */
+  type?: string;
+  /** A durable session's input, plain JSON: given to its type's function on every attempt. */
+  input?: unknown;
   strategy?: SupervisorOptions['strategy'];
   intensity?: number;
   period?: number;
@@ -38,6 +49,22 @@ export interface SessionSpec {
   workspace?: WorkspaceSpec;
 }
 
+/**
+ * What a session type's function returns: the session's children and
+ * supervision options. A durable session's id, metadata and input come from
+ * `createSession`; `timeoutMs` here is the type's default.
+ */
+export type SessionTypeSpec = Omit<
+  SessionSpec,
+  'id' | 'type' | 'input' | 'metadata' | 'workspace'
+> & {
+  children: ChildSpec[];
+};
+
+/** Builds a durable session of one type from its JSON input, on any host and attempt. */
+// biome-ignore lint/suspicious/noExplicitAny: each type declares its own input shape.
+export type SessionType = (input: any) => SessionTypeSpec;
+
 function invalid(message: string): SupervisorError {
   return new SupervisorError('invalid_spec', message);
 }
@@ -50,6 +77,8 @@ export interface CheckedSessionSpec {
   metadata: Record<string, unknown> | undefined;
   /** Where and how its workspace is made, when it asks for one. */
   workspace: WorkspacePlan | undefined;
+  /** Set for a durable session: how any host rebuilds it. */
+  durable?: { type: string; input: unknown };
 }
 
 /** What a spec is checked against: the manager's defaults and places. */
@@ -58,12 +87,92 @@ export interface SpecDefaults {
   /** The registry the session's supervisor gets, so `registerAs` is checked as it will run. */
   registry: Registry;
   workspaceRoot: string;
+  /** The manager's `sessionTypes`: what a durable spec's `type` names. */
+  sessionTypes?: Record<string, SessionType> | undefined;
 }
+
+/**
+ * A durable spec made concrete: its type's children and options, with the
+ * spec's own id, metadata and timeout. Throws `invalid_spec` for an unknown
+ * type, `type` with `children`, an input that is not plain JSON, a type
+ * function that throws or returns no children.
+ */
+export function expandSessionType(
+  spec: SessionSpec,
+  sessionTypes: Record<string, SessionType> | undefined,
+  where: string,
+): SessionSpec {
+  const { type, input } = spec;
+  if (typeof type !== 'string' || type === '') {
+    throw invalid(`${where}: type must be a non-empty string; got ${shown(type)}.`);
+  }
+  if (spec.workspace !== undefined) {
+    throw invalid(`${where}: durable sessions (with a "type") do not take a workspace yet.`);
+  }
+  if (spec.children !== undefined) {
+    throw invalid(
+      `${where}: give either a "type" (a durable session, built by that type) or inline "children", not both.`,
+    );
+  }
+  const build = sessionTypes && Object.hasOwn(sessionTypes, type) ? sessionTypes[type] : undefined;
+  if (!build) {
+    const known = Object.keys(sessionTypes ?? {});
+    throw invalid(
+      `${where}: unknown session type ${shown(type)}; this manager's sessionTypes are ${known.length ? known.map((k) => shown(k)).join(', ') : '(none)'}.`,
+    );
+  }
+  const problem = input === undefined ? undefined : plainJsonProblem(input, 'input');
+  if (problem !== undefined) {
+    throw invalid(`${where}: a durable session's input must be plain JSON: ${problem}.`);
+  }
+  let built: SessionTypeSpec;
+  try {
+    built = build(input);
+  } catch (error) {
+    throw new SupervisorError(
+      'invalid_spec',
+      `${where}: session type ${shown(type)} could not build the session from its input: ${errorMessage(error)}`,
+      { cause: error },
+    );
+  }
+  if (typeof built !== 'object' || built === null || !Array.isArray(built.children)) {
+    throw invalid(`${where}: session type ${shown(type)} must return { children: [...] }.`);
+  }
+  if ((built as SessionSpec).workspace !== undefined) {
+    throw invalid(
+      `${where}: session type ${shown(type)} asks for a workspace; durable sessions do not take one yet.`,
+    );
+  }
+  for (const child of built.children) {
+    const resume = (child as ChildSpec | undefined)?.resume;
+    if (resume !== undefined && !RESUME_POLICIES.includes(resume)) {
+      throw invalid(
+        `${where}: child ${shown(child.id)}: resume must be one of ${RESUME_POLICIES.join(', ')}; got ${shown(resume)}.`,
+      );
+    }
+    const resumeInput = (child as ChildSpec | undefined)?.resumeInput;
+    if (resumeInput !== undefined && typeof resumeInput !== 'function') {
+      throw invalid(`${where}: child ${shown(child.id)}: resumeInput must be a function.`);
+    }
+  }
+  return {
+    ...built,
+    ...definedFields({ id: spec.id, metadata: spec.metadata }),
+    ...definedFields({ timeoutMs: spec.timeoutMs ?? built.timeoutMs }),
+  };
+}
+
+const RESUME_POLICIES: readonly ResumePolicy[] = ['snapshot', 'restart', 'never'];
 
 /** Validates everything a session needs; throws `SessionError` / `SupervisorError('invalid_spec')`. */
 export function checkSessionSpec(spec: SessionSpec, defaults: SpecDefaults): CheckedSessionSpec {
   if (typeof spec !== 'object' || spec === null) throw invalid('A session spec must be an object.');
   const id = spec.id === undefined ? nanoid() : checkSessionId(spec.id);
+  if (spec.type !== undefined || spec.input !== undefined) {
+    const durable = { type: spec.type as string, input: spec.input };
+    const expanded = expandSessionType(spec, defaults.sessionTypes, `Session "${id}"`);
+    return { ...checkSessionSpec({ ...expanded, id }, defaults), durable };
+  }
   if (!Array.isArray(spec.children)) {
     throw invalid(`Session "${id}": children must be an array of child specs.`);
   }

@@ -25,8 +25,8 @@
  * - `running` starts the children and supervises them, while a delayed
  *   `session.deadline` waits for `timeoutMs` counted from creation. The outcome is
  *   decided by what ends it: the significant children finished
- *   (`completed`), the restart intensity was reached or a child could not
- *   start (`failed`), `session.cancel` or `SHUTDOWN_EVENT` (`cancelled`), or
+ *   (`completed`), the restart intensity was reached, a child could not
+ *   start or the manager sent `session.fail` (`failed`), `session.cancel` or `SHUTDOWN_EVENT` (`cancelled`), or
  *   the deadline (`timed_out`).
  * - `stopping` shuts every child down in reverse start order, each within
  *   its `shutdown` grace, as a supervisor ends.
@@ -133,6 +133,13 @@ const machine = setup({
             'reason' in event && typeof event.reason === 'string' ? event.reason : 'cancelled',
         },
     }),
+    decideFailedWith: assign({
+      decided: ({ context, event }) =>
+        context.decided ?? {
+          outcome: 'failed' as const,
+          reason: 'reason' in event && typeof event.reason === 'string' ? event.reason : 'failed',
+        },
+    }),
     decideTimedOut: assign({
       decided: ({ context }) =>
         context.decided ?? {
@@ -187,6 +194,8 @@ const machine = setup({
     const { supervisor, ...session } = input;
     return {
       ...initialContext(supervisor),
+      // A resumed durable session goes on counting from its last attempt's restarts.
+      totalRestarts: input.restarts ?? 0,
       session,
       decided: undefined,
       workspace: undefined,
@@ -284,6 +293,8 @@ const machine = setup({
       on: {
         ...supervisingHandlers,
         'session.cancel': { target: 'stopping', actions: 'decideCancelled' },
+        // The manager cannot keep the session going (a durable one's checkpoint refused).
+        'session.fail': { target: 'stopping', actions: 'decideFailedWith' },
         [SHUTDOWN_EVENT]: { target: 'stopping', actions: 'decideCancelled' },
         'session.deadline': { target: 'stopping', actions: 'decideTimedOut' },
       },

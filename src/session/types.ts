@@ -13,6 +13,8 @@ export interface SessionInput {
   timeoutMs?: number | undefined;
   /** Creation time on the system clock; the deadline counts from it. */
   createdAt: number;
+  /** The restarts counted so far: a resumed durable session's previous attempts'. Default 0. */
+  restarts?: number | undefined;
   /**
    * Claims the session's id before anything starts (cluster mode); a
    * rejection errors the session with the store's error. Absent: nothing to claim.
@@ -44,6 +46,7 @@ export type SessionEvent =
   | SupervisorEvent
   | { type: 'session.cancel'; reason?: string }
   | { type: 'session.deadline' }
+  | { type: 'session.fail'; reason: string }
   | { type: `xstate.done.actor.${string}`; output?: unknown }
   | { type: `xstate.error.actor.${string}`; error?: unknown }
   | { type: 'workspace.created'; location: WorkspaceLocation }

@@ -40,6 +40,8 @@ export interface SessionView {
   startedAt?: number;
   endedAt?: number;
   restarts: number;
+  /** A durable session's current (or last) run: 1, plus one per resume. Absent for other sessions. */
+  attempt?: number;
   metadata?: Record<string, unknown>;
   children: SessionChildView[];
   workspace?: { path: string; branch?: string; kept?: boolean };
@@ -71,6 +73,7 @@ export function viewOfSummary(summary: SessionSummary): SessionView {
     ...definedFields({ startedAt: summary.startedAt, endedAt: terminal?.endedAt }),
     restarts: terminal?.restarts ?? summary.restarts ?? 0,
     ...definedFields({
+      attempt: terminal?.attempts ?? summary.attempts,
       metadata: summary.metadata,
       workspace: summary.workspace && {
         path: summary.workspace.path,

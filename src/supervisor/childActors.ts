@@ -52,7 +52,16 @@ export function startChildActor(
   options: ResolvedSupervisorOptions,
 ): AnyActorRef {
   const input = childInput(spec, options);
-  const ref = createActor(spec.logic, { parent, id: spec.id, input });
+  // A resumed durable session's child: its checkpoint, used once (see `restoreOnce`).
+  const restore = spec.restoreOnce;
+  const snapshot = restore?.snapshot;
+  if (restore) restore.snapshot = undefined;
+  const ref = createActor(spec.logic, {
+    parent,
+    id: spec.id,
+    input,
+    ...(snapshot === undefined ? {} : { snapshot: snapshot as never }),
+  });
   ref.start();
   const started = ref.getSnapshot() as { status: string; error?: unknown };
   if (started.status === 'error') throw started.error;

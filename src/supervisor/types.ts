@@ -48,6 +48,30 @@ export interface ChildSpec {
   registerAs?: string;
   /** Restart backoff for this child; overrides the supervisor's. */
   backoff?: Backoff;
+  /**
+   * How a durable session's next attempt creates this child (see
+   * docs/sessions.md): `'snapshot'` (default for machine logic) restores it
+   * from its last checkpoint; `'restart'` (default for other logic) starts it
+   * afresh, with `resumeInput(last)` when given; `'never'`: the session
+   * cannot resume and ends `interrupted`. Ignored outside durable sessions.
+   */
+  resume?: ResumePolicy;
+  /**
+   * A `'restart'` child's input on a resumed attempt, from what the last
+   * attempt left: its input then, and the checkpointed machine contexts of
+   * the session (e.g. an agent CLI started again with its own `--resume` flag).
+   */
+  resumeInput?: (last: ResumeLast) => unknown;
+}
+
+export type ResumePolicy = 'snapshot' | 'restart' | 'never';
+
+/** What `ChildSpec.resumeInput` is given. */
+export interface ResumeLast {
+  /** The child's input on the previous attempt. */
+  input: unknown;
+  /** The context of every machine child checkpointed on the previous attempt, by child id. */
+  contexts: Record<string, unknown>;
 }
 
 export interface SupervisorOptions {
@@ -116,6 +140,11 @@ export interface ResolvedChildSpec extends ChildSpec {
   significant: boolean;
   /** Its own backoff, else the supervisor's, else none. */
   backoff: ResolvedBackoff | undefined;
+  /**
+   * @internal A checkpoint to restore the child from, taken by its first
+   * start only: a restart after a crash starts fresh, as OTP's does.
+   */
+  restoreOnce?: { snapshot: unknown };
 }
 
 export interface ResolvedSupervisorOptions {

@@ -1,0 +1,167 @@
+/**
+ * Checkpoints of a durable session: each machine child's persisted snapshot,
+ * journaled whenever a macrostep changed it, so that the session's next
+ * attempt (after a crash or a hand-off) restores its children from there.
+ *
+ * ```ts
+ * const checkpoints = createCheckpointer({ sessionId, recorder, now, fail });
+ * checkpoints.watch('agent', agentRef);  // checkpoints its state now and after every change
+ * agentRef.send({ type: 'APPROVE' });    // XState notifies observers at the end of the macrostep
+ * await checkpoints.durable();           // the state APPROVE produced is on disk
+ * ```
+ *
+ * - **When**: XState notifies a child's observers once per macrostep, after
+ *   its snapshot is updated; the checkpointer reads `getPersistedSnapshot()`
+ *   then. A snapshot whose JSON equals the child's last checkpoint (an event
+ *   that changed nothing) writes nothing.
+ * - **Coalesced, group-committed**: snapshots wait in one slot per child
+ *   (the latest wins) until the next microtask, then go out together; while
+ *   a batch is being written, newer snapshots wait for the next batch. The
+ *   journal commits each batch with whatever else was appended meanwhile
+ *   (one `write` + `fdatasync` for the file journal).
+ * - **Plain JSON only**: a snapshot that JSON would change (a Date, a class
+ *   instance, an actor ref in context) could not be restored as it was. It
+ *   is refused when it is taken: `fail(reason)` ends the session `failed`,
+ *   and the host runs on.
+ * - `freeze()` stops taking snapshots (the session is stopping: its
+ *   children's last states while shutting down are not what a resume wants);
+ *   what was taken before still goes out.
+ */
+import { type AnyActorRef, StateMachine } from 'xstate';
+import { errorMessage } from '../ground/errorMessage.js';
+import { plainJsonProblem } from '../journal/index.js';
+import {
+  type ResolvedChildSpec,
+  type ResumeLast,
+  type ResumePolicy,
+  supervises,
+} from '../supervisor/index.js';
+import type { Recorder } from './recorder.js';
+
+export interface Checkpointer {
+  /** Checkpoints the child's state now and after every macrostep that changes it. */
+  watch(childId: string, ref: AnyActorRef): void;
+  /** Resolves once every snapshot taken so far is durable; rejects when one could not be written. */
+  durable(): Promise<void>;
+  /** Takes no more snapshots; those already taken are still written. */
+  freeze(): void;
+}
+
+export interface CheckpointerDeps {
+  sessionId: string;
+  recorder: Recorder;
+  now(): number;
+  /** The session cannot be checkpointed (a snapshot that is not plain JSON): end it `failed`. */
+  fail(reason: string): void;
+}
+
+/** How a durable session's next attempt creates this child: its own `resume`, else by its logic. */
+export function resumePolicy(spec: ResolvedChildSpec): ResumePolicy {
+  if (spec.resume !== undefined) return spec.resume;
+  // A supervisor's snapshot holds its children's refs: it restarts, its children with it.
+  return spec.logic instanceof StateMachine && !supervises(spec.logic) ? 'snapshot' : 'restart';
+}
+
+export function createCheckpointer({
+  sessionId,
+  recorder,
+  now,
+  fail,
+}: CheckpointerDeps): Checkpointer {
+  const lastJson = new Map<string, string>();
+  const pending = new Map<string, unknown>();
+  let flushing: Promise<void> | undefined;
+  let frozen = false;
+  let failure: unknown;
+
+  const flush = async (): Promise<void> => {
+    try {
+      while (pending.size > 0) {
+        const batch = [...pending];
+        pending.clear();
+        const at = now();
+        // Appended in one tick: the journal commits them as one batch.
+        await Promise.all(
+          batch.map(([childId, snapshot]) =>
+            recorder.raw({ type: 'checkpoint', sessionId, at, childId, snapshot }),
+          ),
+        );
+      }
+    } catch (error) {
+      failure ??= error;
+      pending.clear();
+      throw error;
+    } finally {
+      flushing = undefined;
+    }
+  };
+
+  const take = (childId: string, ref: AnyActorRef) => {
+    if (frozen) return;
+    // Only a live child's state is worth restoring; a stopped one starts afresh.
+    if (ref.getSnapshot()?.status !== 'active') return;
+    let snapshot: unknown;
+    let problem: string | undefined;
+    try {
+      snapshot = ref.getPersistedSnapshot();
+      problem = plainJsonProblem(snapshot, `child "${childId}"'s snapshot`);
+    } catch (error) {
+      problem = `child "${childId}"'s snapshot could not be taken (${errorMessage(error)})`;
+    }
+    if (problem !== undefined) {
+      frozen = true;
+      pending.clear();
+      fail(
+        `cannot checkpoint a durable session: ${problem}. Keep a durable machine's context plain JSON (ids instead of refs, ISO strings instead of Dates), or give the child resume: 'restart'.`,
+      );
+      return;
+    }
+    const json = JSON.stringify(snapshot);
+    if (lastJson.get(childId) === json) return;
+    lastJson.set(childId, json);
+    pending.set(childId, snapshot);
+    flushing ??= Promise.resolve().then(flush);
+    flushing.catch(() => {});
+  };
+
+  return {
+    watch(childId, ref) {
+      take(childId, ref);
+      ref.subscribe({ next: () => take(childId, ref), error: () => {} });
+    },
+    async durable() {
+      if (failure !== undefined) throw failure;
+      if (flushing) await flushing;
+    },
+    freeze() {
+      frozen = true;
+    },
+  };
+}
+
+/**
+ * The children of a resumed attempt: `'snapshot'` children restored from
+ * their last checkpoint (on their first start only), `'restart'` children
+ * given `resumeInput(last)` when they have one. Throws what `resumeInput` throws.
+ */
+export function resumedChildren(
+  children: readonly ResolvedChildSpec[],
+  checkpoints: ReadonlyMap<string, unknown>,
+): ResolvedChildSpec[] {
+  const contexts: Record<string, unknown> = {};
+  for (const [childId, snapshot] of checkpoints) {
+    contexts[childId] = (snapshot as { context?: unknown } | null)?.context;
+  }
+  return children.map((child) => {
+    const policy = resumePolicy(child);
+    const snapshot = checkpoints.get(child.id);
+    if (policy === 'snapshot' && snapshot !== undefined) {
+      return { ...child, restoreOnce: { snapshot } };
+    }
+    if (policy === 'restart' && child.resumeInput) {
+      const last: ResumeLast = { input: child.input, contexts };
+      return { ...child, input: child.resumeInput(last) };
+    }
+    return child;
+  });
+}

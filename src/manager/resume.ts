@@ -1,0 +1,102 @@
+/**
+ * Resuming a dead run's durable sessions, on the next `createSessionManager`
+ * over the same journal (after its leftover processes are killed, before it
+ * resolves).
+ *
+ * ```ts
+ * const toResume = await reconcile(opened, deps);  // durable leftovers of known types
+ * await resumeSessions(toResume, { sessionTypes, defaults, deps, recorder });
+ * ```
+ *
+ * Each session is rebuilt by its type from its JSON input, then started
+ * again as the same session: same id, `createdAt` (so the same absolute
+ * deadline), restart count and metadata; attempt + 1, noted by a `resumed`
+ * record. Its children are created per their `resume` policy (see
+ * `checkpoints.ts`). A session that cannot resume (a child with
+ * `resume: 'never'`, a type function or a `resumeInput` that throws) ends
+ * `interrupted`, the reason saying why.
+ */
+import { errorMessage } from '../ground/errorMessage.js';
+import type { SessionSummary } from '../journal/index.js';
+import { isRecordOfType } from '../journal/journal.js';
+import { resumePolicy } from './checkpoints.js';
+import { interrupted } from './reconcile.js';
+import type { Recorder } from './recorder.js';
+import { type SessionDeps, startSession } from './sessionLifecycle.js';
+import { type CheckedSessionSpec, checkSessionSpec, type SpecDefaults } from './sessionSpec.js';
+
+export interface ResumeDeps {
+  defaults: SpecDefaults;
+  session: SessionDeps;
+  recorder: Recorder;
+}
+
+export async function resumeSessions(
+  summaries: readonly SessionSummary[],
+  { defaults, session, recorder }: ResumeDeps,
+): Promise<void> {
+  const { store, index, now } = session;
+  const ends: Promise<void>[] = [];
+  const giveUp = (summary: SessionSummary, why: string) => {
+    const reason = `the host stopped before the session ended, and it cannot resume: ${why}`;
+    const record = interrupted(summary, store.hostId, now(), reason);
+    index.addKnown({
+      id: record.sessionId,
+      state: 'interrupted',
+      outcome: 'interrupted',
+      reason,
+      host: record.host ?? store.hostId,
+      createdAt: record.createdAt,
+      endedAt: record.endedAt,
+      restarts: record.restarts,
+      ...(record.attempts === undefined ? {} : { attempt: record.attempts }),
+      ...(record.metadata === undefined ? {} : { metadata: record.metadata }),
+      children: [],
+    });
+    ends.push(recorder.terminal(record));
+  };
+
+  const records = await Promise.all(summaries.map((summary) => store.records(summary.sessionId)));
+  summaries.forEach((summary, i) => {
+    const { sessionId, durable } = summary;
+    let checked: CheckedSessionSpec;
+    try {
+      checked = checkSessionSpec(
+        {
+          id: sessionId,
+          type: durable!.type,
+          input: durable!.input,
+          ...(durable!.timeoutMs === undefined ? {} : { timeoutMs: durable!.timeoutMs }),
+          ...(summary.metadata === undefined ? {} : { metadata: summary.metadata }),
+        },
+        // Its own timeout, as first created, or none: never this manager's default.
+        { ...defaults, timeoutMs: undefined },
+      );
+    } catch (error) {
+      giveUp(summary, errorMessage(error));
+      return;
+    }
+    const never = checked.supervisor.children.find((child) => resumePolicy(child) === 'never');
+    if (never) {
+      giveUp(summary, `its child "${never.id}" has resume: 'never'`);
+      return;
+    }
+    // The last checkpoint of each child wins.
+    const checkpoints = new Map<string, unknown>();
+    for (const record of records[i]!) {
+      if (isRecordOfType(record, 'checkpoint')) checkpoints.set(record.childId, record.snapshot);
+    }
+    try {
+      startSession(checked, session, {
+        createdAt: summary.createdAt,
+        attempt: (summary.attempts ?? 1) + 1,
+        restarts: summary.restarts ?? 0,
+        from: summary.host,
+        checkpoints,
+      });
+    } catch (error) {
+      giveUp(summary, errorMessage(error));
+    }
+  });
+  await Promise.all(ends);
+}

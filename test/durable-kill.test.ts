@@ -1,0 +1,179 @@
+/**
+ * Durable sessions against real kill -9s of real hosts (test/fixtures/durable-host.mjs):
+ * acknowledged events survive, leftover processes die before a process
+ * child is restarted with its `resumeInput`, and every session ends with
+ * exactly one terminal record whatever instant the hosts were killed at.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createSessionManager, type JournalRecord, type SessionManager } from '../src/index.js';
+import { isPidAlive, waitForPidsGone } from '../src/testing/processes.js';
+import { durableTypes } from './helpers/durable.js';
+import { killHostAndWatchdog } from './helpers/host-kill.js';
+
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+interface Host {
+  child: ChildProcess;
+  /** The highest count acknowledged per session so far. */
+  acked: Map<string, number>;
+  /** Resolves once `acks` more sends were acknowledged. */
+  untilAcks(acks: number): Promise<void>;
+}
+
+async function startHost(config: Record<string, unknown>): Promise<Host> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      join(fixtures, 'register-ts.mjs'),
+      join(fixtures, 'durable-host.mjs'),
+      JSON.stringify(config),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const acked = new Map<string, number>();
+  let total = 0;
+  const waiters: { at: number; resolve: () => void }[] = [];
+  let buffered = '';
+  const opened = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        if (line === 'open') resolve();
+        const [word, id, count] = line.split(' ');
+        if (word !== 'acked') continue;
+        acked.set(id!, Math.max(acked.get(id!) ?? 0, Number(count)));
+        total++;
+        for (const waiter of waiters.filter((w) => w.at <= total)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      }
+    });
+    child.on('exit', (code, signal) => reject(new Error(`host exited early: ${code ?? signal}`)));
+  });
+  await opened;
+  return {
+    child,
+    acked,
+    untilAcks: (acks) =>
+      new Promise((resolve) => {
+        waiters.push({ at: total + acks, resolve });
+      }),
+  };
+}
+
+const readRecords = async (path: string): Promise<JournalRecord[]> =>
+  (await readFile(path, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+
+const countOf = (manager: SessionManager, id: string) =>
+  (manager.getChild(id, 'counter')!.getSnapshot() as { context: { count: number } }).context.count;
+
+async function finishAll(manager: SessionManager, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    if (manager.getSession(id)?.outcome === undefined) {
+      await manager.send(id, 'counter', { type: 'FINISH' });
+    }
+  }
+  await vi.waitFor(
+    () => expect(ids.filter((id) => manager.getSession(id)?.outcome === undefined)).toEqual([]),
+    { timeout: 10_000, interval: 10 },
+  );
+}
+
+async function tempJournal(): Promise<{ dir: string; path: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'xstate-otp-durable-'));
+  dirs.push(dir);
+  return { dir, path: join(dir, 'journal.jsonl') };
+}
+
+describe('durable sessions across kill -9', () => {
+  it('an acknowledged event survives a kill -9; a process child is killed, then restarted with resumeInput(last)', async () => {
+    const { dir, path } = await tempJournal();
+    const log = join(dir, 'cli.log');
+    const host = await startHost({ journal: path, type: 'agent', sessions: ['a1'], log, seed: 7 });
+    await host.untilAcks(5);
+    // With its watchdog too: nothing but the next run may kill the old process.
+    await killHostAndWatchdog(host.child.pid!);
+    const acked = host.acked.get('a1')!;
+    expect(acked).toBeGreaterThanOrEqual(5);
+    const [firstLine] = (await readFile(log, 'utf8')).trim().split('\n');
+    const oldPid = Number(firstLine!.split(' ')[1]);
+    expect(firstLine!.startsWith('fresh ')).toBe(true);
+
+    const manager = await createSessionManager({ journal: path, sessionTypes: durableTypes });
+    // Gone before anything was restarted (its own watchdog, or this run's sweep).
+    expect(isPidAlive(oldPid)).toBe(false);
+    const count = countOf(manager, 'a1');
+    expect(count).toBeGreaterThanOrEqual(acked);
+    expect(manager.getSession('a1')).toMatchObject({ state: 'running', attempt: 2 });
+    await vi.waitFor(
+      async () => expect((await readFile(log, 'utf8')).trim().split('\n')).toHaveLength(2),
+      { timeout: 5000, interval: 10 },
+    );
+    const second = (await readFile(log, 'utf8')).trim().split('\n')[1]!;
+    expect(second.split(' ')[0]).toBe(`resumed:${count}`);
+    const newPid = Number(second.split(' ')[1]);
+
+    await finishAll(manager, ['a1']);
+    expect(manager.getSession('a1')).toMatchObject({ outcome: 'completed', attempt: 2 });
+    await manager.stop();
+    await waitForPidsGone([newPid]);
+    const terminals = (await readRecords(path)).filter((r) => r.type === 'terminal');
+    expect(terminals).toMatchObject([{ sessionId: 'a1', outcome: 'completed', attempts: 2 }]);
+  });
+
+  it('kill -9 at seeded random instants over 30 sessions and 3 hosts: no acknowledged count lost, one terminal record each', async () => {
+    const { path } = await tempJournal();
+    const ids = Array.from({ length: 30 }, (_, i) => `s${i}`);
+    const acked = new Map<string, number>();
+    let seed = 20261206;
+    const random = () => {
+      seed = (seed * 1664525 + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    for (let round = 0; round < 3; round++) {
+      const host = await startHost({ journal: path, type: 'counter', sessions: ids, seed: round });
+      await host.untilAcks(20 + Math.floor(random() * 60));
+      const exited = new Promise((resolve) => host.child.on('exit', resolve));
+      host.child.kill('SIGKILL');
+      await exited;
+      for (const [id, count] of host.acked) acked.set(id, Math.max(acked.get(id) ?? 0, count));
+    }
+
+    const manager = await createSessionManager({ journal: path, sessionTypes: durableTypes });
+    for (const id of ids) {
+      expect(manager.getSession(id)).toMatchObject({ state: 'running', attempt: 4 });
+      expect(countOf(manager, id)).toBeGreaterThanOrEqual(acked.get(id) ?? 0);
+    }
+    await finishAll(manager, ids);
+    await manager.stop();
+
+    const records = await readRecords(path);
+    for (const id of ids) {
+      const terminals = records.filter((r) => r.type === 'terminal' && r.sessionId === id);
+      expect(terminals).toMatchObject([{ outcome: 'completed', attempts: 4 }]);
+      const resumed = records.filter((r) => r.type === 'resumed' && r.sessionId === id);
+      expect(resumed.map((r) => (r as { attempt?: number }).attempt)).toEqual([2, 3, 4]);
+    }
+    // A fourth open finds nothing to resume or close.
+    const again = await createSessionManager({ journal: path, sessionTypes: durableTypes });
+    expect(again.listSessions().filter((s) => s.outcome === undefined)).toEqual([]);
+    await again.stop();
+    expect(await readRecords(path)).toHaveLength(records.length);
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * Durable session types for the durable-session tests and host fixtures.
+ *
+ * - `counter`: one machine child, `counter`, that counts INC events and ends
+ *   the session (significant, transient) on FINISH. Its context is plain JSON,
+ *   so it is checkpointed after every INC.
+ * - `agent`: the counter plus a process child, `cli`, which appends its
+ *   first argument and its pid to the file named by the input's `log`, then sleeps. On
+ *   a resumed attempt the process is started with `resumeInput`:
+ *   `resumed:<count at the last checkpoint>`.
+ * - `fragile`: a counter whose `resume` is `'never'`.
+ * - `dated`: a machine that puts a Date in its context on TOUCH.
+ */
+import { assign, setup } from 'xstate';
+import { fromProcess } from '../../src/index.js';
+import type { SessionType } from '../../src/manager/sessionSpec.js';
+
+export const counterMachine = setup({
+  types: {
+    context: {} as { count: number; touched?: unknown },
+    events: {} as { type: 'INC' } | { type: 'FINISH' } | { type: 'TOUCH' },
+  },
+}).createMachine({
+  id: 'counter',
+  context: { count: 0 },
+  initial: 'counting',
+  states: {
+    counting: {
+      on: {
+        INC: { actions: assign({ count: ({ context }) => context.count + 1 }) },
+        TOUCH: { actions: assign({ touched: () => new Date(0) }) },
+        FINISH: 'finished',
+      },
+    },
+    finished: { type: 'final' },
+  },
+});
+
+const counterChild = {
+  id: 'counter',
+  logic: counterMachine,
+  restart: 'transient' as const,
+  significant: true,
+};
+
+const cliScript = 'printf "%s %s\\n" "$1" "$$" >> "$2"; exec sleep 600';
+
+export const durableTypes: Record<string, SessionType> = {
+  counter: () => ({ autoShutdown: 'any_significant', children: [counterChild] }),
+  fragile: () => ({
+    autoShutdown: 'any_significant',
+    children: [{ ...counterChild, resume: 'never' }],
+  }),
+  agent: (input: { log: string }) => ({
+    autoShutdown: 'any_significant',
+    children: [
+      counterChild,
+      {
+        id: 'cli',
+        logic: fromProcess(),
+        input: { command: 'sh', args: ['-c', cliScript, 'sh', 'fresh', input.log] },
+        resumeInput: (last) => {
+          const counter = last.contexts.counter as { count: number };
+          return {
+            command: 'sh',
+            args: ['-c', cliScript, 'sh', `resumed:${counter.count}`, input.log],
+          };
+        },
+      },
+    ],
+  }),
+};
