@@ -74,8 +74,10 @@ export {
   type FileJournal,
   type FileJournalOptions,
   type Journal,
+  type JournalCheckpointRecord,
   type JournalCreatedRecord,
   type JournalRecord,
+  type JournalResumedRecord,
   type JournalStartedRecord,
   type JournalTerminalRecord,
   type JournalWorkspaceRecord,
@@ -89,6 +91,8 @@ export {
   type SessionManager,
   type SessionManagerOptions,
   type SessionSpec,
+  type SessionType,
+  type SessionTypeSpec,
 } from './manager/index.js';
 // Processes.
 export {
@@ -127,6 +131,8 @@ export {
   createSupervisor,
   deleteChild,
   type RestartType,
+  type ResumeLast,
+  type ResumePolicy,
   restartChild,
   type Shutdown,
   type Strategy,

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSessionManager, type JournalRecord, type SessionManager } from '../src/index.js';
 import { isPidAlive, waitForPidsGone } from '../src/testing/processes.js';
+import { runCli } from './helpers/cli.js';
 import { durableTypes } from './helpers/durable.js';
 import { killHostAndWatchdog } from './helpers/host-kill.js';
 
@@ -175,5 +176,11 @@ describe('durable sessions across kill -9', () => {
     expect(again.listSessions().filter((s) => s.outcome === undefined)).toEqual([]);
     await again.stop();
     expect(await readRecords(path)).toHaveLength(records.length);
+
+    // `xstate-otp sessions` shows the attempts.
+    const shown = await runCli(['sessions', '--journal', path], { cwd: tmpdir() });
+    const [header, first] = shown.stdout.split('\n');
+    expect(header).toMatch(/SESSION\s+STATE\s+RESTARTS\s+ATTEMPTS\s+CREATED/);
+    expect(first).toMatch(/^s0\s+completed\s+0\s+4\s/);
   });
 });

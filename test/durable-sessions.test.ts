@@ -90,7 +90,9 @@ describe('session types', () => {
   it('a snapshot that is not plain JSON fails the session with a clear reason; the host runs on', async () => {
     const manager = await createSessionManager({ sessionTypes: durableTypes });
     const session = manager.createSession({ id: 'dated', type: 'counter' });
-    manager.getChild('dated', 'counter')!.send({ type: 'TOUCH' });
+    await expect(manager.send('dated', 'counter', { type: 'TOUCH' })).rejects.toMatchObject({
+      code: 'not_durable',
+    });
     const terminal = await session.done;
     expect(terminal.outcome).toBe('failed');
     expect(terminal.reason).toContain('cannot checkpoint a durable session');

@@ -82,6 +82,22 @@ describe('examples', () => {
     await waitForPidsGone(pidsOf(result.tree), { timeoutMs: 1000 });
   });
 
+  it('durable-agent: a host killed with SIGKILL; the next run resumes the session from its checkpoint and restarts the CLI with --resume', async () => {
+    const { main } = await import('../examples/durable-agent.js');
+    const lines: string[] = [];
+    const result = await main({ log: (line) => lines.push(line) });
+    expect(result.resumed).toMatchObject({ id: 'pr-42', state: 'running', attempt: 2 });
+    expect(result.context).toEqual({ pr: 42, agentSessionId: 'agent-42', approvals: 2 });
+    expect(result.record).toMatchObject({ id: 'pr-42', outcome: 'completed', attempt: 2 });
+    expect(lines).toEqual([
+      `host ${result.hostPid} killed with SIGKILL`,
+      'cli restarted with --resume agent-42',
+      'pr-42 resumed: attempt 2, 2 approvals',
+      'pr-42 completed after 2 attempts',
+    ]);
+    await waitForPidsGone([result.hostPid]);
+  });
+
   it('testing-harness: the consumer-side scenario passes its own assertions', async () => {
     const { main } = await import('../examples/testing-harness.js');
     const result = await main({ log: () => {} });

@@ -13,7 +13,8 @@
  * `reasonLines(rows, options)` lists, under that, in full and on one line
  * each, the reasons the REASON column had to cut.
  *
- * `DURATION` is created → ended, or created → now for a session still
+ * `ATTEMPTS` (shown when some session is durable) counts a durable session's
+ * runs: 1, plus one per resume. `DURATION` is created → ended, or created → now for a session still
  * running. A row still waiting for its terminal record reads `interrupted*`.
  */
 import { cutAtWord, formatDuration, formatTimestamp, oneLine, shortReason } from './format.js';
@@ -25,6 +26,7 @@ export type SessionColumn =
   | 'what'
   | 'state'
   | 'restarts'
+  | 'attempts'
   | 'created'
   | 'duration'
   | 'reason';
@@ -34,6 +36,7 @@ const HEADERS: Record<SessionColumn, Column> = {
   what: { header: 'SCRIPT' },
   state: { header: 'STATE' },
   restarts: { header: 'RESTARTS', align: 'right' },
+  attempts: { header: 'ATTEMPTS', align: 'right' },
   created: { header: 'CREATED' },
   duration: { header: 'DURATION', align: 'right' },
   reason: { header: 'REASON' },
@@ -81,6 +84,9 @@ function cell(column: SessionColumn, row: SessionRow, options: SessionTableOptio
       return stateLabel(row);
     case 'restarts':
       return String(row.restarts);
+    case 'attempts':
+      // Durable sessions only: 1, plus one per resume.
+      return row.attempt === undefined ? '-' : String(row.attempt);
     case 'created':
       return formatTimestamp(row.createdAt);
     case 'duration':
@@ -92,11 +98,25 @@ function cell(column: SessionColumn, row: SessionRow, options: SessionTableOptio
   }
 }
 
+/** The table's columns; ATTEMPTS only when some session is durable. */
+export function defaultColumns(rows: readonly SessionRow[]): SessionColumn[] {
+  const durable = rows.some((row) => row.attempt !== undefined);
+  return [
+    'id',
+    'state',
+    'restarts',
+    ...(durable ? ['attempts' as const] : []),
+    'created',
+    'duration',
+    'reason',
+  ];
+}
+
 export function sessionTableLines(
   rows: readonly SessionRow[],
   options: SessionTableOptions,
 ): string[] {
-  const columns = options.columns ?? ['id', 'state', 'restarts', 'created', 'duration', 'reason'];
+  const columns = options.columns ?? defaultColumns(rows);
   const stateColumn = columns.indexOf('state');
   const cells = rows.map((row) => columns.map((column) => cell(column, row, options)));
   return formatTable(

@@ -13,6 +13,8 @@
  *   run1-flaky  Reached the maximum restart intensity (2 restarts within 60000 ms); the last failure …
  * ```
  *
+ * Durable sessions add an ATTEMPTS column (1, plus one per resume).
+ *
  * `--json` prints the rows as a JSON array instead (`SessionRow`: times in
  * epoch ms, `pending: true` on a session whose interruption is not recorded yet).
  */
@@ -29,7 +31,12 @@ function notes(snapshot: JournalSnapshot): string[] {
       `The journal is held by the live process ${snapshot.holder.pid}: its open sessions are still running.`,
     );
   }
-  if (snapshot.sessions.some((row) => row.pending)) {
+  if (snapshot.sessions.some((row) => row.pending && row.attempt !== undefined)) {
+    lines.push(
+      '* durable sessions without a terminal record: the next manager to open this journal with their session type resumes them (ATTEMPTS + 1).',
+    );
+  }
+  if (snapshot.sessions.some((row) => row.pending && row.attempt === undefined)) {
     lines.push(
       '* no terminal record yet: the host stopped without writing one; the next manager to open this journal records it as interrupted.',
     );

@@ -74,7 +74,9 @@ export type SessionErrorCode =
   | 'stopped'
   | 'invalid_spec'
   | 'invalid_option'
-  | 'invalid_event';
+  | 'invalid_event'
+  /** A durable session's state could not be checkpointed (not plain JSON): the session fails. */
+  | 'not_durable';
 
 export class SessionError extends OtpError {
   declare readonly code: SessionErrorCode;

@@ -29,7 +29,9 @@
  */
 import { type AnyActorRef, StateMachine } from 'xstate';
 import { errorMessage } from '../ground/errorMessage.js';
+import { SessionError } from '../ground/errors.js';
 import { plainJsonProblem } from '../journal/index.js';
+import { processMachine } from '../process/fromProcess.js';
 import {
   type ResolvedChildSpec,
   type ResumeLast,
@@ -58,8 +60,10 @@ export interface CheckpointerDeps {
 /** How a durable session's next attempt creates this child: its own `resume`, else by its logic. */
 export function resumePolicy(spec: ResolvedChildSpec): ResumePolicy {
   if (spec.resume !== undefined) return spec.resume;
-  // A supervisor's snapshot holds its children's refs: it restarts, its children with it.
-  return spec.logic instanceof StateMachine && !supervises(spec.logic) ? 'snapshot' : 'restart';
+  // A process cannot be snapshotted (it is a machine around an OS process);
+  // a supervisor's snapshot holds its children's refs: both restart.
+  const isMachine = spec.logic instanceof StateMachine && spec.logic !== processMachine;
+  return isMachine && !supervises(spec.logic) ? 'snapshot' : 'restart';
 }
 
 export function createCheckpointer({
@@ -111,9 +115,12 @@ export function createCheckpointer({
     if (problem !== undefined) {
       frozen = true;
       pending.clear();
-      fail(
-        `cannot checkpoint a durable session: ${problem}. Keep a durable machine's context plain JSON (ids instead of refs, ISO strings instead of Dates), or give the child resume: 'restart'.`,
-      );
+      const reason = `cannot checkpoint a durable session: ${problem}. Keep a durable machine's context plain JSON (ids instead of refs, ISO strings instead of Dates), or give the child resume: 'restart'.`;
+      // A send waiting for this state learns that it will never be durable.
+      failure ??= new SessionError('not_durable', `Session "${sessionId}" ${reason}`, {
+        sessionId,
+      });
+      fail(reason);
       return;
     }
     const json = JSON.stringify(snapshot);

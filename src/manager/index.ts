@@ -20,7 +20,7 @@ export {
 } from './createSessionManager.js';
 export { type DashboardContext, listRows } from './dashboardStore.js';
 export type { Dashboard } from './dashboardView.js';
-export type { SessionSpec } from './sessionSpec.js';
+export type { SessionSpec, SessionType, SessionTypeSpec } from './sessionSpec.js';
 export type {
   HostRequest,
   OpenedStore,
