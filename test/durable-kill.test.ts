@@ -102,6 +102,46 @@ async function tempJournal(): Promise<{ dir: string; path: string }> {
   return { dir, path: join(dir, 'journal.jsonl') };
 }
 
+describe('hand-off under load', () => {
+  it('stop({ handOff: true }) while 20 sessions take events: every acknowledged event is kept, each resumes once', async () => {
+    const { path } = await tempJournal();
+    const ids = Array.from({ length: 20 }, (_, i) => `h${i}`);
+    const first = await createSessionManager({ journal: path, sessionTypes: durableTypes });
+    for (const id of ids) first.createSession({ id, type: 'counter' });
+    const acked = new Map<string, number>();
+    let total = 0;
+    let stopped: Promise<void> | undefined;
+    await Promise.all(
+      ids.map(async (id) => {
+        for (let i = 0; i < 1000; i++) {
+          try {
+            await first.send(id, 'counter', { type: 'INC' });
+          } catch {
+            return; // handed off: no longer here
+          }
+          acked.set(id, (acked.get(id) ?? 0) + 1);
+          if (++total === 200) stopped = first.stop({ handOff: true });
+        }
+      }),
+    );
+    await stopped;
+    expect((await readRecords(path)).filter((r) => r.type === 'terminal')).toEqual([]);
+
+    const second = await createSessionManager({ journal: path, sessionTypes: durableTypes });
+    for (const id of ids) {
+      expect(second.getSession(id)).toMatchObject({ state: 'running', attempt: 2 });
+      expect(countOf(second, id)).toBeGreaterThanOrEqual(acked.get(id) ?? 0);
+    }
+    await finishAll(second, ids);
+    await second.stop();
+    const terminals = (await readRecords(path)).filter((r) => r.type === 'terminal');
+    expect(terminals.map((r) => r.sessionId).sort()).toEqual([...ids].sort());
+    expect(new Set(terminals.map((r) => (r as { attempts?: number }).attempts))).toEqual(
+      new Set([2]),
+    );
+  });
+});
+
 describe('durable sessions across kill -9', () => {
   it('an acknowledged event survives a kill -9; a process child is killed, then restarted with resumeInput(last)', async () => {
     const { dir, path } = await tempJournal();
