@@ -3,7 +3,9 @@
  * and what this host left running when it died is closed, once.
  *
  * ```ts
- * await reconcile(opened, { index, recorder, processes, hostId: 'worker-1', ownsEverySession: true, now });
+ * const toResume = await reconcile(opened, {
+ *   index, recorder, processes, hostId: 'worker-1', ownsEverySession: true, sessionTypes: {}, now,
+ * });
  * ```
  *
  * In order:

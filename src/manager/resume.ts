@@ -4,8 +4,8 @@
  * resolves).
  *
  * ```ts
- * const toResume = await reconcile(opened, deps);  // durable leftovers of known types
- * await resumeSessions(toResume, { sessionTypes, defaults, deps, recorder });
+ * // toResume: what `reconcile` returned (durable leftovers of known types)
+ * await resumeSessions(toResume, { defaults, session: deps, recorder });
  * ```
  *
  * Each session is rebuilt by its type from its JSON input, then started
