@@ -149,7 +149,10 @@ describe('durable sessions across kill -9', () => {
     const host = await startHost({ journal: path, type: 'agent', sessions: ['a1'], log, seed: 7 });
     await host.untilAcks(5);
     // With its watchdog too: nothing but the next run may kill the old process.
+    const exited = new Promise((resolve) => host.child.once('exit', resolve));
     await killHostAndWatchdog(host.child.pid!);
+    // Reaped by Node, so its pid no longer reads as the journal lock's live holder.
+    await exited;
     const acked = host.acked.get('a1')!;
     expect(acked).toBeGreaterThanOrEqual(5);
     const [firstLine] = (await readFile(log, 'utf8')).trim().split('\n');
