@@ -14,7 +14,7 @@ import { ensureBuilt, repoRoot } from './helpers/cli.js';
 
 const MAX_MAIN_RUNTIME_NAMES = 30;
 
-/** The runtime names DESIGN.md lists for the main entry: the contract. */
+/** The runtime names the public API promises on the main entry: the contract. */
 const DESIGN_MAIN_NAMES = [
   'createSupervisor',
   'startChild',
