@@ -12,7 +12,7 @@ import {
   type SessionView,
 } from '../src/index.js';
 import { clusterScope, natsCluster } from '../src/nats/index.js';
-import { findMarkedProcesses, SCOPE_MARKER_ENV } from '../src/process/processTree.js';
+import { findMarkedProcesses, SCOPE_MARKER_ENV } from '../src/process/index.js';
 import { isPidAlive, killPids, waitForPidsGone } from '../src/testing/processes.js';
 import { killHostAndWatchdog } from './helpers/host-kill.js';
 import { type ClusterHost, startClusterHost } from './helpers/nats-host.js';

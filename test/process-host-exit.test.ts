@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { nanoid } from 'nanoid';
 import { describe, expect, it } from 'vitest';
-import { findMarkedProcesses, SESSION_MARKER_ENV } from '../src/process/processTree.js';
+import { findMarkedProcesses, SESSION_MARKER_ENV } from '../src/process/index.js';
 import { hasProcfs } from '../src/process/procfs.js';
 import type { FixtureDescendant } from '../src/scripted/fixtureCommand.js';
 import { isPidAlive, waitForPidsGone } from '../src/testing/processes.js';

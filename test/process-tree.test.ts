@@ -12,7 +12,7 @@ import {
   sweepScopeProcesses,
   sweepSessionProcesses,
   treeMembers,
-} from '../src/process/processTree.js';
+} from '../src/process/index.js';
 import { hasProcfs } from '../src/process/procfs.js';
 import {
   countDescendants,

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createSessionManager, type JournalRecord } from '../src/index.js';
 import { journalScope } from '../src/journal/index.js';
-import { SCOPE_MARKER_ENV, sweepScopeProcesses } from '../src/process/processTree.js';
+import { SCOPE_MARKER_ENV, sweepScopeProcesses } from '../src/process/index.js';
 import { findMarkedProcesses } from '../src/testing/index.js';
 import { isPidAlive } from '../src/testing/processes.js';
 import { killHostAndWatchdog } from './helpers/host-kill.js';

@@ -16,7 +16,7 @@
  * for a `/proc` scan when they end.
  */
 import type { ChildEnvironment } from '../ground/environment.js';
-import { sweepScopeProcesses, sweepSessionProcesses } from '../process/processTree.js';
+import { sweepScopeProcesses, sweepSessionProcesses } from '../process/index.js';
 
 export interface ProcessSweeper {
   /** What the session's supervisor hands down to every child. */

@@ -28,14 +28,10 @@ import type { ChildEnvironment } from '../ground/environment.js';
 import type { ProcessExitError } from '../ground/errors.js';
 import { trackProcessTree } from './hostExit.js';
 import { ensureHostWatchdog, HOST_MARKER_ENV, hostMarkerValue } from './hostWatchdog.js';
+import { PROCESS_MARKER_ENV, SCOPE_MARKER_ENV, SESSION_MARKER_ENV } from './markers.js';
 import { LineSplitter, OutputTail } from './outputTail.js';
 import { exitedCleanly, processExitError, resolveProcessInput } from './processOutcome.js';
-import {
-  PROCESS_MARKER_ENV,
-  ProcessTree,
-  SCOPE_MARKER_ENV,
-  SESSION_MARKER_ENV,
-} from './processTree.js';
+import { ProcessTree } from './processTree.js';
 import type {
   ProcessInput,
   ProcessResult,

@@ -42,27 +42,6 @@ import {
   scanSoon,
 } from './procfs.js';
 
-export {
-  type EnvMarker,
-  HOST_MARKER_ENV,
-  type MarkerMatch,
-  PROCESS_MARKER_ENV,
-  SCOPE_MARKER_ENV,
-  SESSION_MARKER_ENV,
-  treeMembers,
-} from './markers.js';
-export {
-  findMarkedProcesses,
-  findSessionProcesses,
-  type ScopeSweepOptions,
-  type SessionSweepOptions,
-  type SweepOptions,
-  type SweepResult,
-  sweepMarkedProcesses,
-  sweepScopeProcesses,
-  sweepSessionProcesses,
-} from './sweep.js';
-
 export interface ProcessTreeOptions {
   /** Root pid; the root leads its own process group. */
   pid: number;

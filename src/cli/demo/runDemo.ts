@@ -37,7 +37,7 @@ import { JournalError } from '../../ground/errors.js';
 import { createInspectionFile, type InspectionFile } from '../../inspect/inspectionFile.js';
 import { createFileJournal, type FileJournal, type TerminalRecord } from '../../journal/index.js';
 import { createSessionManager, type SessionManager } from '../../manager/createSessionManager.js';
-import { findMarkedProcesses, SESSION_MARKER_ENV } from '../../process/processTree.js';
+import { findMarkedProcesses, SESSION_MARKER_ENV } from '../../process/index.js';
 import { hasProcfs } from '../../process/procfs.js';
 import { startScenario } from '../../scripted/scenario.js';
 import { CliError } from '../errors.js';
