@@ -23,6 +23,8 @@ import {
   forceStop,
   isProcessing,
   parentOf,
+  RESUMED_TIMERS_EVENT,
+  rearmAfterTimers,
   TeardownMachine,
 } from '../src/supervisor/xstateInternals.js';
 
@@ -298,6 +300,129 @@ describe('XState behaviour xstate-otp relies on', () => {
     clock.increment(1);
     expect(actor.getSnapshot().value).toBe('done');
     actor.stop();
+  });
+
+  /** A machine with `after` timers of each kind, restored under a parent on `clock`. */
+  const delayEvents: string[] = [];
+  const timed = setup({
+    types: { context: {} as { waitMs: number } },
+    delays: {
+      patience: 3000,
+      fromContext: ({ context, event }) => {
+        delayEvents.push(event.type);
+        return context.waitMs;
+      },
+    },
+  }).createMachine({
+    id: 'timed',
+    context: { waitMs: 7000 },
+    initial: 'idle',
+    states: {
+      idle: { on: { WAIT: 'waiting', BOTH: 'both' } },
+      waiting: {
+        after: { 5000: 'late', patience: { target: 'impatient' } },
+        on: { LEAVE: 'idle' },
+      },
+      both: {
+        type: 'parallel',
+        after: { 10000: 'late' },
+        states: {
+          left: { initial: 'a', states: { a: { after: { 1000: 'b' } }, b: {} } },
+          right: { initial: 'x', states: { x: { after: { fromContext: 'y' } }, y: {} } },
+        },
+      },
+      impatient: {},
+      late: {},
+    },
+  });
+  function restoredTimed(event: string) {
+    const original = createActor(timed).start();
+    original.send({ type: event });
+    const persisted = JSON.parse(JSON.stringify(original.getPersistedSnapshot()));
+    original.stop();
+    const clock = new SimulatedClock();
+    const parent = createActor(createMachine({}), { clock }).start();
+    const child = createActor(timed, { parent, snapshot: persisted }).start();
+    return { clock, parent, child };
+  }
+
+  test('a machine restored from a persisted snapshot has no pending `after` timer: why rearmAfterTimers exists', () => {
+    const { clock, parent, child } = restoredTimed('WAIT');
+    clock.increment(60_000);
+    expect(child.getSnapshot().value).toBe('waiting');
+    parent.stop();
+  });
+
+  test('rearmAfterTimers: each active state node`s `after` (number, named, function of context, parallel and nested) fires after its full delay on the system clock', () => {
+    const waiting = restoredTimed('WAIT');
+    rearmAfterTimers(waiting.child);
+    waiting.clock.increment(2999);
+    expect(waiting.child.getSnapshot().value).toBe('waiting');
+    waiting.clock.increment(1);
+    expect(waiting.child.getSnapshot().value).toBe('impatient');
+    waiting.parent.stop();
+
+    const both = restoredTimed('BOTH');
+    delayEvents.length = 0;
+    rearmAfterTimers(both.child);
+    // The event that entered the state is not persisted: a delay function gets this one.
+    expect(delayEvents).toEqual([RESUMED_TIMERS_EVENT.type]);
+    both.clock.increment(999);
+    expect(both.child.getSnapshot().value).toEqual({ both: { left: 'a', right: 'x' } });
+    both.clock.increment(1);
+    expect(both.child.getSnapshot().value).toEqual({ both: { left: 'b', right: 'x' } });
+    both.clock.increment(6000);
+    expect(both.child.getSnapshot().value).toEqual({ both: { left: 'b', right: 'y' } });
+    both.clock.increment(2999);
+    expect(both.child.getSnapshot().value).toEqual({ both: { left: 'b', right: 'y' } });
+    both.clock.increment(1);
+    expect(both.child.getSnapshot().value).toBe('late');
+    both.parent.stop();
+  });
+
+  test('the `after` event type is the id of its entry raise and of its exit cancel: leaving the state cancels a re-armed timer', () => {
+    const { clock, parent, child } = restoredTimed('WAIT');
+    rearmAfterTimers(child);
+    const ids = Object.values(child.system.getSnapshot()._scheduledEvents).map((e) => e.id);
+    expect(ids.sort()).toEqual([
+      'xstate.after.5000.timed.waiting',
+      'xstate.after.patience.timed.waiting',
+    ]);
+    clock.increment(2000);
+    child.send({ type: 'LEAVE' });
+    expect(child.system.getSnapshot()._scheduledEvents).toEqual({});
+    child.send({ type: 'WAIT' }); // entered again at 2000: its own timers, from there
+    clock.increment(2999);
+    expect(child.getSnapshot().value).toBe('waiting');
+    clock.increment(1);
+    expect(child.getSnapshot().value).toBe('impatient');
+    parent.stop();
+  });
+
+  test('rearmAfterTimers also arms the machines a restored machine restored with it', () => {
+    const inner = createMachine({
+      initial: 'waiting',
+      states: { waiting: { after: { 500: 'done' } }, done: { type: 'final' } },
+    });
+    const outer = setup({ actors: { inner } }).createMachine({
+      initial: 'running',
+      states: {
+        running: { invoke: { src: 'inner', id: 'inner', onDone: 'finished' } },
+        finished: {},
+      },
+    });
+    const original = createActor(outer).start();
+    const persisted = JSON.parse(JSON.stringify(original.getPersistedSnapshot()));
+    original.stop();
+    const clock = new SimulatedClock();
+    const parent = createActor(createMachine({}), { clock }).start();
+    const child = createActor(outer, { parent, snapshot: persisted }).start();
+    rearmAfterTimers(child);
+    clock.increment(499);
+    expect(child.getSnapshot().value).toBe('running');
+    clock.increment(1);
+    expect(child.getSnapshot().value).toBe('finished');
+    parent.stop();
   });
 
   test('setup() drops `undefined` from an input type but keeps `void`: the supervisor’s optional options', () => {

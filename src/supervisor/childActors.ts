@@ -20,7 +20,7 @@ import { type AnyActorRef, createActor } from 'xstate';
 import { inputWithEnvironment, takesEnvironment } from '../ground/environment.js';
 import { acceptsShutdown } from '../ground/shutdown.js';
 import type { ResolvedChildSpec, ResolvedSupervisorOptions } from './types.js';
-import { forceStop } from './xstateInternals.js';
+import { forceStop, rearmAfterTimers } from './xstateInternals.js';
 
 export function isAlive(ref: AnyActorRef | undefined): ref is AnyActorRef {
   return ref !== undefined && ref.getSnapshot()?.status === 'active';
@@ -42,7 +42,8 @@ function childInput(spec: ResolvedChildSpec, options: ResolvedSupervisorOptions)
 /**
  * Creates and starts the child's actor under `parent`. Throws when the
  * start fails: its input function, its logic's initial state or actions
- * (an `init` that fails, in OTP terms), its registry key. The error event
+ * (an `init` that fails, in OTP terms), its registry key, a restored
+ * machine's delay function. The error event
  * such a child also sends its parent finds no record holding it, and is
  * ignored.
  */
@@ -65,13 +66,17 @@ export function startChildActor(
   ref.start();
   const started = ref.getSnapshot() as { status: string; error?: unknown };
   if (started.status === 'error') throw started.error;
-  if (spec.registerAs !== undefined && isAlive(ref)) {
-    try {
+  try {
+    if (spec.registerAs !== undefined && isAlive(ref)) {
       options.registry!.register(spec.registerAs, ref);
-    } catch (error) {
-      forceStop(ref);
-      throw error;
     }
+    // XState persists no delayed events: the `after` timers of the states it
+    // was restored in start over from their full delay (a delay function
+    // that throws fails the start, as it would fail the state's entry).
+    if (snapshot !== undefined) rearmAfterTimers(ref);
+  } catch (error) {
+    stopChildActor(ref);
+    throw error;
   }
   return ref;
 }

@@ -15,12 +15,17 @@
  * - `TeardownMachine`: a `StateMachine` subclass whose `transition` stops
  *   what its snapshot says it owns when XState stops it, and whose
  *   `provide()` keeps that.
+ * - `rearmAfterTimers`: a snapshot's active state nodes (`_nodes`) and the
+ *   way XState implements `after` (an entry `raise` with the event type as
+ *   its id, an exit `cancel` of that id), to start a restored machine's
+ *   pending `after` timers again.
  */
 import {
   type AnyActorRef,
   type AnyActorScope,
   type AnyMachineSnapshot,
   type AnyStateMachine,
+  type AnyStateNode,
   type EventObject,
   StateMachine,
 } from 'xstate';
@@ -72,6 +77,69 @@ interface ActorScopeInternals {
 
 function scopeOf(self: AnyActorRef): ActorScopeInternals {
   return (self as unknown as { _actorScope: ActorScopeInternals })._actorScope;
+}
+
+/**
+ * The event a delay function is given when a restored machine's `after`
+ * timers are armed again: the event that entered the state is not in a
+ * persisted snapshot.
+ */
+export const RESUMED_TIMERS_EVENT: EventObject = Object.freeze({ type: 'xstate-otp.resume' });
+
+/**
+ * Arms again, each with its full delay, the `after` timers of every active
+ * state node of a machine actor restored from a persisted snapshot (and of
+ * the machine actors it restored with it), on the actor system's scheduler,
+ * so the system clock drives them. Anything else does nothing.
+ *
+ * What XState (5.x) does, and why this is needed:
+ * - `createActor(machine, { snapshot })` restores the state without running
+ *   entry actions, and a persisted snapshot holds no delayed events: a
+ *   restored machine in a state with `after` would never leave it.
+ * - `after: { [delay]: target }` is implemented on the state node as an
+ *   entry action `raise({ type: 'xstate.after.<delay>.<stateNodeId>' },
+ *   { id: <that type>, delay })` and an exit action `cancel(<that type>)`;
+ *   the node's `after` getter lists those transitions with `eventType` and
+ *   `delay` (the key: a number, or the name of a delay).
+ * - The raise resolves its delay like this: a number as is; a name through
+ *   `machine.implementations.delays` (`setup({ delays })`, `provide()`),
+ *   whose value is a number or a function called with `{ context, event,
+ *   self, system }` (and no params); a delay that is then not a number
+ *   raises the event at once. A numeric delay is then
+ *   `system.scheduler.schedule(self, self, event, delay, id)`, which the exit
+ *   action's `cancel` finds again by source and id.
+ * - Scheduling here with the same source, event and id is what the entry
+ *   action would have done: leaving the state cancels the timer, and its
+ *   firing takes the delayed transition.
+ *
+ * Only `after` is armed again: a `raise` or `sendTo` with a `delay` in some
+ * other action is not (nothing says it was pending). A delay function sees
+ * `RESUMED_TIMERS_EVENT` as its event.
+ */
+export function rearmAfterTimers(ref: AnyActorRef): void {
+  const snapshot = ref.getSnapshot() as Partial<AnyMachineSnapshot> | undefined;
+  if (snapshot?.status !== 'active' || !snapshot.machine || !snapshot._nodes) return;
+  const delays = (snapshot.machine.implementations as { delays?: Record<string, unknown> }).delays;
+  const args = {
+    context: snapshot.context,
+    event: RESUMED_TIMERS_EVENT,
+    self: ref,
+    system: ref.system,
+  };
+  for (const node of snapshot._nodes as AnyStateNode[]) {
+    // A delay with several (guarded) transitions has one timer.
+    const timers = new Map(node.after.map((t) => [t.eventType, t.delay] as const));
+    for (const [id, delay] of timers) {
+      const configured = typeof delay === 'string' ? delays?.[delay] : delay;
+      const resolved = typeof configured === 'function' ? configured(args, undefined) : configured;
+      if (typeof resolved === 'number')
+        ref.system.scheduler.schedule(ref, ref, { type: id }, resolved, id);
+      else ref.send({ type: id });
+    }
+  }
+  for (const child of Object.values(snapshot.children ?? {}) as AnyActorRef[]) {
+    rearmAfterTimers(child);
+  }
 }
 
 export type Teardown = (snapshot: AnyMachineSnapshot) => void;
