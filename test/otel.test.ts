@@ -5,9 +5,10 @@
  */
 import diagnostics_channel from 'node:diagnostics_channel';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import {
+  createMemoryJournal,
   createSessionManager,
   fromProcess,
   type SessionManager,
@@ -21,6 +22,7 @@ import {
   publishSessionStart,
 } from '../src/telemetry/index.js';
 import { waitForPidsGone } from '../src/testing/processes.js';
+import { durableTypes } from './helpers/durable.js';
 import { startOtel } from './helpers/otel.js';
 import { workerSpecs } from './helpers/workers.js';
 
@@ -225,6 +227,40 @@ describe('instrumentOpenTelemetry', () => {
     expect(first.traceContext.traceparent).toBe(
       `00-${before!.spanContext().traceId}-${before!.spanContext().spanId}-01`,
     );
+  });
+
+  test('a durable session resumed by the next manager: its attempt-2 span links to attempt 1’s, through the journal', async () => {
+    const journal = createMemoryJournal();
+    const first = await manager({ journal, sessionTypes: durableTypes });
+    first.createSession({ id: 'd1', type: 'counter' });
+    await first.send('d1', 'counter', { type: 'INC' });
+    await first.stop({ handOff: true });
+    const second = await manager({ journal, hostId: 'host-b', sessionTypes: durableTypes });
+    await second.send('d1', 'counter', { type: 'FINISH' });
+    await vi.waitFor(() => expect(second.getSession('d1')?.outcome).toBe('completed'), {
+      timeout: 5000,
+      interval: 5,
+    });
+    const [before, after] = otel.spans().filter((span) => span.name === 'session counter');
+    expect(before!.attributes).toMatchObject({
+      'xstate_otp.host.id': 'host-a',
+      'xstate_otp.session.attempt': 1,
+    });
+    expect(after!.attributes).toMatchObject({
+      'xstate_otp.host.id': 'host-b',
+      'xstate_otp.session.attempt': 2,
+      'xstate_otp.session.resumed_from': 'host-a',
+      'xstate_otp.session.outcome': 'completed',
+    });
+    expect(after!.links).toEqual([
+      {
+        context: expect.objectContaining({
+          traceId: before!.spanContext().traceId,
+          spanId: before!.spanContext().spanId,
+        }),
+        attributes: { 'xstate_otp.session.attempt': 1 },
+      },
+    ]);
   });
 
   test('the function it returns unsubscribes: no more spans, channels without subscribers', async () => {

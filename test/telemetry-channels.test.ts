@@ -1,15 +1,18 @@
 import diagnostics_channel from 'node:diagnostics_channel';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import {
+  createMemoryJournal,
   createSessionManager,
   fromProcess,
   type SessionManager,
+  type SessionStartMessage,
   telemetryChannels,
 } from '../src/index.js';
 import { fixtureCommand } from '../src/scripted/fixtureCommand.js';
 import { channels, publishSessionStart } from '../src/telemetry/index.js';
 import { waitForPidsGone } from '../src/testing/processes.js';
+import { durableTypes } from './helpers/durable.js';
 import { recordTelemetry } from './helpers/telemetry.js';
 import { collectCallbackWarnings } from './helpers/warnings.js';
 import { agentSessionSpec, workerSpecs } from './helpers/workers.js';
@@ -207,6 +210,81 @@ describe('telemetry channels', () => {
     } finally {
       recorded.stop();
     }
+  });
+
+  test('a resumed durable session: session:resume (with the previous attempt’s trace context), then session:start and session:end of attempt 2', async () => {
+    const journal = createMemoryJournal();
+    // A tracer of sorts: each attempt's start gets a trace context of its own.
+    let spans = 0;
+    const tracer = (message: unknown) => {
+      (message as SessionStartMessage).traceContext.traceparent = `span-${++spans}`;
+    };
+    diagnostics_channel.subscribe(telemetryChannels.sessionStart, tracer);
+    const recorded = recordTelemetry([
+      telemetryChannels.sessionStart,
+      telemetryChannels.sessionResume,
+      telemetryChannels.sessionEnd,
+    ]);
+    try {
+      const first = await manager({ journal, sessionTypes: durableTypes });
+      first.createSession({ id: 'd1', type: 'counter' });
+      await first.send('d1', 'counter', { type: 'INC' });
+      await first.stop({ handOff: true });
+      const second = await manager({ journal, hostId: 'host-b', sessionTypes: durableTypes });
+      await second.send('d1', 'counter', { type: 'FINISH' });
+      await vi.waitFor(() => expect(recorded.of('session:end')).toHaveLength(2), {
+        timeout: 5000,
+        interval: 5,
+      });
+      expect(recorded.events.map(([name, m]) => [name, m.hostId, m.attempt])).toEqual([
+        ['session:start', 'host-a', 1],
+        ['session:end', 'host-a', 1],
+        ['session:resume', 'host-b', 2],
+        ['session:start', 'host-b', 2],
+        ['session:end', 'host-b', 2],
+      ]);
+      expect(recorded.of('session:resume')[0]).toEqual({
+        sessionId: 'd1',
+        hostId: 'host-b',
+        attempt: 2,
+        fromHostId: 'host-a',
+        previousTraceContext: { traceparent: 'span-1' },
+      });
+      expect(recorded.of('session:start')[1]).toMatchObject({ type: 'counter', attempt: 2 });
+      expect(recorded.of('session:end').map((m) => m.outcome)).toEqual([
+        'interrupted', // handed off
+        'completed',
+      ]);
+      // Each attempt's trace context is journaled with it, for the next one to link to.
+      const records = await second.records('d1');
+      expect(records.find((r) => r.type === 'created')).toMatchObject({
+        traceContext: { traceparent: 'span-1' },
+      });
+      expect(records.find((r) => r.type === 'resumed')).toMatchObject({
+        attempt: 2,
+        traceContext: { traceparent: 'span-2' },
+      });
+    } finally {
+      diagnostics_channel.unsubscribe(telemetryChannels.sessionStart, tracer);
+      recorded.stop();
+    }
+  });
+
+  test('an untraced attempt journals no trace context; a resume then has none to pass on', async () => {
+    const journal = createMemoryJournal();
+    const first = await manager({ journal, sessionTypes: durableTypes });
+    first.createSession({ id: 'u1', type: 'counter' });
+    await first.stop({ handOff: true });
+    const recorded = recordTelemetry([telemetryChannels.sessionResume]);
+    try {
+      await manager({ journal, hostId: 'host-b', sessionTypes: durableTypes });
+      expect(recorded.of('session:resume')).toEqual([
+        { sessionId: 'u1', hostId: 'host-b', attempt: 2, fromHostId: 'host-a' },
+      ]);
+    } finally {
+      recorded.stop();
+    }
+    for (const record of journal.records()) expect(record).not.toHaveProperty('traceContext');
   });
 
   test('nothing is published, nor attached, for a session started while nobody listened', async () => {

@@ -58,6 +58,12 @@ export interface JournalCreatedRecord {
   spec?: Record<string, unknown>;
   /** A durable session: the type that rebuilds it, its JSON input, its timeout (from `at`). */
   durable?: { type: string; input?: unknown; timeoutMs?: number };
+  /**
+   * A durable session's first attempt, traced: the W3C trace context a
+   * telemetry subscriber gave it (`traceparent`…), for the next attempt to
+   * link to.
+   */
+  traceContext?: Record<string, string>;
 }
 
 /**
@@ -83,6 +89,8 @@ export interface JournalResumedRecord {
   host: string;
   /** The host of the attempt before (the one that died or handed it off). */
   from?: string;
+  /** This attempt's W3C trace context, when it was traced (see `created`). */
+  traceContext?: Record<string, string>;
 }
 
 export interface JournalStartedRecord {

@@ -63,7 +63,11 @@ export function recordProblem(value: unknown): string | undefined {
   if (base) return base;
   switch (value.type) {
     case 'created':
-      return needOptionalObject(value, 'metadata') ?? needOptionalObject(value, 'spec');
+      return (
+        needOptionalObject(value, 'metadata') ??
+        needOptionalObject(value, 'spec') ??
+        needOptionalObject(value, 'traceContext')
+      );
     case 'terminal':
       if (!OUTCOMES.includes(value.outcome as never)) {
         return `"outcome" must be one of ${OUTCOMES.join(', ')}`;
@@ -80,7 +84,11 @@ export function recordProblem(value: unknown): string | undefined {
     case 'checkpoint':
       return needString(value, 'childId');
     case 'resumed':
-      return needNumber(value, 'attempt') ?? needString(value, 'host');
+      return (
+        needNumber(value, 'attempt') ??
+        needString(value, 'host') ??
+        needOptionalObject(value, 'traceContext')
+      );
     default:
       return undefined;
   }

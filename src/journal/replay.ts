@@ -21,7 +21,8 @@
  *   `terminal`: terminal outcomes are written once, so a second one is a bug
  *   and the first is what callers were told. Last wins for `workspace`.
  * - A durable session (`created.durable`) counts `attempts`: 1, then the
- *   `attempt` of its latest `resumed` record, whose `host` becomes its host.
+ *   `attempt` of its latest `resumed` record, whose `host` becomes its host
+ *   and whose `traceContext` (or none) its `traceContext`.
  * - `unterminated`: the sessions without a terminal record, same order.
  */
 import {
@@ -49,6 +50,8 @@ export interface SessionSummary {
   durable?: { type: string; input?: unknown; timeoutMs?: number };
   /** A durable session's attempts so far: 1, plus one per `resumed` record. */
   attempts?: number;
+  /** The W3C trace context of a durable session's latest attempt, when it was traced. */
+  traceContext?: Record<string, string>;
 }
 
 export interface JournalReplay {
@@ -87,6 +90,7 @@ export class JournalFold {
       if (record.durable !== undefined) {
         session.durable = record.durable;
         session.attempts ??= 1;
+        if (record.traceContext !== undefined) session.traceContext = record.traceContext;
       }
     } else if (isRecordOfType(record, 'started')) {
       session.startedAt ??= record.at;
@@ -102,6 +106,9 @@ export class JournalFold {
     } else if (isRecordOfType(record, 'resumed')) {
       session.attempts = Math.max(session.attempts ?? 1, record.attempt);
       session.host = record.host;
+      // The latest attempt's, or none when it was not traced.
+      if (record.traceContext === undefined) delete session.traceContext;
+      else session.traceContext = record.traceContext;
     } else if (isRecordOfType(record, 'workspace')) {
       session.workspace = record;
     }

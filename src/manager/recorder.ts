@@ -38,6 +38,7 @@ export interface Recorder {
     metadata: Record<string, unknown> | undefined;
     spec: Record<string, unknown>;
     durable?: { type: string; input?: unknown; timeoutMs?: number };
+    traceContext?: Record<string, string>;
   }): Promise<void>;
   started(sessionId: string, at: number): Promise<void>;
   /** A live session's restart count, so an interrupted session still shows it. */
@@ -68,7 +69,7 @@ export function createRecorder({ store, now }: RecorderOptions): Recorder {
   };
 
   return {
-    created: ({ sessionId, at, metadata, spec, durable }) =>
+    created: ({ sessionId, at, metadata, spec, durable, traceContext }) =>
       write({
         type: 'created',
         sessionId,
@@ -76,7 +77,7 @@ export function createRecorder({ store, now }: RecorderOptions): Recorder {
         host: store.hostId,
         ...definedFields({ metadata }),
         spec,
-        ...definedFields({ durable }),
+        ...definedFields({ durable, traceContext }),
       }),
     started: (sessionId, at) => write({ type: 'started', sessionId, at }),
     restarts: (sessionId, restarts) => write({ type: 'restarts', sessionId, at: now(), restarts }),

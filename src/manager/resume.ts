@@ -93,6 +93,7 @@ export async function resumeSessions(
         restarts: summary.restarts ?? 0,
         from: summary.host,
         checkpoints,
+        ...(summary.traceContext === undefined ? {} : { traceContext: summary.traceContext }),
       });
     } catch (error) {
       giveUp(summary, errorMessage(error));

@@ -35,6 +35,8 @@ import {
   publishSessionEnd,
   publishSessionResume,
   publishSessionStart,
+  type SessionStartMessage,
+  type TraceCarrier,
 } from '../telemetry/index.js';
 import { workspaceLocation } from '../workspace/lifecycle.js';
 import type { WorkspaceEvent, WorkspaceRecorder } from '../workspace/types.js';
@@ -63,6 +65,8 @@ export interface ResumeState {
   from: string | undefined;
   /** Each machine child's last checkpoint. */
   checkpoints: ReadonlyMap<string, unknown>;
+  /** The W3C trace context of the attempt before, when it was traced (its span, to link to). */
+  traceContext?: TraceCarrier;
 }
 
 export interface SessionDeps {
@@ -104,6 +108,12 @@ export function startSession(
   const done = deferred<TerminalRecord>();
   let handedOff = false;
 
+  // Published first, so that the trace context a subscriber gives the
+  // attempt (its span's) is journaled with it: the next attempt links to it.
+  if (resume) publishSessionResume(id, store.hostId, attempt, resume.from, resume.traceContext);
+  const traceContext = tracedBy(
+    publishSessionStart(id, store.hostId, createdAt, attempt, durable?.type),
+  );
   const created = () =>
     resume
       ? recorder.raw({
@@ -112,7 +122,7 @@ export function startSession(
           at: now(),
           attempt,
           host: store.hostId,
-          ...definedFields({ from: resume.from }),
+          ...definedFields({ from: resume.from, traceContext }),
         })
       : recorder.created({
           sessionId: id,
@@ -127,6 +137,8 @@ export function startSession(
               ...durable,
               ...definedFields({ timeoutMs: checked.timeoutMs }),
             },
+            // Only a durable session has a next attempt to link to it.
+            traceContext: durable && traceContext,
           }),
         });
   // One writer (a locked journal): the index has already decided the claim.
@@ -139,8 +151,6 @@ export function startSession(
     created().catch(() => {});
   }
 
-  if (resume) publishSessionResume(id, store.hostId, attempt, resume.from);
-  publishSessionStart(id, store.hostId, createdAt, attempt, durable?.type);
   let ref: AnyActorRef;
   try {
     ref = startChild(root, {
@@ -333,6 +343,13 @@ export function startSession(
   });
 
   return { id, ref, createdAt, done: done.promise };
+}
+
+/** The trace context a `session:start` subscriber wrote, if any. */
+function tracedBy(started: SessionStartMessage | undefined): TraceCarrier | undefined {
+  return started && Object.keys(started.traceContext).length > 0
+    ? { ...started.traceContext }
+    : undefined;
 }
 
 /** The end of an attempt that never ran (it could not start, or its claim was refused). */

@@ -57,9 +57,11 @@ export interface ChildSpec {
    */
   resume?: ResumePolicy;
   /**
-   * A `'restart'` child's input on a resumed attempt, from what the last
-   * attempt left: its input then, and the checkpointed machine contexts of
-   * the session (e.g. an agent CLI started again with its own `--resume` flag).
+   * A `'restart'` child's input on a resumed attempt, from what the
+   * attempts before left: its input as the session type builds it, and the
+   * last checkpointed machine contexts of the session (e.g. an agent CLI
+   * started again with its own `--resume` flag and the agent's session id
+   * kept in a machine child's context).
    */
   resumeInput?: (last: ResumeLast) => unknown;
 }
@@ -68,9 +70,13 @@ export type ResumePolicy = 'snapshot' | 'restart' | 'never';
 
 /** What `ChildSpec.resumeInput` is given. */
 export interface ResumeLast {
-  /** The child's input on the previous attempt. */
+  /**
+   * The child's `input` as the session type builds it from the session's
+   * input: what its first attempt started with (not an earlier
+   * `resumeInput`'s result, which is not journaled).
+   */
   input: unknown;
-  /** The context of every machine child checkpointed on the previous attempt, by child id. */
+  /** The last checkpointed context of every machine child, by child id (`contexts.agent.agentSessionId`). */
   contexts: Record<string, unknown>;
 }
 
