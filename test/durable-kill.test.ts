@@ -4,76 +4,21 @@
  * child is restarted with its `resumeInput`, and every session ends with
  * exactly one terminal record whatever instant the hosts were killed at.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSessionManager, type JournalRecord, type SessionManager } from '../src/index.js';
 import { isPidAlive, waitForPidsGone } from '../src/testing/processes.js';
 import { runCli } from './helpers/cli.js';
 import { durableTypes } from './helpers/durable.js';
+import { startDurableHost } from './helpers/durable-host.js';
 import { killHostAndWatchdog } from './helpers/host-kill.js';
 
-const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const dirs: string[] = [];
 afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
-
-interface Host {
-  child: ChildProcess;
-  /** The highest count acknowledged per session so far. */
-  acked: Map<string, number>;
-  /** Resolves once `acks` more sends were acknowledged. */
-  untilAcks(acks: number): Promise<void>;
-}
-
-async function startHost(config: Record<string, unknown>): Promise<Host> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      join(fixtures, 'register-ts.mjs'),
-      join(fixtures, 'durable-host.mjs'),
-      JSON.stringify(config),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const acked = new Map<string, number>();
-  let total = 0;
-  const waiters: { at: number; resolve: () => void }[] = [];
-  let buffered = '';
-  const opened = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        if (line === 'open') resolve();
-        const [word, id, count] = line.split(' ');
-        if (word !== 'acked') continue;
-        acked.set(id!, Math.max(acked.get(id!) ?? 0, Number(count)));
-        total++;
-        for (const waiter of waiters.filter((w) => w.at <= total)) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve();
-        }
-      }
-    });
-    child.on('exit', (code, signal) => reject(new Error(`host exited early: ${code ?? signal}`)));
-  });
-  await opened;
-  return {
-    child,
-    acked,
-    untilAcks: (acks) =>
-      new Promise((resolve) => {
-        waiters.push({ at: total + acks, resolve });
-      }),
-  };
-}
 
 const readRecords = async (path: string): Promise<JournalRecord[]> =>
   (await readFile(path, 'utf8'))
@@ -146,7 +91,13 @@ describe('durable sessions across kill -9', () => {
   it('an acknowledged event survives a kill -9; a process child is killed, then restarted with resumeInput(last)', async () => {
     const { dir, path } = await tempJournal();
     const log = join(dir, 'cli.log');
-    const host = await startHost({ journal: path, type: 'agent', sessions: ['a1'], log, seed: 7 });
+    const host = await startDurableHost({
+      journal: path,
+      type: 'agent',
+      sessions: ['a1'],
+      log,
+      seed: 7,
+    });
     await host.untilAcks(5);
     // With its watchdog too: nothing but the next run may kill the old process.
     const exited = new Promise((resolve) => host.child.once('exit', resolve));
@@ -191,7 +142,12 @@ describe('durable sessions across kill -9', () => {
       return seed / 2 ** 32;
     };
     for (let round = 0; round < 3; round++) {
-      const host = await startHost({ journal: path, type: 'counter', sessions: ids, seed: round });
+      const host = await startDurableHost({
+        journal: path,
+        type: 'counter',
+        sessions: ids,
+        seed: round,
+      });
       await host.untilAcks(20 + Math.floor(random() * 60));
       const exited = new Promise((resolve) => host.child.on('exit', resolve));
       host.child.kill('SIGKILL');

@@ -45,7 +45,12 @@ import type { AnyActorRef } from 'xstate';
 import { systemNow } from '../ground/clock.js';
 import { checkSessionId } from '../ground/sessionId.js';
 import { SHUTDOWN_EVENT } from '../ground/shutdown.js';
-import { createFileJournal, createMemoryJournal, type Journal } from '../journal/index.js';
+import {
+  createFileJournal,
+  createMemoryJournal,
+  type Journal,
+  type SessionSummary,
+} from '../journal/index.js';
 import { createRegistry } from '../registry/index.js';
 import { viewOfSummary } from '../session/view.js';
 import { defaultWorkspaceRoot, resolveWorkspaceRoot } from '../workspace/paths.js';
@@ -89,8 +94,9 @@ export async function createSessionManager(
   const registry = createRegistry();
   const root = startRoot({ registry, clock: options.clock, inspect: checked.inspect });
   const now = () => systemNow(root);
+  const sessionTypes = Object.keys(checked.sessionTypes ?? {});
   const opened = await storeFactory(checked.storage)
-    .open({ hostId, now })
+    .open({ hostId, now, sessionTypes })
     .catch((error: unknown) => {
       root.stop();
       throw error;
@@ -124,12 +130,14 @@ export async function createSessionManager(
   const cancelLocal = (id: string, reason: string) => cancelSession(index, id, reason);
   const routing = createRouting({ store, index, cancelLocal });
   routing.serveRequests();
-  const unwatchStore = followStore(store, { index, processes, cancelLocal });
   const defaults = { timeoutMs, registry, workspaceRoot, sessionTypes: checked.sessionTypes };
-  const admission = createAdmission({ index, recorder, maxSessions, defaults });
   const deps = { root, registry, store, index, recorder, processes, now };
+  const resume = (summaries: SessionSummary[]) =>
+    resumeSessions(summaries, { defaults, session: deps, recorder });
+  const unwatchStore = followStore(store, { index, processes, cancelLocal, resume });
+  const admission = createAdmission({ index, recorder, maxSessions, defaults });
   // The dead run's durable sessions run again before this manager is handed out.
-  await resumeSessions(toResume, { defaults, session: deps, recorder });
+  await resume(toResume);
 
   let stopping: Promise<void> | undefined;
   const stop = (options?: { handOff?: boolean }): Promise<void> => {

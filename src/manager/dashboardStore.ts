@@ -68,6 +68,11 @@ export function createDashboard() {
     context: { rows: new Map(), order: [], version: 0 } as DashboardContext,
     on: {
       sessionAdded: (context, event: { view: SessionView }) => {
+        // Known from storage, now running here (a resumed session): it keeps its place.
+        if (context.rows.has(event.view.id)) {
+          context.rows.set(event.view.id, event.view);
+          return { ...context, version: context.version + 1 };
+        }
         const index = insertionIndex(context, event.view);
         if (index === context.order.length) context.order.push(event.view.id);
         else context.order.splice(index, 0, event.view.id);

@@ -13,8 +13,10 @@
  *    anything carrying the scope was left by the previous host, including
  *    processes of a session whose `created` record never made it to disk.
  * 2. Each leftover durable session whose type this manager has is returned,
- *    for the manager to resume (single host only: in cluster mode they end
- *    `interrupted` as before). Every other leftover session (no terminal
+ *    for the manager to resume (in cluster mode the store has taken it for
+ *    this incarnation already; one of a type this host lacks it leaves to
+ *    the sweep, which gives it to a host that has the type). Every other
+ *    leftover session (no terminal
  *    record) gets a terminal record with outcome `interrupted`, appended
  *    once: the next open finds it and appends nothing; a durable one whose
  *    type is unknown here says so in its reason. The appends go out together,
@@ -90,7 +92,7 @@ export async function reconcile(
   const toResume: SessionSummary[] = [];
   for (const summary of leftovers) {
     const problem = unresumable(summary, sessionTypes);
-    if (summary.durable && ownsEverySession && problem === undefined) {
+    if (summary.durable && problem === undefined) {
       toResume.push(summary);
       continue;
     }

@@ -143,13 +143,14 @@ export function startSession(
         });
   // One writer (a locked journal): the index has already decided the claim.
   // Several hosts: the claim is decided by the store, before anything starts.
-  const claim = store.singleWriter
-    ? undefined
-    : () => store.claim(id, { createdAt }).then(() => void created().catch(() => {}));
-  if (store.singleWriter) {
-    store.claim(id, { createdAt }).catch(() => {});
-    created().catch(() => {});
-  }
+  // A resumed session is this host's already (the store took it over).
+  const claimed = { createdAt, ...definedFields({ type: durable?.type }) };
+  const claim =
+    store.singleWriter || resume
+      ? undefined
+      : () => store.claim(id, claimed).then(() => void created().catch(() => {}));
+  if (store.singleWriter && !resume) store.claim(id, claimed).catch(() => {});
+  if (claim === undefined) created().catch(() => {});
 
   let ref: AnyActorRef;
   try {
@@ -387,7 +388,7 @@ export function cancelSession(
 function handedOffError(sessionId: string): SessionError {
   return new SessionError(
     'stopped',
-    `Session "${sessionId}" was handed off (stop({ handOff: true })): its last state is checkpointed, and the next run of a manager on this journal resumes it.`,
+    `Session "${sessionId}" was handed off (stop({ handOff: true })): its last state is checkpointed, and the next run of a manager on this journal (in cluster mode, a live host with its type) resumes it.`,
     { sessionId },
   );
 }

@@ -35,6 +35,10 @@
  *   owns some sessions (a lapsed lease, a refused append), `watch` reports
  *   it, and the manager kills those sessions' processes and stops their
  *   actors without writing anything more.
+ * - **Adoption is reported.** A durable session that a dead host left, and
+ *   that this host won (cluster mode), arrives through `watch` as `adopted`:
+ *   the manager resumes it. Events emitted before the first `watch` are
+ *   kept for it, so none is lost between `open` and the manager's start.
  */
 import type { JournalRecord, SessionSummary } from '../journal/index.js';
 
@@ -44,6 +48,19 @@ export interface StoreContext {
   hostId: string;
   /** The actor system's clock (epoch ms); a `SimulatedClock` drives it in tests. */
   now(): number;
+  /**
+   * The durable session types this manager can resume (`sessionTypes`). In
+   * cluster mode the host advertises them, so that a survivor without a
+   * dead host's session type leaves it to one that has it.
+   */
+  sessionTypes?: readonly string[];
+}
+
+/** What a claim tells the store about the session it starts. */
+export interface SessionClaim {
+  createdAt: number;
+  /** A durable session's type: who may resume it, should its host die. */
+  type?: string;
 }
 
 /** Opens a store for one manager. `createSessionManager` calls it once. */
@@ -79,7 +96,12 @@ export type StoreEvent =
   /** A session of another host was created, changed or ended (cluster mode). */
   | { type: 'session'; summary: SessionSummary }
   /** This host lost these sessions (`undefined`: all of them); stop them, write nothing. */
-  | { type: 'fenced'; sessionIds: string[] | undefined; reason: string };
+  | { type: 'fenced'; sessionIds: string[] | undefined; reason: string }
+  /**
+   * A durable session whose host is gone is this host's now (cluster mode:
+   * a takeover with a higher epoch, fenced against the old owner): resume it.
+   */
+  | { type: 'adopted'; summary: SessionSummary };
 
 export interface SessionStore {
   /** The host this store belongs to. */
@@ -99,7 +121,7 @@ export interface SessionStore {
    */
   readonly singleWriter: boolean;
   /** Claims a fresh session id for this host; see the rules above. */
-  claim(sessionId: string, claim: { createdAt: number }): Promise<void>;
+  claim(sessionId: string, claim: SessionClaim): Promise<void>;
   /** Appends a record of a session this host owns; see the rules above. */
   append(record: JournalRecord): Promise<void>;
   /** The session's terminal record is written: its ownership can go (the id stays used). */

@@ -5,9 +5,13 @@
  * killed and their actors cancelled, and nothing more is written for them.
  *
  * ```ts
- * const unwatch = followStore(store, { index, processes, cancelLocal });
+ * const unwatch = followStore(store, { index, processes, cancelLocal, resume });
  * ```
+ *
+ * A durable session another host left, which this host took over, is
+ * resumed here (`adopted`).
  */
+import type { SessionSummary } from '../journal/index.js';
 import { viewOfSummary } from '../session/view.js';
 import type { ProcessSweeper } from './processes.js';
 import type { SessionIndex } from './sessionIndex.js';
@@ -19,10 +23,24 @@ export function followStore(
     index: SessionIndex;
     processes: ProcessSweeper;
     cancelLocal(id: string, reason: string): unknown;
+    /** Resumes durable sessions this host took over (`resume.ts`). */
+    resume(summaries: SessionSummary[]): Promise<void>;
   },
 ): () => void {
-  const { index, processes, cancelLocal } = deps;
+  const { index, processes, cancelLocal, resume } = deps;
   return store.watch((event) => {
+    if (event.type === 'adopted') {
+      // This host's stale copy, fenced a while ago, may still be stopping: it
+      // ends first. A session that cannot resume ends `interrupted`: nothing
+      // is left to report here.
+      const id = event.summary.sessionId;
+      const stale = (index.live(id) ?? index.settling(id))?.done;
+      Promise.resolve(stale)
+        .catch(() => {})
+        .then(() => resume([event.summary]))
+        .catch(() => {});
+      return;
+    }
     if (event.type === 'session') {
       // Sessions running here are shown from their actors, not from the feed;
       // any other (another host's, or one of ours another host ended) from it.

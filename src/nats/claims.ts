@@ -8,6 +8,7 @@
  * const claims = sessionClaims({ hostId: 'w1', journal, owners, owned, newMsgId, incarnation, now, onError });
  * await claims.claim('a-1', { createdAt: Date.now() }); // SessionError('duplicate_id') if ever used
  * claims.holds('a-1');                                  // true: held or being claimed
+ * await claims.adopt(entry);                            // a dead host's session, fenced, now ours
  * claims.release('a-1');                                // terminal written: the key goes, in the background
  * await claims.settled();                               // every release in flight has ended
  * ```
@@ -19,11 +20,13 @@
  * host holds a key for but no session.
  */
 import { SessionError } from '../ground/errors.js';
+import type { SessionSummary } from '../journal/index.js';
+import type { SessionClaim } from '../manager/store.js';
 import type { JournalStream } from './journalStream.js';
 import { isWrongLastSequence } from './natsCalls.js';
 import type { OwnedSessions } from './ownedSessions.js';
-import type { OwnersBucket } from './owners.js';
-import { ownerRecord, type TakeoverContext } from './takeover.js';
+import type { OwnerEntry, OwnersBucket } from './owners.js';
+import { ownerRecord, type TakeoverContext, takeOwnership } from './takeover.js';
 
 export interface ClaimsOptions extends TakeoverContext {
   journal: JournalStream;
@@ -34,8 +37,14 @@ export interface ClaimsOptions extends TakeoverContext {
 }
 
 export interface SessionClaims {
-  claim(sessionId: string, claim: { createdAt: number }): Promise<void>;
-  /** Held, or being claimed right now. */
+  claim(sessionId: string, claim: SessionClaim): Promise<void>;
+  /**
+   * Takes a session whose owner is gone for this host to run (a leftover of
+   * its previous incarnation, or a dead host's durable session): its summary
+   * once it is held, `undefined` when another host won it or it had ended.
+   */
+  adopt(entry: OwnerEntry): Promise<SessionSummary | undefined>;
+  /** Held, or being claimed or adopted right now. */
   holds(sessionId: string): boolean;
   release(sessionId: string): void;
   settled(): Promise<void>;
@@ -78,7 +87,7 @@ export function sessionClaims(options: ClaimsOptions): SessionClaims {
   const releasing = new Set<Promise<void>>();
 
   return {
-    async claim(sessionId, { createdAt }) {
+    async claim(sessionId, { createdAt, type }) {
       if (owned.holds(sessionId) || claiming.has(sessionId)) throw duplicate(sessionId);
       claiming.add(sessionId);
       try {
@@ -87,10 +96,26 @@ export function sessionClaims(options: ClaimsOptions): SessionClaims {
           incarnation: options.incarnation(),
           epoch: 1,
           createdAt,
+          ...(type === undefined ? {} : { type }),
         });
         if (revision === undefined) throw duplicate(sessionId);
         const lastSeq = await writeClaimRecord(options, sessionId, revision);
         owned.add(sessionId, { lastSeq, revision });
+      } finally {
+        claiming.delete(sessionId);
+      }
+    },
+    async adopt(entry) {
+      const { sessionId } = entry;
+      if (owned.holds(sessionId) || claiming.has(sessionId)) return undefined;
+      // Claiming, as far as the sweeper can tell: an entry of this
+      // incarnation that is not held yet is not an orphan.
+      claiming.add(sessionId);
+      try {
+        const taken = await takeOwnership(options, entry);
+        if (!taken) return undefined;
+        owned.add(sessionId, { lastSeq: taken.lastSeq, revision: taken.revision });
+        return taken.summary;
       } finally {
         claiming.delete(sessionId);
       }

@@ -28,7 +28,8 @@
  *
  * `reconciled` in the lease value tells other hosts that this incarnation
  * has settled what its previous incarnation owned; until then, those
- * sessions are left to it.
+ * sessions are left to it. `sessionTypes` tells them which durable sessions
+ * it can resume.
  */
 import { nanoid } from 'nanoid';
 import { publishClusterLease } from '../telemetry/index.js';
@@ -44,6 +45,12 @@ export interface LeaseValue {
   renewal: number;
   reconciled: boolean;
   leaseMs: number;
+  /**
+   * The durable session types this host resumes (absent from hosts that
+   * have none): a survivor without a dead host's session type leaves the
+   * session to a host listed with it.
+   */
+  sessionTypes?: string[];
 }
 
 export interface LeaseRecord {
@@ -107,6 +114,7 @@ export function hostLease(
   timing: LeaseTiming,
   timeoutMs: number,
   events: LeaseEvents,
+  sessionTypes: readonly string[] = [],
 ): HostLease {
   const subject = link.names.kvSubject(link.names.hostsBucket, hostKey(hostId));
   const ownIncarnations = new Set<string>();
@@ -128,6 +136,7 @@ export function hostLease(
     renewal,
     reconciled,
     leaseMs: timing.leaseMs,
+    ...(sessionTypes.length === 0 ? {} : { sessionTypes: [...sessionTypes] }),
   });
 
   const stopTimers = () => {

@@ -94,21 +94,34 @@ async function openClusterStore(
   }
 }
 
-/** Listeners of `watch`; one that throws does not stop the others. */
+/**
+ * Listeners of `watch`; one that throws does not stop the others. Events
+ * emitted before the first listener (the first sweep runs while the manager
+ * is still reconciling) wait for it.
+ */
 function storeEvents() {
   const listeners = new Set<(event: StoreEvent) => void>();
-  return {
-    emit(event: StoreEvent) {
-      for (const listener of listeners) {
-        try {
-          listener(event);
-        } catch {
-          // A listener's failure is its own; the store goes on.
-        }
+  let early: StoreEvent[] | undefined = [];
+  const emit = (event: StoreEvent) => {
+    if (early) {
+      early.push(event);
+      return;
+    }
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure is its own; the store goes on.
       }
-    },
+    }
+  };
+  return {
+    emit,
     watch(listener: (event: StoreEvent) => void) {
       listeners.add(listener);
+      const waiting = early ?? [];
+      early = undefined;
+      for (const event of waiting) emit(event);
       return () => {
         listeners.delete(listener);
       };
@@ -122,16 +135,21 @@ type StoreParts = LifecycleParts & { events: ReturnType<typeof storeEvents> };
 function assemble(
   link: ClusterLink,
   options: ResolvedClusterOptions,
-  { hostId, now }: StoreContext,
+  { hostId, now, sessionTypes = [] }: StoreContext,
 ): { parts: StoreParts; life: StoreLifecycle } {
   const { timeoutMs } = options;
   const events = storeEvents();
   // Sweeps, the feed and releases retry on their own; nothing to tell the manager.
   const onError = (_error: unknown) => {};
   const lifecycle: { current?: StoreLifecycle } = {};
-  const lease = hostLease(link, hostId, options.lease, timeoutMs, {
-    onLost: (reason) => lifecycle.current?.onLeaseLost(reason),
-  });
+  const lease = hostLease(
+    link,
+    hostId,
+    options.lease,
+    timeoutMs,
+    { onLost: (reason) => lifecycle.current?.onLeaseLost(reason) },
+    sessionTypes,
+  );
   let messageCount = 0;
   const newMsgId = () => `${lease.incarnation()}:${messageCount++}`;
   const journal = journalStream(link, timeoutMs);
@@ -146,6 +164,7 @@ function assemble(
       events.emit({ type: 'fenced', sessionIds: [sessionId], reason }),
   });
   const claims = sessionClaims({ ...takeover, owned, onError });
+  const types = new Set(sessionTypes);
   const sweeper = startSweeper({
     ...takeover,
     link,
@@ -153,6 +172,9 @@ function assemble(
     timeoutMs,
     holds: (sessionId) => claims.holds(sessionId),
     isHeld: () => lifecycle.current?.holdsLease() ?? false,
+    sessionTypes: types,
+    adopt: (entry) => claims.adopt(entry),
+    onAdopted: (summary) => events.emit({ type: 'adopted', summary }),
     onEnded: (summary) => events.emit({ type: 'session', summary }),
     onError,
   });
@@ -167,6 +189,7 @@ function assemble(
     claims,
     sweeper,
     takeover,
+    sessionTypes: types,
     events,
     emit: events.emit,
     onError,

@@ -1,6 +1,6 @@
 /**
  * The owners bucket: one key per live session, `{ host, incarnation,
- * epoch, createdAt }`. Its KV revision is the fencing token: every change of
+ * epoch, createdAt, type? }`. Its KV revision is the fencing token: every change of
  * owner is a compare-and-set on it, so exactly one host wins each claim and
  * each takeover.
  *
@@ -33,6 +33,11 @@ export interface OwnerValue {
   createdAt: number;
   /** The host a takeover took the session from. */
   from?: string;
+  /**
+   * A durable session's type: a survivor resumes the session if it has the
+   * type, and leaves it to a host that has it otherwise. Kept by takeovers.
+   */
+  type?: string;
 }
 
 export interface OwnerEntry {

@@ -38,7 +38,7 @@ import type { OwnedSessions } from './ownedSessions.js';
 import type { OwnerEntry, OwnersBucket } from './owners.js';
 import { readSnapshot } from './snapshot.js';
 import type { Sweeper } from './sweeper.js';
-import { reclaimLeftover, type TakeoverContext } from './takeover.js';
+import type { TakeoverContext } from './takeover.js';
 
 export interface LifecycleParts {
   link: ClusterLink;
@@ -51,6 +51,8 @@ export interface LifecycleParts {
   claims: SessionClaims;
   sweeper: Sweeper;
   takeover: TakeoverContext;
+  /** The durable session types this host can resume. */
+  sessionTypes: ReadonlySet<string>;
   emit(event: StoreEvent): void;
   /** Background failures (sweeps, the feed, releases): each retries on its own. */
   onError(error: unknown): void;
@@ -136,21 +138,26 @@ export class StoreLifecycle {
     return { known: snapshot.known, leftovers };
   }
 
-  /** Sessions of this host's previous incarnations: taken for this one, for the manager to end. */
+  /**
+   * Sessions of this host's previous incarnations: taken for this one, for
+   * the manager to end or resume. A durable one of a type this host lacks
+   * stays where it is: the sweep gives it to a host that has the type.
+   */
   async #reclaimLeftovers(
     entries: readonly OwnerEntry[],
     incarnation: string,
   ): Promise<SessionSummary[]> {
-    const { owned, takeover, hostId } = this.parts;
+    const { claims, hostId, sessionTypes } = this.parts;
     const previous = entries.filter(
-      (entry) => entry.value.host === hostId && entry.value.incarnation !== incarnation,
+      (entry) =>
+        entry.value.host === hostId &&
+        entry.value.incarnation !== incarnation &&
+        (entry.value.type === undefined || sessionTypes.has(entry.value.type)),
     );
     const leftovers: SessionSummary[] = [];
     for (const entry of previous) {
-      const reclaimed = await reclaimLeftover(takeover, entry);
-      if (!reclaimed) continue;
-      owned.add(entry.sessionId, { lastSeq: reclaimed.lastSeq, revision: reclaimed.revision });
-      leftovers.push(reclaimed.summary);
+      const summary = await claims.adopt(entry);
+      if (summary) leftovers.push(summary);
     }
     return leftovers;
   }

@@ -1,9 +1,10 @@
 /**
  * The sweeper, on every host: finds sessions whose owner is gone and ends
- * each one `interrupted`, once, whichever host gets there first.
+ * each one `interrupted`, once, whichever host gets there first, unless it
+ * is durable: then a host with its type takes it over and resumes it.
  *
  * ```ts
- * const sweeper = startSweeper({ ...ctx, link, timing, isHeld, onEnded: report });
+ * const sweeper = startSweeper({ ...ctx, link, timing, isHeld, sessionTypes, adopt, onAdopted, onEnded: report });
  * await sweeper.sweep();   // one full pass now (start-up does this)
  * sweeper.stop();
  * ```
@@ -24,6 +25,13 @@
  * - this host's, when they belong to an earlier incarnation (the store
  *   calls `sweep` after rejoining), or to this incarnation but the store
  *   does not hold them (a claim or takeover that failed half way).
+ *
+ * What becomes of an orphan (`settleOrphan`): a durable session (its owner
+ * entry names its type) goes to a host that has the type. This host takes
+ * it over if it has the type (a claim with a higher epoch, then the manager
+ * resumes it); otherwise it leaves it while a live host's lease lists the
+ * type (that host's sweeper takes it), and ends it `interrupted`, naming
+ * the type, when none does. Any other orphan ends `interrupted`.
  *
  * A full sweep also runs every `fullSweepMs`, as a safety net for entries
  * no lease event pointed at. Takeovers run a few at a time, and each ended
@@ -48,6 +56,12 @@ export interface SweeperOptions extends TakeoverContext {
   holds(sessionId: string): boolean;
   /** Whether this host holds its lease: a fenced host takes nothing over. */
   isHeld(): boolean;
+  /** The durable session types this host resumes. */
+  sessionTypes: ReadonlySet<string>;
+  /** Takes an orphaned durable session for this host (see `SessionClaims.adopt`). */
+  adopt(entry: OwnerEntry): Promise<SessionSummary | undefined>;
+  /** A durable session this sweeper took over, for the manager to resume. */
+  onAdopted(summary: SessionSummary): void;
   /** A session this sweeper ended. */
   onEnded(summary: SessionSummary): void;
   /** A sweep that failed (NATS trouble); the next one retries. */
@@ -67,6 +81,10 @@ const FIRST_RECHECK_MS = 5;
 interface KnownHost {
   /** The incarnation of its lease. */
   incarnation: string;
+  /** The durable session types it resumes. */
+  sessionTypes: readonly string[];
+  /** Its lease says it has settled its previous incarnation's sessions. */
+  reconciled: boolean;
   /** When its lease runs out unless renewed (this host's monotonic clock). */
   dueAt: number;
   /** How long after `dueAt` to look again, if the lease is still there then. */
@@ -116,10 +134,47 @@ export function startSweeper(options: SweeperOptions): Sweeper {
     return lease.incarnation !== incarnation && lease.reconciled;
   };
 
-  /** Ends `orphans` a batch at a time, reporting each as soon as its terminal record is written. */
-  const interruptAll = async (
+  /** A live host, other than `gone`, that resumes sessions of `type`. */
+  const liveHostWith = (type: string, gone: string, leases: Map<string, LeaseRecord>) => {
+    for (const [host, known] of knownHosts) {
+      const dead = leases.has(host) && leases.get(host)!.value === undefined;
+      if (host !== gone && !dead && known.sessionTypes.includes(type)) return host;
+    }
+    return undefined;
+  };
+
+  /**
+   * What becomes of one orphan: a durable session of a type this host has is
+   * taken over and resumed here; one of a type only another live host has
+   * is left to that host (its sweeper takes it); any other ends
+   * `interrupted`, the reason naming the type when it was durable.
+   */
+  const settleOrphan = async (
+    entry: OwnerEntry,
+    reason: string,
+    leases: Map<string, LeaseRecord>,
+    report: (summary: SessionSummary) => void,
+  ): Promise<void> => {
+    const { type } = entry.value;
+    if (type === undefined) {
+      await interruptOrphan(options, entry, reason, report);
+      return;
+    }
+    if (options.sessionTypes.has(type)) {
+      const adopted = await options.adopt(entry);
+      if (adopted) options.onAdopted(adopted);
+      return;
+    }
+    if (liveHostWith(type, entry.value.host, leases) !== undefined) return;
+    const noType = `${reason}, and no live host has session type "${type}" to resume it`;
+    await interruptOrphan(options, entry, noType, report);
+  };
+
+  /** Settles `orphans` a batch at a time, reporting each end as soon as its terminal record is written. */
+  const settleAll = async (
     orphans: OwnerEntry[],
     reasonOf: (entry: OwnerEntry) => string,
+    leases: Map<string, LeaseRecord>,
   ): Promise<SessionSummary[]> => {
     const ended: SessionSummary[] = [];
     const report = (summary: SessionSummary) => {
@@ -131,7 +186,7 @@ export function startSweeper(options: SweeperOptions): Sweeper {
       await Promise.all(
         batch.map((entry) =>
           options.isHeld()
-            ? interruptOrphan(options, entry, reasonOf(entry), report).catch(options.onError)
+            ? settleOrphan(entry, reasonOf(entry), leases, report).catch(options.onError)
             : undefined,
         ),
       );
@@ -160,7 +215,8 @@ export function startSweeper(options: SweeperOptions): Sweeper {
       leases.set(host, await readLease(link, host, options.timeoutMs));
     }
     const orphans = entries.filter((entry) => isOrphan(entry, leases.get(entry.value.host)?.value));
-    return interruptAll(orphans, (entry) => reasonFor(entry, why, leases.get(entry.value.host)));
+    const reasonOf = (entry: OwnerEntry) => reasonFor(entry, why, leases.get(entry.value.host));
+    return settleAll(orphans, reasonOf, leases);
   };
 
   const sweep = (onlyHost?: string, why?: string, lease?: LeaseRecord) =>
@@ -208,6 +264,8 @@ export function startSweeper(options: SweeperOptions): Sweeper {
   const remember = (lease: LeaseValue) => {
     knownHosts.set(lease.hostId, {
       incarnation: lease.incarnation,
+      sessionTypes: Array.isArray(lease.sessionTypes) ? lease.sessionTypes : [],
+      reconciled: lease.reconciled === true,
       dueAt: performance.now() + timing.ttlMs,
       recheckMs: FIRST_RECHECK_MS,
     });
@@ -247,7 +305,16 @@ export function startSweeper(options: SweeperOptions): Sweeper {
             return;
           }
           if (lease) {
-            if (lease.hostId !== self) remember(lease);
+            if (lease.hostId === self) return;
+            const before = knownHosts.get(lease.hostId);
+            remember(lease);
+            // A host back from a restart has settled its previous run's
+            // sessions; what it left (a durable type it lacks) is free now.
+            const settledNow =
+              lease.reconciled &&
+              before !== undefined &&
+              (before.incarnation !== lease.incarnation || !before.reconciled);
+            if (settledNow) track(sweep(lease.hostId)).catch(options.onError);
             return;
           }
           // A lease deleted on purpose: sweep that host now, not at the next poll.

@@ -1,13 +1,14 @@
 /**
  * Taking a session over from an owner that is gone: the one move behind
- * failover (a survivor ends a dead host's sessions), rejoining (a fenced
- * host ends what its lost incarnation owned) and restart (a host reclaims
- * what its previous run left, for the manager to end).
+ * failover (a survivor ends a dead host's sessions, or resumes its durable
+ * ones), rejoining (a fenced host ends what its lost incarnation owned) and
+ * restart (a host reclaims what its previous run left, for the manager to
+ * end or resume).
  *
  * ```ts
  * const ended = await interruptOrphan(ctx, entry, 'host w1 stopped renewing its lease');
  * //  -> the session's summary with its new terminal record, or undefined (not ours to end)
- * const leftover = await reclaimLeftover(ctx, entry);
+ * const taken = await takeOwnership(ctx, entry);
  * //  -> { summary, lastSeq, revision }: owned by this incarnation, fenced against the old one
  * ```
  *
@@ -18,7 +19,7 @@
  * - a terminal record already there (the old owner ended it just in time):
  *   nothing is appended, the key is released;
  * - otherwise `interruptOrphan` appends the terminal `interrupted` record
- *   and `reclaimLeftover` an `owner` record. Either moves the subject's
+ *   and `takeOwnership` an `owner` record. Either moves the subject's
  *   sequence, so an append the old owner still had in flight (it was
  *   paused, not dead) is refused: from here on, it is fenced. If the old
  *   owner's append landed first, the expectation fails instead, and the
@@ -96,6 +97,7 @@ function interruptedRecord(
     restarts: summary.restarts ?? 0,
     host: summary.host ?? host,
     ...(summary.metadata === undefined ? {} : { metadata: summary.metadata }),
+    ...(summary.attempts === undefined ? {} : { attempts: summary.attempts }),
   };
 }
 
@@ -109,6 +111,7 @@ async function takeKey(
     epoch: entry.value.epoch + 1,
     createdAt: entry.value.createdAt,
     from: entry.value.from ?? entry.value.host,
+    ...(entry.value.type === undefined ? {} : { type: entry.value.type }),
   };
   const revision = await ctx.owners.take(entry.sessionId, entry.revision, value);
   return revision === undefined ? undefined : { ...value, revision };
@@ -170,14 +173,17 @@ export interface Reclaimed {
 }
 
 /**
- * Takes a session of this host's previous incarnation for this one, fenced
- * against the old one by an `owner` record. `undefined` when another host
- * won it or it had ended (then its key is released).
+ * Takes a session whose owner is gone for this incarnation to run, fenced
+ * against the old owner by an `owner` record with the higher epoch: a
+ * leftover of this host's previous incarnation, or a durable session of a
+ * dead host that this one resumes. `undefined` when another host won it or
+ * it had ended (then its key is released).
  */
-export async function reclaimLeftover(
+export async function takeOwnership(
   ctx: TakeoverContext,
   entry: OwnerEntry,
 ): Promise<Reclaimed | undefined> {
+  const startedAt = performance.now();
   const taken = await takeKey(ctx, entry);
   if (!taken) return undefined;
   for (;;) {
@@ -193,6 +199,10 @@ export async function reclaimLeftover(
       });
       const records = await ctx.journal.readSession(entry.sessionId);
       const summary = summarise(records, entry.value, entry.sessionId)!;
+      if (entry.value.host !== ctx.hostId) {
+        const reason = `host ${entry.value.host} is gone; resumed on host ${ctx.hostId}`;
+        publishClusterFailover(entry.sessionId, ctx.hostId, entry.value.host, reason, startedAt);
+      }
       return { summary, lastSeq: ack.seq, revision: taken.revision, epoch: taken.epoch };
     } catch (error) {
       if (!isWrongLastSequence(error)) throw error;

@@ -1,0 +1,211 @@
+/**
+ * Durable sessions in cluster mode, on a real nats-server with real host
+ * processes: a survivor that has the session's type resumes what a killed
+ * or paused owner left (a takeover with a higher epoch), within
+ * `leaseMs` + 1 s and from the last acknowledged event; one without the type
+ * leaves it to a host that has it, or ends it `interrupted` when none does;
+ * a paused owner that comes back appends nothing, checkpoints included; a
+ * hand-off is resumed by a live host at once.
+ */
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { createSessionManager, type SessionManager } from '../src/index.js';
+import { natsCluster } from '../src/nats/index.js';
+import { isPidAlive } from '../src/testing/processes.js';
+import { durableTypes } from './helpers/durable.js';
+import { type DurableHost, startDurableHost } from './helpers/durable-host.js';
+import { natsSuite, type SingleNats, startNatsServer } from './helpers/nats-server.js';
+import { rawRecords, uniquePrefix } from './helpers/nats-stores.js';
+
+const LEASE_MS = 1000;
+
+type SessionState = ReturnType<SessionManager['getSession']>;
+
+/**
+ * Resolves with the time (performance.now()) at which every one of `ids`
+ * satisfies `predicate` on `manager` (dashboard-driven); rejects after
+ * `timeoutMs`, a failure bound, not a delay.
+ */
+function whenAll(
+  manager: SessionManager,
+  ids: readonly string[],
+  predicate: (view: SessionState) => boolean,
+  timeoutMs = 10_000,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!ids.every((id) => predicate(manager.getSession(id)))) return;
+      clearTimeout(timer);
+      subscription.unsubscribe();
+      resolve(performance.now());
+    };
+    const timer = setTimeout(() => {
+      subscription.unsubscribe();
+      const states = ids.map((id) => [id, manager.getSession(id)?.state]);
+      reject(new Error(`${manager.hostId}: not met in ${timeoutMs} ms: ${JSON.stringify(states)}`));
+    }, timeoutMs);
+    const subscription = manager.dashboard.subscribe(check);
+    check();
+  });
+}
+
+const resumedOn = (host: string, attempt: number) => (view: SessionState) =>
+  view?.state === 'running' && view.host === host && view.attempt === attempt;
+
+const countOf = (manager: SessionManager, id: string) =>
+  (manager.getChild(id, 'counter')!.getSnapshot() as { context: { count: number } }).context.count;
+
+/** Ends every session with FINISH and resolves their terminal records as journaled. */
+async function finishAll(manager: SessionManager, ids: readonly string[]) {
+  for (const id of ids) await manager.send(id, 'counter', { type: 'FINISH' });
+  await whenAll(manager, ids, (view) => view?.outcome !== undefined);
+  return Promise.all(
+    ids.map(async (id) => (await manager.records(id)).filter((r) => r.type === 'terminal')),
+  );
+}
+
+natsSuite('durable sessions in cluster mode', () => {
+  let server: SingleNats;
+  const managers: SessionManager[] = [];
+  const hosts: DurableHost[] = [];
+
+  const open = async (hostId: string, prefix: string, withTypes: boolean, leaseMs = LEASE_MS) => {
+    const manager = await createSessionManager({
+      hostId,
+      cluster: natsCluster({ servers: server.url, prefix, leaseMs, timeoutMs: 3000 }),
+      ...(withTypes ? { sessionTypes: durableTypes } : {}),
+    });
+    managers.push(manager);
+    return manager;
+  };
+  const startOwner = async (prefix: string, sessions: string[], seed: number) => {
+    const host = await startDurableHost({
+      cluster: { servers: server.url, prefix, leaseMs: LEASE_MS },
+      hostId: 'owner',
+      type: 'counter',
+      sessions,
+      seed,
+    });
+    hosts.push(host);
+    return host;
+  };
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+  });
+  afterEach(async () => {
+    await Promise.allSettled(managers.splice(0).map((manager) => manager.stop()));
+    for (const host of hosts.splice(0)) {
+      await host.kill();
+      expect(isPidAlive(host.child.pid!)).toBe(false);
+    }
+  });
+  afterAll(async () => {
+    await server?.dispose();
+    if (server) expect(isPidAlive(server.pid)).toBe(false);
+  });
+
+  it('owner SIGKILLed: a survivor with the type resumes every session within leaseMs + 1 s, no acknowledged event lost', async () => {
+    const prefix = uniquePrefix();
+    const ids = Array.from({ length: 10 }, (_, i) => `k${i}`);
+    const owner = await startOwner(prefix, ids, 1);
+    const survivor = await open('survivor', prefix, true);
+    await owner.untilAcks(40);
+    const killedAt = performance.now();
+    await owner.kill();
+    const resumedAt = await whenAll(survivor, ids, resumedOn('survivor', 2));
+    expect(resumedAt - killedAt).toBeLessThanOrEqual(LEASE_MS + 1000);
+    for (const id of ids)
+      expect(countOf(survivor, id)).toBeGreaterThanOrEqual(owner.acked.get(id) ?? 0);
+
+    const terminals = await finishAll(survivor, ids);
+    for (const [i, id] of ids.entries()) {
+      expect(terminals[i]).toMatchObject([{ outcome: 'completed', attempts: 2, host: 'survivor' }]);
+      const resumed = (await survivor.records(id)).filter((r) => r.type === 'resumed');
+      expect(resumed).toMatchObject([{ attempt: 2, host: 'survivor', from: 'owner' }]);
+    }
+  });
+
+  it('a survivor without the type leaves the session to one with it; when no live host has it, it ends interrupted naming the type', async () => {
+    const prefix = uniquePrefix();
+    const ids = ['t1', 't2', 't3'];
+    const owner = await startOwner(prefix, ids, 2);
+    const bystander = await open('bystander', prefix, false);
+    const heir = await open('heir', prefix, true);
+    await owner.untilAcks(10);
+    await owner.kill();
+    await whenAll(heir, ids, resumedOn('heir', 2));
+    for (const id of ids) {
+      expect(heir.getSession(id)?.outcome).toBeUndefined();
+      const records = await heir.records(id);
+      expect(records.filter((r) => r.type === 'terminal')).toEqual([]);
+      expect(records.filter((r) => r.type === 'resumed')).toMatchObject([{ host: 'heir' }]);
+    }
+
+    // The heir hands off; the only live host left has no "counter" type.
+    await heir.stop({ handOff: true });
+    await whenAll(bystander, ids, (view) => view?.outcome === 'interrupted');
+    for (const id of ids) {
+      const terminals = (await bystander.records(id)).filter((r) => r.type === 'terminal');
+      expect(terminals).toHaveLength(1);
+      expect(terminals[0]).toMatchObject({ outcome: 'interrupted', attempts: 2 });
+      expect((terminals[0] as { reason: string }).reason).toContain('session type "counter"');
+    }
+  });
+
+  it('stop({ handOff: true }): a live host with the type resumes every session at once, not after the lease', async () => {
+    const prefix = uniquePrefix();
+    const ids = ['h1', 'h2', 'h3', 'h4'];
+    const longLease = 10_000;
+    const leaving = await open('leaving', prefix, true, longLease);
+    const staying = await open('staying', prefix, true, longLease);
+    for (const id of ids) leaving.createSession({ id, type: 'counter' });
+    await whenAll(leaving, ids, (view) => view?.state === 'running');
+    const acked = new Map<string, number>();
+    for (const [i, id] of ids.entries()) {
+      for (let n = 0; n <= i; n++) await leaving.send(id, 'counter', { type: 'INC' });
+      acked.set(id, i + 1);
+    }
+    const stoppedAt = performance.now();
+    await leaving.stop({ handOff: true });
+    const resumedAt = await whenAll(staying, ids, resumedOn('staying', 2));
+    expect(resumedAt - stoppedAt).toBeLessThan(longLease);
+    for (const id of ids) expect(countOf(staying, id)).toBe(acked.get(id));
+    const terminals = await finishAll(staying, ids);
+    for (const records of terminals) expect(records).toMatchObject([{ attempts: 2 }]);
+  });
+
+  it('owner SIGSTOPped past its lease, then SIGCONT: the survivor resumes, and the old owner appends nothing more', async () => {
+    const prefix = uniquePrefix();
+    const ids = ['p1', 'p2', 'p3'];
+    const owner = await startOwner(prefix, ids, 3);
+    const survivor = await open('survivor', prefix, true);
+    await owner.untilAcks(15);
+    const stoppedAt = performance.now();
+    owner.child.kill('SIGSTOP');
+    const resumedAt = await whenAll(survivor, ids, resumedOn('survivor', 2));
+    expect(resumedAt - stoppedAt).toBeLessThanOrEqual(LEASE_MS + 1000);
+    const acked = new Map(owner.acked);
+    for (const id of ids) expect(countOf(survivor, id)).toBeGreaterThanOrEqual(acked.get(id) ?? 0);
+
+    owner.child.kill('SIGCONT');
+    // Its send in flight when it was paused is refused, never acknowledged.
+    const refused = await owner.untilNote((note) => note.startsWith('refused '));
+    expect(refused).toMatch(/^refused p\d (fenced|moved)$/);
+    for (const id of ids) {
+      const records = await rawRecords(server.url, prefix, id);
+      const oldIncarnation = records[0]!.msgId.split(':')[0]!;
+      const takeover = records.findIndex(
+        (r) => r.record.type === 'owner' && (r.record as { host?: string }).host === 'survivor',
+      );
+      expect(takeover).toBeGreaterThan(0);
+      expect((records[takeover]!.record as { epoch?: number }).epoch).toBe(2);
+      const late = records.slice(takeover).filter((r) => r.msgId.startsWith(`${oldIncarnation}:`));
+      expect(late).toEqual([]);
+    }
+
+    const terminals = await finishAll(survivor, ids);
+    for (const records of terminals) {
+      expect(records).toMatchObject([{ outcome: 'completed', attempts: 2, host: 'survivor' }]);
+    }
+  });
+});
