@@ -125,6 +125,27 @@ natsSuite('durable sessions in cluster mode', () => {
     }
   });
 
+  it('the owner killed and started again (same hostId) resumes its own sessions before it opens', async () => {
+    const prefix = uniquePrefix();
+    const ids = ['r1', 'r2'];
+    const first = await startOwner(prefix, ids, 4);
+    await first.untilAcks(10);
+    await first.kill();
+    const second = await startOwner(prefix, ids, 5);
+    await second.untilAcks(4);
+    expect(second.acked.size).toBeGreaterThan(0);
+    for (const id of ids) {
+      const records = (await rawRecords(server.url, prefix, id)).map((r) => r.record);
+      expect(records.filter((r) => r.type === 'resumed')).toMatchObject([
+        { attempt: 2, host: 'owner', from: 'owner' },
+      ]);
+      expect(records.filter((r) => r.type === 'terminal')).toEqual([]);
+      const before = first.acked.get(id) ?? 0;
+      // Counting on from the acknowledged count, never from zero.
+      if (second.acked.has(id)) expect(second.acked.get(id)!).toBeGreaterThan(before);
+    }
+  });
+
   it('a survivor without the type leaves the session to one with it; when no live host has it, it ends interrupted naming the type', async () => {
     const prefix = uniquePrefix();
     const ids = ['t1', 't2', 't3'];
