@@ -1,20 +1,24 @@
 /**
- * A cluster host in its own process for the failover figure: a session
+ * A cluster host in its own process for the failover figures: a session
  * manager on NATS with idle sessions, killed with SIGKILL by the scenario.
  *
- *   node bench/lib/clusterHost.mjs '<json: servers, prefix, hostId, leaseMs, sessions>'
+ *   node bench/lib/clusterHost.mjs '<json: servers, prefix, hostId, leaseMs, sessions, durable?>'
  *
- * Prints `ready` once every session runs.
+ * With `durable`, the sessions are of the durable type `ping`
+ * (`durableTypes`), for a survivor to resume. Prints `ready` once every
+ * session runs.
  */
 import { createSessionManager, loadNats } from './library.mjs';
-import { idleChild, sessionSpec } from './machines.mjs';
+import { durableTypes, idleChild, sessionSpec } from './machines.mjs';
 
 const config = JSON.parse(process.argv[2]);
 const { natsCluster } = await loadNats();
 const manager = await createSessionManager({
   hostId: config.hostId,
   cluster: natsCluster({ servers: config.servers, prefix: config.prefix, leaseMs: config.leaseMs }),
+  sessionTypes: durableTypes,
 });
+const spec = (id) => (config.durable ? { id, type: 'ping' } : { ...sessionSpec(idleChild), id });
 const running = (session) =>
   new Promise((resolve) => {
     const subscription = session.ref.subscribe((snapshot) => {
@@ -25,7 +29,7 @@ const running = (session) =>
   });
 await Promise.all(
   Array.from({ length: config.sessions }, (_, i) =>
-    running(manager.createSession({ ...sessionSpec(idleChild), id: `doomed-${i}` })),
+    running(manager.createSession(spec(`doomed-${i}`))),
   ),
 );
 process.stdout.write('ready\n');

@@ -65,3 +65,6 @@ export function sessionSpec(child, { significant = false, input } = {}) {
       }
     : { children: [{ id: 'work', logic: child, input }] };
 }
+
+/** Durable session types: `ping`, one machine child (`work`, a `pingChild`), checkpointed. */
+export const durableTypes = { ping: () => ({ children: [{ id: 'work', logic: pingChild }] }) };

@@ -14,6 +14,9 @@
  *   the time until a survivor has ended the last of them `interrupted`,
  *   against the lease (1 s for this figure; the default 10 s elsewhere).
  *   Target ≤ lease + 1 s.
+ * - durable failover: the same with 100 durable sessions; the time until
+ *   every one of them runs again on the survivor (taken over with a higher
+ *   epoch, restored from its checkpoint). Target ≤ lease + 1 s.
  *
  * Needs nats-server (PATH, /usr/sbin or /usr/local/bin; Debian: `apt-get
  * install nats-server`). Without one, every row fails with that message.
@@ -26,7 +29,13 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchEnv } from '../lib/leaks.mjs';
 import { createFileJournal, createSessionManager, loadNats } from '../lib/library.mjs';
-import { finishingChild, idleChild, pingChild, sessionSpec } from '../lib/machines.mjs';
+import {
+  durableTypes,
+  finishingChild,
+  idleChild,
+  pingChild,
+  sessionSpec,
+} from '../lib/machines.mjs';
 import { median, quick } from '../lib/measure.mjs';
 import { row } from '../lib/report.mjs';
 
@@ -35,6 +44,7 @@ const LATENCY_SAMPLES = quick ? 200 : 1000;
 const BATCH = 1000;
 const ROUNDS = quick ? 2 : 4;
 const FAILOVER_SESSIONS = 20;
+const DURABLE_SESSIONS = 100;
 
 function natsServerPath() {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/bin'];
@@ -138,12 +148,16 @@ async function sendLatency(owner, sender, samples) {
   return median(times);
 }
 
-/** ms from SIGKILL of a host process to the last of its sessions ended on the survivor. */
-async function failover(url, natsCluster) {
-  const prefix = `benchfail${Date.now().toString(36)}`;
+/**
+ * ms from SIGKILL of a host process to the last of its sessions settled on
+ * the survivor: ended `interrupted`, or (`durable`) running again there.
+ */
+async function failover(url, natsCluster, { sessions, durable }) {
+  const prefix = `benchfail${durable ? 'd' : ''}${Date.now().toString(36)}`;
   const survivor = await createSessionManager({
     hostId: 'survivor',
     cluster: natsCluster({ servers: url, prefix, leaseMs: LEASE_MS }),
+    sessionTypes: durableTypes,
   });
   const host = spawn(
     process.execPath,
@@ -154,7 +168,8 @@ async function failover(url, natsCluster) {
         prefix,
         hostId: 'doomed',
         leaseMs: LEASE_MS,
-        sessions: FAILOVER_SESSIONS,
+        sessions,
+        durable,
       }),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...benchEnv } },
@@ -164,10 +179,13 @@ async function failover(url, natsCluster) {
     host.stdout.on('data', (chunk) => String(chunk).includes('ready') && resolve());
     host.once('exit', () => reject(new Error('the failover host exited early')));
   });
-  const ended = new Promise((resolve) => {
+  const settledHere = durable
+    ? (view) => view.host === 'survivor' && view.state === 'running' && view.attempt === 2
+    : (view) => view.host === 'doomed' && view.outcome !== undefined;
+  const settled = new Promise((resolve) => {
     const check = () => {
-      const views = survivor.listSessions().filter((view) => view.host === 'doomed');
-      if (views.length === FAILOVER_SESSIONS && views.every((view) => view.outcome)) {
+      const views = survivor.listSessions().filter(settledHere);
+      if (views.length === sessions) {
         subscription.unsubscribe();
         resolve(views);
       }
@@ -176,11 +194,13 @@ async function failover(url, natsCluster) {
   });
   const killedAt = performance.now();
   host.kill('SIGKILL');
-  const views = await ended;
+  const views = await settled;
   const ms = performance.now() - killedAt;
   await exited;
-  await survivor.stop();
-  if (views.some((view) => view.outcome !== 'interrupted')) throw new Error('not interrupted');
+  await survivor.stop({ handOff: durable });
+  if (!durable && views.some((view) => view.outcome !== 'interrupted')) {
+    throw new Error('not interrupted');
+  }
   return ms;
 }
 
@@ -201,6 +221,7 @@ export async function run() {
     churn: 'cluster: sessions created+completed per host',
     send: 'cluster: send from another host, p50',
     failover: `cluster: failover, SIGKILL → ${FAILOVER_SESSIONS} sessions interrupted`,
+    resume: `cluster: failover, SIGKILL → ${DURABLE_SESSIONS} durable sessions running on a survivor`,
   };
   if (!binary) {
     return [
@@ -208,6 +229,7 @@ export async function run() {
       missing(names.churn, 'sessions/s', { oursMin: 1000 }),
       missing(names.send, 'ms', { oursMax: 2 }),
       missing(names.failover, 'ms', { oursMax: LEASE_MS + 1000 }),
+      missing(names.resume, 'ms', { oursMax: LEASE_MS + 1000 }),
     ];
   }
   const { natsCluster } = await loadNats();
@@ -245,7 +267,14 @@ export async function run() {
       keep(figures.sendLocal, await sendLatency(file, file, LATENCY_SAMPLES));
       await Promise.all([a.stop(), b.stop(), file.stop()]);
     }
-    const failoverMs = await failover(server.url, natsCluster);
+    const failoverMs = await failover(server.url, natsCluster, {
+      sessions: FAILOVER_SESSIONS,
+      durable: false,
+    });
+    const resumeMs = await failover(server.url, natsCluster, {
+      sessions: DURABLE_SESSIONS,
+      durable: true,
+    });
     return [
       row({
         scenario: names.running,
@@ -277,6 +306,14 @@ export async function run() {
       row({
         scenario: names.failover,
         ours: failoverMs,
+        baseline: LEASE_MS,
+        unit: 'ms',
+        baselineName: 'the lease (leaseMs)',
+        target: { oursMax: LEASE_MS + 1000 },
+      }),
+      row({
+        scenario: names.resume,
+        ours: resumeMs,
         baseline: LEASE_MS,
         unit: 'ms',
         baselineName: 'the lease (leaseMs)',
