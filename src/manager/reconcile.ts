@@ -99,7 +99,12 @@ export async function reconcile(
     closed.set(summary.sessionId, interrupted(summary, hostId, endedAt, problem));
   }
   const resuming = new Set(toResume.map((summary) => summary.sessionId));
-  await Promise.all([...closed.values()].map((record) => recorder.terminal(record)));
+  // Written: their ownership can go (cluster mode: the owner key; the id stays used).
+  const close = async (record: TerminalRecord) => {
+    await recorder.terminal(record);
+    await opened.store.release(record.sessionId);
+  };
+  await Promise.all([...closed.values()].map(close));
 
   for (const summary of known) {
     if (resuming.has(summary.sessionId)) continue;

@@ -53,7 +53,7 @@ export async function resumeSessions(
       ...(record.metadata === undefined ? {} : { metadata: record.metadata }),
       children: [],
     });
-    ends.push(recorder.terminal(record));
+    ends.push(recorder.terminal(record).then(() => store.release(record.sessionId)));
   };
 
   const records = await Promise.all(summaries.map((summary) => store.records(summary.sessionId)));
