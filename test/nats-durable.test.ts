@@ -219,6 +219,25 @@ natsSuite('durable sessions in cluster mode', () => {
     for (const records of terminals) expect(records).toMatchObject([{ attempts: 2 }]);
   });
 
+  it('a durable session taken over between its claim and its created record ends interrupted, saying so', async () => {
+    const prefix = uniquePrefix();
+    const survivor = await open('survivor', prefix, true);
+    const { store } = await natsCluster({
+      servers: server.url,
+      prefix,
+      leaseMs: LEASE_MS,
+      timeoutMs: 3000,
+    }).open({ hostId: 'ghost', now: () => Date.now(), sessionTypes: ['counter'] });
+    await store.claim('g1', { createdAt: Date.now(), type: 'counter' });
+    // Gone before `created`: the lease deleted, the claim left behind.
+    await store.close();
+    await whenAll(survivor, ['g1'], (view) => view?.outcome === 'interrupted');
+    const terminals = (await survivor.records('g1')).filter((r) => r.type === 'terminal');
+    expect(terminals).toHaveLength(1);
+    expect((terminals[0] as { reason: string }).reason).toContain('before its created record');
+    expect(await survivor.locate('g1')).toBeUndefined();
+  });
+
   it('owner SIGSTOPped past its lease, then SIGCONT: the survivor resumes, and the old owner appends nothing more', async () => {
     const prefix = uniquePrefix();
     const ids = ['p1', 'p2', 'p3'];

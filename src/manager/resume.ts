@@ -59,14 +59,19 @@ export async function resumeSessions(
   const records = await Promise.all(summaries.map((summary) => store.records(summary.sessionId)));
   summaries.forEach((summary, i) => {
     const { sessionId, durable } = summary;
+    if (durable === undefined) {
+      // Taken over between its claim and its `created` record (cluster mode).
+      giveUp(summary, 'its host died before its created record was written');
+      return;
+    }
     let checked: CheckedSessionSpec;
     try {
       checked = checkSessionSpec(
         {
           id: sessionId,
-          type: durable!.type,
-          input: durable!.input,
-          ...(durable!.timeoutMs === undefined ? {} : { timeoutMs: durable!.timeoutMs }),
+          type: durable.type,
+          input: durable.input,
+          ...(durable.timeoutMs === undefined ? {} : { timeoutMs: durable.timeoutMs }),
           ...(summary.metadata === undefined ? {} : { metadata: summary.metadata }),
         },
         // Its own timeout, as first created, or none: never this manager's default.
