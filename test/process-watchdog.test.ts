@@ -31,14 +31,19 @@ interface Tree {
   daemon: number;
 }
 
-interface Host {
-  child: ChildProcess;
+interface Batch {
   watchdog: number;
   trees: Tree[];
-  /** Every process of every session. */
+  /** Every process of every session of the batch. */
   pids: number[];
+}
+
+interface Host extends Batch {
+  child: ChildProcess;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
   output: () => string;
+  /** Asks the host for another batch of sessions (`after: 'wait'` only). */
+  more: () => Promise<Batch>;
 }
 
 function startHost(config: {
@@ -46,6 +51,7 @@ function startHost(config: {
   managers?: number;
   after?: string;
   shell?: string;
+  pauseBoundMs?: number;
 }) {
   const child = spawn(
     process.execPath,
@@ -55,44 +61,60 @@ function startHost(config: {
       join(fixtures, 'watchdog-host.mjs'),
       JSON.stringify(config),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
   const exited = new Promise<Awaited<Host['exited']>>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal, stderr }));
   });
-  return new Promise<Host>((resolve, reject) => {
-    const onData = () => {
-      const watchdog = /^watchdog:(.*)$/m.exec(stdout);
-      const pids = /^pids:(.*)$/m.exec(stdout);
-      if (!watchdog || !pids) return;
-      child.stdout!.off('data', onData);
-      const trees = JSON.parse(pids[1]!) as Tree[];
-      const all = trees.flatMap((tree) => [tree.root, tree.child, tree.daemon]);
+  // Each batch is a `watchdog:` line then a `pids:` line.
+  const batches: Batch[] = [];
+  const waiting: Array<(batch: Batch) => void> = [];
+  let watchdogPid = Number.NaN;
+  let pending = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
       // `undefined` when the host has no watchdog (a regression): NaN, checked by expectRunning.
-      const watchdogPid = Number(watchdog[1]);
-      trackPids([child.pid!, ...all, ...(Number.isInteger(watchdogPid) ? [watchdogPid] : [])]);
-      resolve({
-        child,
-        watchdog: watchdogPid,
-        trees,
-        pids: all,
-        exited,
-        output: () => stdout,
-      });
-    };
-    child.stdout!.on('data', onData);
-    void exited.then(({ code, signal }) =>
-      reject(new Error(`host exited early (${code ?? signal}): ${stderr}`)),
-    );
+      if (line.startsWith('watchdog:')) watchdogPid = Number(line.slice('watchdog:'.length));
+      if (!line.startsWith('pids:')) continue;
+      const trees = JSON.parse(line.slice('pids:'.length)) as Tree[];
+      const pids = trees.flatMap((tree) => [tree.root, tree.child, tree.daemon]);
+      trackPids([...pids, ...(Number.isInteger(watchdogPid) ? [watchdogPid] : [])]);
+      const batch = { watchdog: watchdogPid, trees, pids };
+      const waiter = waiting.shift();
+      if (waiter) waiter(batch);
+      else batches.push(batch);
+    }
   });
+  trackPids([child.pid!]);
+  const nextBatch = () =>
+    new Promise<Batch>((resolve, reject) => {
+      const ready = batches.shift();
+      if (ready) return resolve(ready);
+      waiting.push(resolve);
+      void exited.then(({ code, signal }) =>
+        reject(new Error(`host exited early (${code ?? signal}): ${stderr}`)),
+      );
+    });
+  return nextBatch().then(
+    (first): Host => ({
+      ...first,
+      child,
+      exited,
+      output: () => stdout,
+      more: () => {
+        child.stdin!.write('more\n');
+        return nextBatch();
+      },
+    }),
+  );
 }
 
 /** Fields of `/proc/<pid>/stat` after the command: state ppid pgrp session … */

@@ -104,7 +104,7 @@ export async function createSessionManager(
   const { store } = opened;
   const index = createSessionIndex({ retainEnded });
   const recorder = createRecorder({ store, now });
-  const processes = createProcessSweeper(store.scope);
+  const processes = createProcessSweeper(store);
   let workspaceRoot: string;
   let toResume: Awaited<ReturnType<typeof reconcile>>;
   try {
@@ -156,6 +156,7 @@ export async function createSessionManager(
       root.send({ type: SHUTDOWN_EVENT });
       unwatchStore();
       routing.close();
+      processes.close();
       await store.close();
     })();
     return stopping;

@@ -114,6 +114,14 @@ export interface SessionStore {
    */
   readonly scope: string;
   /**
+   * Cluster mode: this host's `leaseMs`. A host stopped (SIGSTOP) for longer
+   * than this has lost its sessions (a survivor may resume them; continued,
+   * the host fences them itself), so its processes are killed while it is
+   * still stopped, by its watchdog. Absent (single host: nothing takes a
+   * session over): a stopped host's processes live on with it.
+   */
+  readonly pausedHostBoundMs?: number;
+  /**
    * True when this manager is the store's only writer (a locked journal):
    * the manager's own index decides claims synchronously, and `claim` only
    * records the decision. False in cluster mode: a session waits for its

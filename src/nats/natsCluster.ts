@@ -217,6 +217,7 @@ function clusterStore(parts: StoreParts, life: StoreLifecycle): SessionStore {
     hostId,
     scope: clusterScope(options.prefix, hostId),
     singleWriter: false,
+    pausedHostBoundMs: options.lease.leaseMs,
     claim: (sessionId, claim) =>
       surfaced(`claim session ${shown(sessionId)}`, () => {
         checkSessionId(sessionId);

@@ -15,12 +15,26 @@
  * spawn(command, { env: { [HOST_MARKER_ENV]: hostMarkerValue } });
  * watchGroup(pid); unwatchGroup(pid); // the process groups the host leads
  * hostWatchdogPid();                  // its pid (diagnostics, tests)
+ *
+ * const release = boundHostPause(10_000); // cluster mode: this host's leaseMs
+ * release();                              // that manager stopped
  * ```
  *
  * It costs one idle Node process per host (whatever the number of managers,
  * sessions or processes), no timer and no handle that keeps the host alive:
- * the child and its pipe are unref'd. A stopped host (SIGSTOP) keeps the pipe
- * open, so its processes live on with it. Should the watchdog be killed while
+ * the child and its pipe are unref'd.
+ *
+ * A stopped host (SIGSTOP) keeps the pipe open. In cluster mode that is not
+ * enough: once the host has been stopped for longer than its lease, a
+ * survivor may resume its sessions, and the stopped host's processes (an
+ * agent CLI) would work on alongside the new ones. So a session manager on a
+ * cluster store sets a pause bound (its `leaseMs`): the watchdog then polls
+ * the host's state in `/proc` (a quarter of the bound, 50-250 ms) and kills
+ * the host's processes once it has been stopped for longer than the bound,
+ * and goes on watching (the host may be continued; it fences itself then).
+ * The smallest bound of the host's managers applies; without one (single
+ * host: nothing takes over) a stopped host's processes live on with it, and
+ * the watchdog has no timer at all. Should the watchdog be killed while
  * the host lives, it is started again, at most once a second; should it fail
  * (its program missing from a bundle, say), the host warns once
  * (`XSTATE_OTP_WATCHDOG`) and runs without. On Windows there is none (no
@@ -31,6 +45,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { OtpError } from '../ground/errors.js';
 import { WATCHDOG_MARKER_ENV } from './markers.js';
 
 export { HOST_MARKER_ENV } from './markers.js';
@@ -53,6 +68,8 @@ let unavailable = process.platform === 'win32';
 let warned = false;
 /** Process groups the host leads (each tree's root), told to every watchdog. */
 const groups = new Set<number>();
+/** The pause bounds asked for (one per manager that asked), in ms. */
+const pauseBounds = new Set<{ ms: number }>();
 
 /** Starts this host's watchdog unless it runs (or cannot run). Call before a spawn. */
 export function ensureHostWatchdog(): void {
@@ -79,6 +96,43 @@ export function watchGroup(pgid: number): void {
 /** The group is gone: its id may be reused, the watchdog must forget it. */
 export function unwatchGroup(pgid: number): void {
   if (groups.delete(pgid)) tell(`-${pgid}`);
+}
+
+/**
+ * Kill this host's processes should it stay stopped (SIGSTOP) for longer than
+ * `ms`. The smallest bound asked for applies, until its release. The watchdog
+ * is told now if it runs, and every watchdog started later is told too.
+ * `ms` must be a positive integer; on Windows this does nothing.
+ */
+export function boundHostPause(ms: number): () => void {
+  if (!Number.isInteger(ms) || ms <= 0) {
+    throw new OtpError(
+      'invalid_pause_bound',
+      `A pause bound is a positive integer of ms, not ${String(ms)}.`,
+    );
+  }
+  const bound = { ms };
+  pauseBounds.add(bound);
+  tellPauseBound();
+  return () => {
+    if (pauseBounds.delete(bound)) tellPauseBound();
+  };
+}
+
+/** The pause bound in force (the smallest asked for), or `undefined` without one. */
+export function hostPauseBoundMs(): number | undefined {
+  let smallest: number | undefined;
+  for (const { ms } of pauseBounds) smallest = Math.min(ms, smallest ?? ms);
+  return smallest;
+}
+
+let toldPauseBound = 0;
+
+function tellPauseBound(): void {
+  const ms = hostPauseBoundMs() ?? 0;
+  if (ms === toldPauseBound) return;
+  toldPauseBound = ms;
+  tell(`p${ms}`);
 }
 
 /** The running watchdog's pid, if there is one. */
@@ -140,6 +194,8 @@ function start(): void {
     }
   });
   for (const pgid of groups) tell(`+${pgid}`);
+  toldPauseBound = hostPauseBoundMs() ?? 0;
+  if (toldPauseBound > 0) tell(`p${toldPauseBound}`);
 }
 
 function warn(why: string): void {

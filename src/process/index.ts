@@ -19,6 +19,7 @@ export {
   type ProcessEvent,
   processMachine,
 } from './fromProcess.js';
+export { boundHostPause, hostPauseBoundMs } from './hostWatchdog.js';
 export { liveProcessTreeCount, processTreesGone, trackProcessTree } from './hostExit.js';
 export {
   type EnvMarker,

@@ -219,6 +219,42 @@ export function exitingProcesses(pids: Iterable<number>): number[] {
   return exiting;
 }
 
+export interface RunState {
+  /** Stopped: state `T` (by a signal: SIGSTOP, SIGTSTP, Ctrl-Z) or `t` (a debugger's trace stop). */
+  stopped: boolean;
+  /**
+   * Context switches of its main thread so far (voluntary and not). It moves
+   * whenever the process has run: a process stopped, continued and stopped
+   * again between two reads shows the same state and another count.
+   */
+  switches: number;
+}
+
+const SWITCHES = /^(?:non)?voluntary_ctxt_switches:\s*(\d+)/gm;
+
+/**
+ * Whether `pid` is stopped, and how often it has been scheduled; `undefined`
+ * when it is gone, and always without `/proc`. The state is the field after
+ * the *last* `)` of `/proc/<pid>/stat`: the command name before it may hold
+ * spaces and parentheses. The host watchdog polls its host with this while a
+ * pause bound is set (`hostWatchdog.ts`).
+ */
+export function readRunState(pid: number): RunState | undefined {
+  if (!hasProcfs) return undefined;
+  try {
+    const length = readProcFile(`/proc/${pid}/status`);
+    let switches = 0;
+    for (const match of buffer.toString('latin1', 0, length).matchAll(SWITCHES)) {
+      switches += Number(match[1]);
+    }
+    const state = readStat(pid)?.state;
+    if (state === undefined || state === 'Z') return undefined;
+    return { stopped: state === 'T' || state === 't', switches };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * True while `pid` is a running process. `kill(pid, 0)` alone would also
  * count zombies (exited, not yet reaped), which matters in containers whose
