@@ -7,12 +7,14 @@
  * `/proc`), not sleeps.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hostWatchdogPid } from '../src/process/hostWatchdog.js';
+import { createProcessSweeper } from '../src/manager/processes.js';
+import { boundHostPause, hostPauseBoundMs, hostWatchdogPid } from '../src/process/hostWatchdog.js';
 import { HOST_MARKER_ENV, treeMembers, WATCHDOG_MARKER_ENV } from '../src/process/markers.js';
-import { hasProcfs } from '../src/process/procfs.js';
+import { hasProcfs, readRunState } from '../src/process/procfs.js';
 import { isPidAlive, waitForPidsGone } from '../src/testing/processes.js';
 import { checkPidsAfterEach, startProcess, trackPids } from './helpers/processes.js';
 
@@ -24,6 +26,10 @@ const SESSIONS = 50;
 const LAST_PROCESS_GONE_MS = 1000;
 /** The watchdog gives up on a process stuck in the kernel after 2 s, then exits. */
 const WATCHDOG_GONE_MS = 3000;
+/** The pause bound of the paused-host tests (a cluster host's leaseMs, short). */
+const PAUSE_BOUND_MS = 300;
+/** The watchdog looks at a bounded host every quarter of its bound (50-250 ms). */
+const PAUSE_POLL_MS = 75;
 
 interface Tree {
   root: number;
@@ -146,6 +152,55 @@ async function expectGoneInTime(host: Host, killedAt: number): Promise<void> {
   await waitForPidsGone([host.watchdog], { timeoutMs: WATCHDOG_GONE_MS });
 }
 
+const sleepMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Every daemon of the batch has left its shell's session (`setsid` runs after its pid is printed). */
+async function daemonsDetached(batch: Batch): Promise<void> {
+  const deadline = performance.now() + 2000;
+  while (!batch.trees.every((tree) => sessionOf(tree.daemon) === tree.daemon)) {
+    if (performance.now() > deadline) throw new Error('a daemon did not call setsid');
+    await sleepMs(5);
+  }
+}
+
+/**
+ * The watchdog has loaded and reads its pipe: it then names itself (`ps`
+ * shows `xstate-otp-watchdog`). A host stopped before that is seen stopped
+ * only from then on.
+ */
+async function watchdogReady(host: Host): Promise<void> {
+  const deadline = performance.now() + 5000;
+  const title = () => readFileSync(`/proc/${host.watchdog}/cmdline`, 'latin1');
+  while (!title().startsWith('xstate-otp-watchdog')) {
+    if (performance.now() > deadline) throw new Error('the watchdog did not start');
+    await sleepMs(5);
+  }
+}
+
+/** Stops the host (SIGSTOP) and waits until `/proc` shows it stopped; returns when it was sent. */
+async function pause(host: Host): Promise<number> {
+  const sentAt = performance.now();
+  host.child.kill('SIGSTOP');
+  while (!readRunState(host.child.pid!)?.stopped) await sleepMs(1);
+  return sentAt;
+}
+
+/**
+ * The batch's processes are killed while the host stays stopped, no sooner
+ * than the bound after the pause; resolves with how long after the bound.
+ */
+async function expectSweptWhileStopped(host: Host, batch: Batch, stoppedAt: number) {
+  await waitForPidsGone(batch.pids, {
+    timeoutMs: PAUSE_BOUND_MS + LAST_PROCESS_GONE_MS,
+    intervalMs: 5,
+  });
+  const afterBound = performance.now() - stoppedAt - PAUSE_BOUND_MS;
+  expect(afterBound).toBeGreaterThanOrEqual(0);
+  expect(readRunState(host.child.pid!)?.stopped).toBe(true);
+  expect(isPidAlive(host.watchdog)).toBe(true);
+  return afterBound;
+}
+
 describe.runIf(hasProcfs)('the host watchdog', () => {
   it(`host SIGKILLed with ${SESSIONS} process sessions (setsid daemons included) over two managers: all gone within 1 s`, async () => {
     const host = await startHost({ sessions: SESSIONS, managers: 2 });
@@ -174,7 +229,7 @@ describe.runIf(hasProcfs)('the host watchdog', () => {
     await expectGoneInTime(host, exitedAt);
   });
 
-  it('a stopped host (SIGSTOP) keeps its processes; killed once continued, they go', async () => {
+  it('a stopped host (SIGSTOP) without a pause bound keeps its processes; killed, they go', async () => {
     const host = await startHost({ sessions: 5 });
     host.child.kill('SIGSTOP');
     // A bounded look for a non-event: the pipe stays open, nothing is killed.
@@ -186,6 +241,52 @@ describe.runIf(hasProcfs)('the host watchdog', () => {
     const killedAt = performance.now();
     host.child.kill('SIGKILL');
     await expectGoneInTime(host, killedAt);
+  });
+
+  it(`a host stopped for longer than its pause bound (${PAUSE_BOUND_MS} ms) loses its processes (setsid daemons included) while stopped; continued, it runs on, and a second pause kills its new ones`, async () => {
+    const host = await startHost({ sessions: 5, pauseBoundMs: PAUSE_BOUND_MS });
+    expect(host.pids.filter((pid) => !isPidAlive(pid))).toEqual([]);
+    await daemonsDetached(host);
+    await watchdogReady(host);
+    const first = await expectSweptWhileStopped(host, host, await pause(host));
+
+    // Continued: the host runs on (it starts new sessions) with the same watchdog.
+    host.child.kill('SIGCONT');
+    const again = await host.more();
+    expect(again.watchdog).toBe(host.watchdog);
+    expect(again.pids.filter((pid) => !isPidAlive(pid))).toEqual([]);
+    await daemonsDetached(again);
+
+    // However soon it is stopped again, that is another pause, swept in turn.
+    const second = await expectSweptWhileStopped(host, again, await pause(host));
+    console.log(
+      `paused host: processes gone ${first.toFixed(0)} ms, then ${second.toFixed(0)} ms after the ${PAUSE_BOUND_MS} ms bound (poll ${PAUSE_POLL_MS} ms)`,
+    );
+
+    // Killed while stopped: the watchdog's last sweep, and its exit.
+    host.child.kill('SIGKILL');
+    expect((await host.exited).signal).toBe('SIGKILL');
+    await waitForPidsGone([host.watchdog], { timeoutMs: WATCHDOG_GONE_MS });
+  });
+
+  it('without a pause bound, a stopped host keeps its processes well past the bound of a host stopped beside it', async () => {
+    const bounded = await startHost({ sessions: 3, pauseBoundMs: PAUSE_BOUND_MS });
+    const bare = await startHost({ sessions: 3 });
+    await Promise.all([bounded, bare].map(watchdogReady));
+    const stoppedAt = await pause(bare);
+    await expectSweptWhileStopped(bounded, bounded, await pause(bounded));
+    // The bound has passed for both; a bounded look for a non-event, three polls more.
+    await expect(
+      waitForPidsGone([bare.pids[0]!], { timeoutMs: 3 * PAUSE_POLL_MS }),
+    ).rejects.toThrow('still alive');
+    expect(performance.now() - stoppedAt).toBeGreaterThan(PAUSE_BOUND_MS + 3 * PAUSE_POLL_MS);
+    expect(bare.pids.filter((pid) => !isPidAlive(pid))).toEqual([]);
+    expect(readRunState(bare.child.pid!)?.stopped).toBe(true);
+    expect(isPidAlive(bare.watchdog)).toBe(true);
+    const killedAt = performance.now();
+    for (const host of [bare, bounded]) host.child.kill('SIGKILL');
+    await expectGoneInTime(bare, killedAt);
+    await waitForPidsGone([bounded.watchdog], { timeoutMs: WATCHDOG_GONE_MS });
   });
 
   it('a process that scrubbed its environment and lost its parent dies with its process group', async () => {
@@ -226,6 +327,72 @@ describe.runIf(hasProcfs)('the host watchdog', () => {
     started.actor.stop();
     await started.ended;
   });
+});
+
+describe('pause bounds', () => {
+  it('the smallest bound asked for applies until released; a cluster manager asks from its first process to its stop', () => {
+    expect(hostPauseBoundMs()).toBeUndefined();
+    const ten = boundHostPause(10_000);
+    const three = boundHostPause(3000);
+    expect(hostPauseBoundMs()).toBe(3000);
+    three();
+    three(); // idempotent
+    expect(hostPauseBoundMs()).toBe(10_000);
+    expect(() => boundHostPause(0)).toThrow(
+      expect.objectContaining({ code: 'invalid_pause_bound' }),
+    );
+
+    const cluster = createProcessSweeper({ scope: 's1', pausedHostBoundMs: 2000 });
+    const single = createProcessSweeper({ scope: 's2' });
+    single.environmentOf('a').onProcessStart?.();
+    expect(hostPauseBoundMs()).toBe(10_000);
+    cluster.environmentOf('b').onProcessStart?.();
+    cluster.environmentOf('c').onProcessStart?.();
+    expect(hostPauseBoundMs()).toBe(2000);
+    cluster.close();
+    expect(hostPauseBoundMs()).toBe(10_000);
+    ten();
+    expect(hostPauseBoundMs()).toBeUndefined();
+  });
+
+  it.runIf(hasProcfs)(
+    'a stopped process is read as stopped, whatever its name holds (spaces, parentheses)',
+    async () => {
+      // A name whose first `)` is followed by a running state: only the last `)` tells.
+      const dir = mkdtempSync(join(tmpdir(), 'xstate-otp-comm-'));
+      const program = join(dir, 'a) R (b');
+      copyFileSync('/bin/sleep', program);
+      chmodSync(program, 0o755);
+      const child = spawn(program, ['600'], { stdio: 'ignore' });
+      const pid = child.pid!;
+      trackPids([pid]);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      try {
+        const comm = () => readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
+        // Until its exec, the child is a copy of this process.
+        while (comm() !== 'a) R (b') await sleepMs(1);
+        expect(readRunState(pid)!.stopped).toBe(false);
+        process.kill(pid, 'SIGSTOP');
+        while (!readRunState(pid)?.stopped) await sleepMs(1);
+        const stopped = readRunState(pid)!;
+        // Stopped, it is not scheduled: its count holds still until it runs again.
+        expect(readRunState(pid)!.switches).toBe(stopped.switches);
+        process.kill(pid, 'SIGCONT');
+        process.kill(pid, 'SIGSTOP');
+        // Continued and stopped again: stopped as before, with another count.
+        for (;;) {
+          const now = readRunState(pid)!;
+          if (now.stopped && now.switches !== stopped.switches) break;
+          await sleepMs(1);
+        }
+      } finally {
+        child.kill('SIGKILL');
+        await exited;
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect(readRunState(pid)).toBeUndefined();
+    },
+  );
 });
 
 describe('watchdogs are never swept', () => {

@@ -53,7 +53,9 @@ export function createProcessSweeper(
       onProcessStart: () => {
         started.add(sessionId);
         // Set on the first process: a manager that starts none bounds nothing.
-        if (boundMs !== undefined && !releaseBound && !closed) releaseBound = boundHostPause(boundMs);
+        if (boundMs !== undefined && !releaseBound && !closed) {
+          releaseBound = boundHostPause(boundMs);
+        }
       },
     }),
     sweepSession: async (sessionId) => {

@@ -38,7 +38,8 @@
  *   +4242         (it leads process group 4242)
  *   -4242         (that group is gone)
  *
- * It ignores SIGINT, SIGTERM and SIGHUP, which are meant for its host (a
+ * Once it reads its pipe, it names itself `xstate-otp-watchdog` (what `ps`
+ * shows). It ignores SIGINT, SIGTERM and SIGHUP, which are meant for its host (a
  * service manager signals every process of the service): it ends when its
  * host does, and only then. Plain JavaScript, so it runs from the sources and
  * from the built package alike; it reuses the `/proc` reader and the marker
@@ -110,6 +111,8 @@ process.stdin.on('data', (chunk) => {
 // End of file: the host is gone. An error on the pipe means the same.
 process.stdin.on('end', onHostGone);
 process.stdin.on('error', onHostGone);
+// Ready: `ps` (and a test waiting for it) sees what this process is from now on.
+process.title = 'xstate-otp-watchdog';
 
 async function onHostGone() {
   if (dying) return;
