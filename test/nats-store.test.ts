@@ -273,9 +273,10 @@ natsSuite('cluster store', () => {
     await a.store.append({ type: 'note', sessionId: 'k1', at: Date.now() });
   });
 
-  it('every host of a prefix must use the same leaseMs', async () => {
+  it('every host of a prefix must use the same leaseMs; it bounds a paused host, whose processes die once it is stopped for longer', async () => {
     const prefix = uniquePrefix();
-    await stores.open(server.url, 'host-a', { prefix, leaseMs: 1000 });
+    const a = await stores.open(server.url, 'host-a', { prefix, leaseMs: 1000 });
+    expect(a.store.pausedHostBoundMs).toBe(1000);
     const error = await rejection(stores.open(server.url, 'host-b', { prefix, leaseMs: 2000 }));
     expect(error).toBeInstanceOf(SessionError);
     expect(error.code).toBe('invalid_option');

@@ -11,6 +11,8 @@ import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createMemoryJournal } from '../src/journal/index.js';
+import { journalStore } from '../src/manager/journalStore.js';
 import { createProcessSweeper } from '../src/manager/processes.js';
 import { boundHostPause, hostPauseBoundMs, hostWatchdogPid } from '../src/process/hostWatchdog.js';
 import { HOST_MARKER_ENV, treeMembers, WATCHDOG_MARKER_ENV } from '../src/process/markers.js';
@@ -330,7 +332,7 @@ describe.runIf(hasProcfs)('the host watchdog', () => {
 });
 
 describe('pause bounds', () => {
-  it('the smallest bound asked for applies until released; a cluster manager asks from its first process to its stop', () => {
+  it('the smallest bound asked for applies until released; a cluster manager asks from its first process to its stop', async () => {
     expect(hostPauseBoundMs()).toBeUndefined();
     const ten = boundHostPause(10_000);
     const three = boundHostPause(3000);
@@ -342,8 +344,12 @@ describe('pause bounds', () => {
       expect.objectContaining({ code: 'invalid_pause_bound' }),
     );
 
+    // Single host: nothing takes a session over, so no bound (a cluster store's is its leaseMs).
+    const opened = await journalStore(createMemoryJournal()).open({ hostId: 'h', now: Date.now });
+    expect(opened.store.pausedHostBoundMs).toBeUndefined();
+    await opened.store.close();
     const cluster = createProcessSweeper({ scope: 's1', pausedHostBoundMs: 2000 });
-    const single = createProcessSweeper({ scope: 's2' });
+    const single = createProcessSweeper(opened.store);
     single.environmentOf('a').onProcessStart?.();
     expect(hostPauseBoundMs()).toBe(10_000);
     cluster.environmentOf('b').onProcessStart?.();

@@ -19,8 +19,8 @@ export {
   type ProcessEvent,
   processMachine,
 } from './fromProcess.js';
-export { boundHostPause, hostPauseBoundMs } from './hostWatchdog.js';
 export { liveProcessTreeCount, processTreesGone, trackProcessTree } from './hostExit.js';
+export { boundHostPause, hostPauseBoundMs } from './hostWatchdog.js';
 export {
   type EnvMarker,
   type MarkerMatch,
