@@ -70,6 +70,8 @@ let warned = false;
 const groups = new Set<number>();
 /** The pause bounds asked for (one per manager that asked), in ms. */
 const pauseBounds = new Set<{ ms: number }>();
+/** The bound the running watchdog was told (0: none). */
+let toldPauseBound = 0;
 
 /** Starts this host's watchdog unless it runs (or cannot run). Call before a spawn. */
 export function ensureHostWatchdog(): void {
@@ -125,8 +127,6 @@ export function hostPauseBoundMs(): number | undefined {
   for (const { ms } of pauseBounds) smallest = Math.min(ms, smallest ?? ms);
   return smallest;
 }
-
-let toldPauseBound = 0;
 
 function tellPauseBound(): void {
   const ms = hostPauseBoundMs() ?? 0;
