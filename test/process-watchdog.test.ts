@@ -3,8 +3,10 @@
  * process sessions (each a shell with a `setsid` daemon and a plain child,
  * over two session managers) dies by SIGKILL, SIGTERM or an uncaught
  * exception, and every one of its processes is gone within 1 s of the kill,
- * its watchdog soon after. The bounds are deadlines on the outcome (polling
- * `/proc`), not sleeps.
+ * its watchdog soon after. A host stopped (SIGSTOP) for longer than its
+ * pause bound (a cluster host's leaseMs) loses its processes while stopped,
+ * each time it is stopped; one without a bound keeps them. The bounds are
+ * deadlines on the outcome (polling `/proc`), not sleeps.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
