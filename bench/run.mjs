@@ -35,6 +35,7 @@ const SCENARIOS = [
   'journal',
   'processes',
   'watchdog',
+  'durable',
   'cluster',
   'dashboard',
   'dashboard-size',

@@ -10,27 +10,30 @@
  * await checkpoints.durable();           // the state APPROVE produced is on disk
  * ```
  *
- * - **When**: XState notifies a child's observers once per macrostep, after
- *   its snapshot is updated; the checkpointer reads `getPersistedSnapshot()`
- *   then. A snapshot whose JSON equals the child's last checkpoint (an event
- *   that changed nothing) writes nothing.
- * - **Coalesced, group-committed**: snapshots wait in one slot per child
- *   (the latest wins) until the next microtask, then go out together; while
- *   a batch is being written, newer snapshots wait for the next batch. The
- *   journal commits each batch with whatever else was appended meanwhile
- *   (one `write` + `fdatasync` for the file journal).
+ * - **When**: XState notifies a child's observers once per macrostep, with
+ *   its new snapshot (an object XState never changes afterwards); the
+ *   checkpointer keeps that snapshot in one slot per child, the latest wins.
+ *   When the batch goes out it persists each slot's snapshot (the machine's
+ *   `getPersistedSnapshot`), so a burst of events that no one awaits costs
+ *   one persisted snapshot, not one per event. A snapshot whose JSON equals
+ *   the child's last checkpoint (an event that changed nothing) writes nothing.
+ * - **Coalesced, group-committed**: a batch goes out one microtask after its
+ *   first snapshot; while a batch is being written, newer snapshots wait for
+ *   the next one. The journal commits each batch with whatever else was
+ *   appended meanwhile (one `write` + `fdatasync` for the file journal).
  * - **Plain JSON only**: a snapshot that JSON would change (a Date, a class
  *   instance, an actor ref in context) could not be restored as it was. It
- *   is refused when it is taken: `fail(reason)` ends the session `failed`,
- *   and the host runs on.
+ *   is refused when its batch is prepared: `fail(reason)` ends the session
+ *   `failed`, a send waiting for it rejects (`not_durable`), and the host
+ *   runs on.
  * - `freeze()` stops taking snapshots (the session is stopping: its
  *   children's last states while shutting down are not what a resume wants);
  *   what was taken before still goes out.
  */
-import { type AnyActorRef, StateMachine } from 'xstate';
+import { type AnyActor, type AnyActorRef, type Snapshot, StateMachine } from 'xstate';
 import { errorMessage } from '../ground/errorMessage.js';
 import { SessionError } from '../ground/errors.js';
-import { plainJsonProblem } from '../journal/index.js';
+import { type JournalRecord, plainJsonProblem } from '../journal/index.js';
 import { processMachine } from '../process/fromProcess.js';
 import {
   type ResolvedChildSpec,
@@ -73,23 +76,55 @@ export function createCheckpointer({
   fail,
 }: CheckpointerDeps): Checkpointer {
   const lastJson = new Map<string, string>();
-  const pending = new Map<string, unknown>();
+  /** Per child, its latest active state since the last batch: persisted when the batch goes out. */
+  const pending = new Map<string, Taken>();
   let flushing: Promise<void> | undefined;
   let frozen = false;
   let failure: unknown;
 
+  /** The checkpoint record of a taken state, or undefined when it is the last one again. */
+  const persist = (childId: string, { ref, snapshot }: Taken): JournalRecord | undefined => {
+    let persisted: unknown;
+    let problem: string | undefined;
+    try {
+      // The snapshot of that macrostep, persisted as the actor would have then.
+      persisted = (ref as AnyActor).logic.getPersistedSnapshot(snapshot);
+      problem = plainJsonProblem(persisted, `child "${childId}"'s snapshot`);
+    } catch (error) {
+      problem = `child "${childId}"'s snapshot could not be taken (${errorMessage(error)})`;
+    }
+    if (problem !== undefined) {
+      refuse(problem);
+      return undefined;
+    }
+    const json = JSON.stringify(persisted);
+    if (lastJson.get(childId) === json) return undefined;
+    lastJson.set(childId, json);
+    return { type: 'checkpoint', sessionId, at: now(), childId, snapshot: persisted };
+  };
+
+  const refuse = (problem: string) => {
+    frozen = true;
+    pending.clear();
+    const reason = `cannot checkpoint a durable session: ${problem}. Keep a durable machine's context plain JSON (ids instead of refs, ISO strings instead of Dates), or give the child resume: 'restart'.`;
+    // A send waiting for this state learns that it will never be durable.
+    failure ??= new SessionError('not_durable', `Session "${sessionId}" ${reason}`, {
+      sessionId,
+    });
+    fail(reason);
+  };
+
   const flush = async (): Promise<void> => {
     try {
       while (pending.size > 0) {
-        const batch = [...pending];
+        const records: JournalRecord[] = [];
+        for (const [childId, taken] of pending) {
+          const record = persist(childId, taken);
+          if (record) records.push(record);
+        }
         pending.clear();
-        const at = now();
         // Appended in one tick: the journal commits them as one batch.
-        await Promise.all(
-          batch.map(([childId, snapshot]) =>
-            recorder.raw({ type: 'checkpoint', sessionId, at, childId, snapshot }),
-          ),
-        );
+        await Promise.all(records.map((record) => recorder.raw(record)));
       }
     } catch (error) {
       failure ??= error;
@@ -100,50 +135,40 @@ export function createCheckpointer({
     }
   };
 
-  const take = (childId: string, ref: AnyActorRef) => {
+  // Called by XState once per macrostep of the child: only a reference is
+  // kept here. Persisting, checking and serialising wait for the batch, so
+  // a burst of events costs one checkpoint, not one per event.
+  const take = (childId: string, ref: AnyActorRef, snapshot: Snapshot<unknown>) => {
     if (frozen) return;
     // Only a live child's state is worth restoring; a stopped one starts afresh.
-    if (ref.getSnapshot()?.status !== 'active') return;
-    let snapshot: unknown;
-    let problem: string | undefined;
-    try {
-      snapshot = ref.getPersistedSnapshot();
-      problem = plainJsonProblem(snapshot, `child "${childId}"'s snapshot`);
-    } catch (error) {
-      problem = `child "${childId}"'s snapshot could not be taken (${errorMessage(error)})`;
+    if (snapshot?.status !== 'active') return;
+    pending.set(childId, { ref, snapshot });
+    if (flushing === undefined) {
+      flushing = Promise.resolve().then(flush);
+      flushing.catch(() => {});
     }
-    if (problem !== undefined) {
-      frozen = true;
-      pending.clear();
-      const reason = `cannot checkpoint a durable session: ${problem}. Keep a durable machine's context plain JSON (ids instead of refs, ISO strings instead of Dates), or give the child resume: 'restart'.`;
-      // A send waiting for this state learns that it will never be durable.
-      failure ??= new SessionError('not_durable', `Session "${sessionId}" ${reason}`, {
-        sessionId,
-      });
-      fail(reason);
-      return;
-    }
-    const json = JSON.stringify(snapshot);
-    if (lastJson.get(childId) === json) return;
-    lastJson.set(childId, json);
-    pending.set(childId, snapshot);
-    flushing ??= Promise.resolve().then(flush);
-    flushing.catch(() => {});
   };
 
   return {
     watch(childId, ref) {
-      take(childId, ref);
-      ref.subscribe({ next: () => take(childId, ref), error: () => {} });
+      take(childId, ref, ref.getSnapshot());
+      ref.subscribe({ next: (snapshot) => take(childId, ref, snapshot), error: () => {} });
     },
     async durable() {
-      if (failure !== undefined) throw failure;
       if (flushing) await flushing;
+      // A refused snapshot is found when its batch is prepared.
+      if (failure !== undefined) throw failure;
     },
     freeze() {
       frozen = true;
     },
   };
+}
+
+interface Taken {
+  ref: AnyActorRef;
+  /** The child's snapshot after the macrostep (XState's own object, never changed in place). */
+  snapshot: Snapshot<unknown>;
 }
 
 /**
