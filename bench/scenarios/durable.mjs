@@ -43,7 +43,8 @@ import { row } from '../lib/report.mjs';
 
 const PING = { type: 'ping' };
 const sessionTypes = { ping: () => ({ children: [{ id: 'work', logic: pingChild }] }) };
-const plainSpec = { children: [{ id: 'work', logic: pingChild }] };
+/** A fresh spec per session, as the type function builds one per session. */
+const plainSpec = () => ({ children: [{ id: 'work', logic: pingChild }] });
 
 /** A file journal that can also wait until none of its appends is in flight. */
 function observed(path) {
@@ -174,7 +175,10 @@ async function fireAndForget(dir) {
     manager.createSession({ id: 'd-000000', type: 'ping' }).id,
     'work',
   );
-  const plain = manager.getChild(manager.createSession({ id: 'p-000000', ...plainSpec }).id, 'work');
+  const plain = manager.getChild(
+    manager.createSession({ id: 'p-000000', ...plainSpec() }).id,
+    'work',
+  );
   const BATCH = 100;
   const burst = (ref) => async () => {
     for (let i = 0; i < BATCH; i++) ref.send(PING);
@@ -199,7 +203,7 @@ async function leftJournal(dir, name, count, durable) {
   const manager = await createSessionManager({ journal, sessionTypes });
   for (let i = 0; i < count; i++) {
     const id = `${durable ? 'd' : 'p'}-${String(i).padStart(6, '0')}`;
-    manager.createSession(durable ? { id, type: 'ping' } : { id, ...plainSpec });
+    manager.createSession(durable ? { id, type: 'ping' } : { id, ...plainSpec() });
   }
   // Three checkpointed events each (in the non-durable journal the pings change nothing on disk).
   for (let round = 0; round < 3; round++) {
@@ -237,7 +241,7 @@ async function heapPer(dir, name, count, durable) {
   const before = await settledHeap();
   for (let i = 0; i < count; i++) {
     const id = `${durable ? 'd' : 'p'}-${String(i).padStart(6, '0')}`;
-    manager.createSession(durable ? { id, type: 'ping' } : { id, ...plainSpec });
+    manager.createSession(durable ? { id, type: 'ping' } : { id, ...plainSpec() });
   }
   await journal.idle();
   const after = await settledHeap();
@@ -253,7 +257,9 @@ export async function run() {
     const recordBytes = await measuredCheckpointBytes(dir);
     const lineBytes = Buffer.byteLength(line);
     if (Math.abs(recordBytes - lineBytes) > 2) {
-      throw new Error(`the naive record (${lineBytes} B) is not a checkpoint's size (${recordBytes} B)`);
+      throw new Error(
+        `the naive record (${lineBytes} B) is not a checkpoint's size (${recordBytes} B)`,
+      );
     }
 
     // 1. One session, awaited sends.
@@ -265,8 +271,10 @@ export async function run() {
     const hundred = { ours: [], naive: [], fsyncs: [], records: [] };
     const thousand = { ours: [], naive: [], fsyncs: [], records: [] };
     // Warm-up, not counted: the first sessions run unoptimised code.
-    await concurrentSends(file('w100.jsonl'), 100, 10);
-    await concurrentSends(file('w1000.jsonl'), 1000, 2);
+    for (let round = 0; round < 2; round++) {
+      await concurrentSends(file(`w100-${round}.jsonl`), 100, SENDS_100);
+      await concurrentSends(file(`w1000-${round}.jsonl`), 1000, 10);
+    }
     for (let round = 0; round < ROUNDS; round++) {
       hundred.naive.push(await concurrentNaive(file(`n100-${round}.jsonl`), 100, SENDS_100, line));
       const h = await concurrentSends(file(`o100-${round}.jsonl`), 100, SENDS_100);

@@ -69,106 +69,159 @@ export function resumePolicy(spec: ResolvedChildSpec): ResumePolicy {
   return isMachine && !supervises(spec.logic) ? 'snapshot' : 'restart';
 }
 
-export function createCheckpointer({
-  sessionId,
-  recorder,
-  now,
-  fail,
-}: CheckpointerDeps): Checkpointer {
-  const lastJson = new Map<string, string>();
-  /** Per child, its latest active state since the last batch: persisted when the batch goes out. */
-  const pending = new Map<string, Taken>();
-  let flushing: Promise<void> | undefined;
-  let frozen = false;
-  let failure: unknown;
+export function createCheckpointer(deps: CheckpointerDeps): Checkpointer {
+  return new SessionCheckpoints(deps);
+}
 
-  /** The checkpoint record of a taken state, or undefined when it is the last one again. */
-  const persist = (childId: string, { ref, snapshot }: Taken): JournalRecord | undefined => {
+/**
+ * One child's slot: its latest active state since the last batch, and the
+ * JSON of its last checkpoint. It is the observer XState notifies.
+ */
+class ChildSlot {
+  /** The child's snapshot after its last macrostep (XState's own object, never changed in place). */
+  readonly owner: SessionCheckpoints;
+  readonly childId: string;
+  ref: AnyActorRef;
+  taken: Snapshot<unknown> | undefined = undefined;
+  lastJson: string | undefined = undefined;
+
+  // No parameter properties: the sources also run with Node's type stripping.
+  constructor(owner: SessionCheckpoints, childId: string, ref: AnyActorRef) {
+    this.owner = owner;
+    this.childId = childId;
+    this.ref = ref;
+  }
+
+  next(snapshot: Snapshot<unknown>): void {
+    this.owner.take(this, snapshot);
+  }
+
+  error(): void {}
+}
+
+// A class, not closures: a live durable session keeps one of these and a
+// slot per machine child, and the heap per session is a target.
+class SessionCheckpoints implements Checkpointer {
+  private readonly slots: ChildSlot[] = [];
+  /** Slots holding a state that the next batch persists. */
+  private dirty: ChildSlot[] = [];
+  private flushing: Promise<void> | undefined = undefined;
+  private frozen = false;
+  /** A snapshot was not plain JSON: nothing more is written. */
+  private refused = false;
+  private failure: unknown = undefined;
+
+  private readonly deps: CheckpointerDeps;
+
+  constructor(deps: CheckpointerDeps) {
+    this.deps = deps;
+  }
+
+  watch(childId: string, ref: AnyActorRef): void {
+    let slot = this.slots.find((s) => s.childId === childId);
+    if (slot) {
+      slot.ref = ref;
+    } else {
+      slot = new ChildSlot(this, childId, ref);
+      this.slots.push(slot);
+    }
+    this.take(slot, ref.getSnapshot());
+    ref.subscribe(slot);
+  }
+
+  /**
+   * Called by XState once per macrostep of the child: only a reference is
+   * kept. Persisting, checking and serialising wait for the batch, so a
+   * burst of events costs one checkpoint, not one per event.
+   */
+  take(slot: ChildSlot, snapshot: Snapshot<unknown>): void {
+    if (this.frozen) return;
+    // Only a live child's state is worth restoring; a stopped one starts afresh.
+    if (snapshot?.status !== 'active') return;
+    if (slot.taken === undefined) this.dirty.push(slot);
+    slot.taken = snapshot;
+    if (this.flushing === undefined) {
+      this.flushing = Promise.resolve().then(() => this.flush());
+      this.flushing.catch(() => {});
+    }
+  }
+
+  async durable(): Promise<void> {
+    if (this.flushing) await this.flushing;
+    // A refused snapshot is found when its batch is prepared.
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.dirty.length > 0) {
+        const batch = this.dirty;
+        this.dirty = [];
+        const records: JournalRecord[] = [];
+        for (const slot of batch) {
+          const record = this.persist(slot);
+          if (record) records.push(record);
+        }
+        if (this.refused) return;
+        // Appended in one tick: the journal commits them as one batch.
+        await Promise.all(records.map((record) => this.deps.recorder.raw(record)));
+      }
+    } catch (error) {
+      this.failure ??= error;
+      this.clearDirty();
+      throw error;
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  /** The checkpoint record of a slot's taken state, or undefined when there is none to write. */
+  private persist(slot: ChildSlot): JournalRecord | undefined {
+    const { childId, ref, taken } = slot;
+    slot.taken = undefined;
+    if (taken === undefined || this.refused) return undefined;
     let persisted: unknown;
     let problem: string | undefined;
     try {
-      // The snapshot of that macrostep, persisted as the actor would have then.
-      persisted = (ref as AnyActor).logic.getPersistedSnapshot(snapshot);
+      // The state of that macrostep, persisted as the actor would have then.
+      persisted = (ref as AnyActor).logic.getPersistedSnapshot(taken);
       problem = plainJsonProblem(persisted, `child "${childId}"'s snapshot`);
     } catch (error) {
       problem = `child "${childId}"'s snapshot could not be taken (${errorMessage(error)})`;
     }
     if (problem !== undefined) {
-      refuse(problem);
+      this.refuse(problem);
       return undefined;
     }
     const json = JSON.stringify(persisted);
-    if (lastJson.get(childId) === json) return undefined;
-    lastJson.set(childId, json);
+    // An event that changed nothing writes nothing.
+    if (slot.lastJson === json) return undefined;
+    slot.lastJson = json;
+    const { sessionId, now } = this.deps;
     return { type: 'checkpoint', sessionId, at: now(), childId, snapshot: persisted };
-  };
+  }
 
-  const refuse = (problem: string) => {
-    frozen = true;
-    pending.clear();
+  private refuse(problem: string): void {
+    const { sessionId, fail } = this.deps;
+    this.frozen = true;
+    this.refused = true;
+    this.clearDirty();
     const reason = `cannot checkpoint a durable session: ${problem}. Keep a durable machine's context plain JSON (ids instead of refs, ISO strings instead of Dates), or give the child resume: 'restart'.`;
     // A send waiting for this state learns that it will never be durable.
-    failure ??= new SessionError('not_durable', `Session "${sessionId}" ${reason}`, {
+    this.failure ??= new SessionError('not_durable', `Session "${sessionId}" ${reason}`, {
       sessionId,
     });
     fail(reason);
-  };
+  }
 
-  const flush = async (): Promise<void> => {
-    try {
-      while (pending.size > 0) {
-        const records: JournalRecord[] = [];
-        for (const [childId, taken] of pending) {
-          const record = persist(childId, taken);
-          if (record) records.push(record);
-        }
-        pending.clear();
-        // Appended in one tick: the journal commits them as one batch.
-        await Promise.all(records.map((record) => recorder.raw(record)));
-      }
-    } catch (error) {
-      failure ??= error;
-      pending.clear();
-      throw error;
-    } finally {
-      flushing = undefined;
-    }
-  };
-
-  // Called by XState once per macrostep of the child: only a reference is
-  // kept here. Persisting, checking and serialising wait for the batch, so
-  // a burst of events costs one checkpoint, not one per event.
-  const take = (childId: string, ref: AnyActorRef, snapshot: Snapshot<unknown>) => {
-    if (frozen) return;
-    // Only a live child's state is worth restoring; a stopped one starts afresh.
-    if (snapshot?.status !== 'active') return;
-    pending.set(childId, { ref, snapshot });
-    if (flushing === undefined) {
-      flushing = Promise.resolve().then(flush);
-      flushing.catch(() => {});
-    }
-  };
-
-  return {
-    watch(childId, ref) {
-      take(childId, ref, ref.getSnapshot());
-      ref.subscribe({ next: (snapshot) => take(childId, ref, snapshot), error: () => {} });
-    },
-    async durable() {
-      if (flushing) await flushing;
-      // A refused snapshot is found when its batch is prepared.
-      if (failure !== undefined) throw failure;
-    },
-    freeze() {
-      frozen = true;
-    },
-  };
-}
-
-interface Taken {
-  ref: AnyActorRef;
-  /** The child's snapshot after the macrostep (XState's own object, never changed in place). */
-  snapshot: Snapshot<unknown>;
+  private clearDirty(): void {
+    for (const slot of this.dirty) slot.taken = undefined;
+    this.dirty = [];
+  }
 }
 
 /**

@@ -195,11 +195,12 @@ export function startSession(
       fail: (reason) => ref.send({ type: 'session.fail', reason }),
     });
   if (checkpoints) {
-    const policies = new Map(
-      checked.supervisor.children.map((child) => [child.id, resumePolicy(child)]),
-    );
+    // An array, not a map: a session has a few children, and it lives as long as the session.
+    const snapshotted = checked.supervisor.children
+      .filter((child) => resumePolicy(child) === 'snapshot')
+      .map((child) => child.id);
     const watch = (childId: string, child: AnyActorRef | undefined) => {
-      if (child && policies.get(childId) === 'snapshot') checkpoints.watch(childId, child);
+      if (child && snapshotted.includes(childId)) checkpoints.watch(childId, child);
     };
     for (const child of whichChildren(ref)) watch(child.id, child.ref);
     ref.on('child.changed', (event: ChildChangedEvent) => {
