@@ -1,19 +1,24 @@
 /**
- * `npm run chaos`: the suite's two chaos tests, bigger and over several
- * seeds. Each run is one vitest run of `test/chaos-sessions.test.ts` and
- * `test/chaos-processes.test.ts` with its seed and sizes in the environment
- * (`CHAOS_SEED`, `CHAOS_SESSIONS`, `CHAOS_PROCESS_SESSIONS`); a failing run
- * prints its whole output and the command that replays it, and the script
- * exits 1.
+ * `npm run chaos`: the suite's three chaos tests, bigger and over several
+ * seeds. Each run is one vitest run of `test/chaos-sessions.test.ts`,
+ * `test/chaos-processes.test.ts` and `test/chaos-durable.test.ts` with its
+ * seed and sizes in the environment (`CHAOS_SEED`, `CHAOS_SESSIONS`,
+ * `CHAOS_PROCESS_SESSIONS`, `CHAOS_DURABLE_SESSIONS`); a failing run prints
+ * its whole output and the command that replays it, and the script exits 1.
  *
  *   node scripts/chaos.mjs [--seed N] [--runs N] [--sessions N] [--process-sessions N]
- *                          [--only sessions|processes]
+ *                          [--durable-sessions N] [--only sessions|processes|durable]
  *
  * --seed              the first seed (default: a random one, printed); run i uses seed + i
  * --runs              how many seeds (default 5)
  * --sessions          in-memory sessions per run (default 10000)
  * --process-sessions  process sessions per run (default 200; about 450 processes at once)
- * --only              run one of the two tests
+ * --durable-sessions  durable sessions per run (default 1000, a fifth with a process):
+ *                     their host SIGKILLed 3–5 times at seeded instants (while it opens
+ *                     and resumes, or mid-checkpoint), their processes killed at random,
+ *                     the journal reopened until every session ended (single host;
+ *                     CHAOS_DURABLE_STORE=file, the only store implemented)
+ * --only              run one of the three tests
  * --cluster           instead: the NATS fault tests (test/nats-elections.test.ts and
  *                     test/nats-rolling-restart.test.ts) on a real 3-node nats-server
  *                     cluster, longer: each node role killed 3 times per run, a session
@@ -29,13 +34,14 @@ const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const FILES = {
   sessions: 'test/chaos-sessions.test.ts',
   processes: 'test/chaos-processes.test.ts',
+  durable: 'test/chaos-durable.test.ts',
 };
 const CLUSTER_FILES = ['test/nats-elections.test.ts', 'test/nats-rolling-restart.test.ts'];
 
 function usage(message) {
   console.error(`${message}\n`);
   console.error(
-    'Usage: npm run chaos -- [--seed N] [--runs N] [--sessions N] [--process-sessions N] [--only sessions|processes] [--cluster]',
+    'Usage: npm run chaos -- [--seed N] [--runs N] [--sessions N] [--process-sessions N] [--durable-sessions N] [--only sessions|processes|durable] [--cluster]',
   );
   process.exit(2);
 }
@@ -49,6 +55,7 @@ function parse() {
         runs: { type: 'string', default: '5' },
         sessions: { type: 'string', default: '10000' },
         'process-sessions': { type: 'string', default: '200' },
+        'durable-sessions': { type: 'string', default: '1000' },
         only: { type: 'string' },
         cluster: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -67,7 +74,7 @@ function parse() {
     return value;
   };
   if (values.only !== undefined && !(values.only in FILES)) {
-    usage(`--only must be "sessions" or "processes", got "${values.only}"`);
+    usage(`--only must be "sessions", "processes" or "durable", got "${values.only}"`);
   }
   return {
     // A fresh seed each time explores new interleavings; it is printed, so any run replays.
@@ -78,6 +85,7 @@ function parse() {
     runs: integer('runs', values.runs, 1),
     sessions: integer('sessions', values.sessions, 1),
     processSessions: integer('process-sessions', values['process-sessions'], 1),
+    durableSessions: integer('durable-sessions', values['durable-sessions'], 1),
     files: values.cluster
       ? CLUSTER_FILES
       : values.only === undefined
@@ -97,6 +105,7 @@ function runSeed(seed, options) {
       CHAOS_SEED: String(seed),
       CHAOS_SESSIONS: String(options.sessions),
       CHAOS_PROCESS_SESSIONS: String(options.processSessions),
+      CHAOS_DURABLE_SESSIONS: String(options.durableSessions),
       ...(options.cluster ? { CHAOS_CLUSTER_ROUNDS: '3', CHAOS_CLUSTER_EVERY_MS: '100' } : {}),
       CHAOS_REPORT: '1',
       NO_COLOR: '1',
@@ -115,12 +124,12 @@ function runSeed(seed, options) {
 function replayCommand(seed, options) {
   const only = options.only === undefined ? '' : ` --only ${options.only}`;
   if (options.cluster) return `npm run chaos -- --cluster --runs 1`;
-  return `npm run chaos -- --seed ${seed} --runs 1 --sessions ${options.sessions} --process-sessions ${options.processSessions}${only}`;
+  return `npm run chaos -- --seed ${seed} --runs 1 --sessions ${options.sessions} --process-sessions ${options.processSessions} --durable-sessions ${options.durableSessions}${only}`;
 }
 
 const options = parse();
 console.log(
-  `chaos: ${options.runs} run(s) from seed ${options.seed}: ${options.sessions} sessions, ${options.processSessions} process sessions per run`,
+  `chaos: ${options.runs} run(s) from seed ${options.seed}: ${options.sessions} sessions, ${options.processSessions} process sessions, ${options.durableSessions} durable sessions per run`,
 );
 const failed = [];
 const started = performance.now();

@@ -1,0 +1,290 @@
+/**
+ * Durable chaos: durable sessions on one host (test/fixtures/chaos-durable-host.mjs),
+ * the host SIGKILLed at seeded instants (while it opens and resumes, or
+ * after a seeded number of acknowledged sends, checkpoints in flight) and
+ * the sessions' processes SIGKILLed at random, then the journal reopened by
+ * a new host, again and again, until a last host finishes every session
+ * still live. `npm run chaos` runs it bigger (`CHAOS_DURABLE_SESSIONS`) and
+ * with more seeds.
+ *
+ * Some sessions are `counter`s (one machine child counting INC), some are
+ * `agent`s (the counter and a process child the test kills; each kill is a
+ * restart). Hosts send INC to random sessions and print `send` before and
+ * `acked <count>` after each send resolves; now and then one sends FINISH.
+ * Kills are planned from the seed before anything starts and land on
+ * events (a line printed by the host), never after a sleep; only the OS's
+ * timing varies between two runs of a seed.
+ *
+ * Checks: exactly one terminal record per session, each `completed`, with
+ * `attempts` one more than its `resumed` records (numbered 2, 3, …); no
+ * acknowledged count ever lost (each ack is one more than the last, or
+ * more only by sends of a killed host that were never acknowledged); each
+ * session's final state (its last checkpoint) equal to its last
+ * acknowledged count, again up to such sends; no torn or locked journal;
+ * and every pid seen (hosts, their watchdogs, the processes) gone.
+ *
+ * `CHAOS_DURABLE_STORE` picks the store: `file` (the only one implemented
+ * here; the cluster variant will add `nats`).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import type { JournalRecord } from '../src/index.js';
+import { findMarkedProcesses, SCOPE_MARKER_ENV } from '../src/testing/index.js';
+import { chaosJournal, chaosSettings, createRandom, oneTerminalEach } from './helpers/chaos.js';
+import { watchdogOf } from './helpers/host-kill.js';
+import { checkPidsAfterEach, trackPids } from './helpers/processes.js';
+
+checkPidsAfterEach();
+
+const settings = chaosSettings(
+  { seed: 20_261_206, sessions: 24, timeoutMs: 60_000 },
+  'CHAOS_DURABLE_SESSIONS',
+);
+const store = process.env.CHAOS_DURABLE_STORE ?? 'file';
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+/** How one host run ends: killed as it opens, killed after `acks` acknowledged sends, or final. */
+type Life = { kill: 'opening' } | { kill: 'acks'; acks: number } | { kill: 'none' };
+
+interface Plan {
+  sessions: { id: string; type: 'counter' | 'agent' }[];
+  lives: Life[];
+  /** Chance that an acknowledged send is followed by the kill of a process of the sessions. */
+  processKillChance: number;
+}
+
+function planOf(seed: number, size: number): Plan {
+  const random = createRandom(seed);
+  const sessions = Array.from({ length: size }, (_, i) => ({
+    id: `d${i}`,
+    type: random.chance(0.2) ? ('agent' as const) : ('counter' as const),
+  }));
+  const lives: Life[] = Array.from({ length: random.int(3, 5) }, () =>
+    random.chance(0.25)
+      ? { kill: 'opening' as const }
+      : { kill: 'acks' as const, acks: random.int(1, Math.max(8, size * 2)) },
+  );
+  // The first host creates the sessions: an early kill there is one more resume later.
+  lives.push({ kill: 'none' });
+  return { sessions, lives, processKillChance: 0.05 };
+}
+
+/** What the test knows of one session's acknowledged count. */
+interface Acks {
+  acked: number;
+  /** A send printed and not acknowledged yet, in the current host. */
+  inFlight: boolean;
+  /** Sends of killed hosts never acknowledged: each may or may not have taken effect. */
+  unacked: number;
+}
+
+interface RunResult {
+  problems: string[];
+  /** Acknowledged sends, process kills, host kills. */
+  tally: { acks: number; processKills: number; hostKills: number };
+}
+
+async function runChaos(seed: number, size: number): Promise<RunResult> {
+  if (store !== 'file') {
+    throw new Error(
+      `CHAOS_DURABLE_STORE=${store}: only "file" is implemented (the cluster variant comes with cluster resume)`,
+    );
+  }
+  const plan = planOf(seed, size);
+  const random = createRandom(seed ^ 0x5eed);
+  const disk = chaosJournal('chaos-durable');
+  const problems: string[] = [];
+  const acks = new Map<string, Acks>(
+    plan.sessions.map(({ id }) => [id, { acked: 0, inFlight: false, unacked: 0 }]),
+  );
+  const tally = { acks: 0, processKills: 0, hostKills: 0 };
+
+  try {
+    for (const [n, life] of plan.lives.entries()) {
+      await runHost(n, life);
+    }
+    const { records, problems: diskProblems } = await disk.readBack();
+    problems.push(...diskProblems);
+    problems.push(...oneTerminalEach(records, plan.sessions.map((s) => s.id)));
+    problems.push(...checkRecords(records));
+    const left = findMarkedProcesses({ name: SCOPE_MARKER_ENV, value: disk.journal.scope });
+    if (left.length > 0) problems.push(`processes of the journal's scope left: ${left.join(', ')}`);
+  } finally {
+    disk.remove();
+  }
+  return { problems, tally };
+
+  /** One host run, to its planned end. */
+  async function runHost(n: number, life: Life): Promise<void> {
+    const config = {
+      journal: disk.journal.path,
+      store,
+      sessions: plan.sessions,
+      seed: (seed + n * 7919) >>> 0,
+      workers: 8,
+      finishChance: 0.5 / Math.max(1, size / 8),
+      final: life.kill === 'none',
+    };
+    const host = spawn(
+      process.execPath,
+      [
+        '--import',
+        join(fixtures, 'register-ts.mjs'),
+        join(fixtures, 'chaos-durable-host.mjs'),
+        JSON.stringify(config),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    trackPids([host.pid!]);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+      (resolve) => host.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    const processes = new Set<number>();
+    let acked = 0;
+    let killed = false;
+    const kill = () => {
+      if (killed) return;
+      killed = true;
+      tally.hostKills++;
+      host.kill('SIGKILL');
+    };
+    let buffered = '';
+    host.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) onLine(line);
+    });
+
+    function onLine(line: string): void {
+      if (killed) return;
+      const [word, id, value] = line.split(' ');
+      const session = id === undefined ? undefined : acks.get(id);
+      switch (word) {
+        case 'opening':
+          if (life.kill === 'opening') kill();
+          return;
+        case 'open': {
+          const watchdog = watchdogOf(host.pid!);
+          if (watchdog !== undefined) trackPids([watchdog]);
+          return;
+        }
+        case 'proc':
+          processes.add(Number(id));
+          trackPids([Number(id)]);
+          return;
+        case 'send':
+          session!.inFlight = true;
+          return;
+        case 'acked': {
+          const count = Number(value);
+          const { acked: last, unacked } = session!;
+          if (count < last + 1 || count > last + 1 + unacked) {
+            problems.push(
+              `${id}: acknowledged count ${count} after ${last} (with ${unacked} unacknowledged send(s) of killed hosts): host ${n}`,
+            );
+          }
+          Object.assign(session!, { acked: count, inFlight: false, unacked: 0 });
+          tally.acks++;
+          acked++;
+          if (processes.size > 0 && random.chance(plan.processKillChance)) {
+            const pid = random.pick([...processes]);
+            processes.delete(pid);
+            try {
+              process.kill(pid, 'SIGKILL');
+              tally.processKills++;
+            } catch {
+              // Already gone (its session ended).
+            }
+          }
+          if (life.kill === 'acks' && acked >= life.acks) kill();
+          return;
+        }
+        case 'idle':
+          // Every session ended before the planned kill: this host is done.
+          kill();
+          return;
+        default:
+          return;
+      }
+    }
+
+    const { code, signal } = await exited;
+    if (life.kill === 'none') {
+      if (code !== 0) problems.push(`final host ${n} exited with ${code ?? signal}`);
+    } else if (!killed) {
+      problems.push(`host ${n} exited on its own before its planned kill (${code ?? signal})`);
+    }
+    for (const session of acks.values()) {
+      if (session.inFlight) session.unacked++;
+      session.inFlight = false;
+    }
+  }
+
+  /** Terminal records, attempts, and each session's last checkpoint against its acks. */
+  function checkRecords(records: readonly JournalRecord[]): string[] {
+    const found: string[] = [];
+    const bySession = new Map<string, JournalRecord[]>();
+    for (const record of records) {
+      const list = bySession.get(record.sessionId) ?? [];
+      list.push(record);
+      bySession.set(record.sessionId, list);
+    }
+    for (const { id } of plan.sessions) {
+      const own = bySession.get(id) ?? [];
+      const terminal = own.find((r) => r.type === 'terminal') as
+        | (JournalRecord & { outcome: string; attempts?: number; reason?: string })
+        | undefined;
+      if (!terminal) continue; // oneTerminalEach names it
+      if (terminal.outcome !== 'completed') {
+        found.push(`${id}: ended ${terminal.outcome} (${terminal.reason ?? 'no reason'})`);
+      }
+      const resumed = own
+        .filter((r) => r.type === 'resumed')
+        .map((r) => (r as JournalRecord & { attempt: number }).attempt);
+      const expected = resumed.map((_, i) => i + 2);
+      if (JSON.stringify(resumed) !== JSON.stringify(expected)) {
+        found.push(`${id}: resumed attempts ${JSON.stringify(resumed)}`);
+      }
+      if (terminal.attempts !== resumed.length + 1) {
+        found.push(`${id}: terminal attempts ${terminal.attempts}, ${resumed.length} resumes`);
+      }
+      if (own.indexOf(terminal) !== own.length - 1) {
+        found.push(`${id}: records after its terminal record`);
+      }
+      const checkpoints = own.filter(
+        (r) => r.type === 'checkpoint' && (r as { childId?: string }).childId === 'counter',
+      );
+      const last = checkpoints.at(-1) as
+        | (JournalRecord & { snapshot: { context: { count: number } } })
+        | undefined;
+      const count = last?.snapshot.context.count ?? 0;
+      const { acked, unacked } = acks.get(id)!;
+      if (count < acked || count > acked + unacked) {
+        found.push(
+          `${id}: final count ${count}, last acknowledged ${acked} (${unacked} unacknowledged send(s) of killed hosts)`,
+        );
+      }
+    }
+    return found;
+  }
+}
+
+describe('durable chaos', () => {
+  test(
+    `seed ${settings.seed}: ${settings.sessions} durable sessions, hosts and processes killed, reopened until every session ended`,
+    async () => {
+      const { problems, tally } = await runChaos(settings.seed, settings.sessions);
+      if (settings.report) {
+        console.log(
+          `seed ${settings.seed}: durable ${settings.sessions} sessions, ${tally.hostKills} host kills, ${tally.processKills} process kills, ${tally.acks} acks, ${problems.length} problems`,
+        );
+      }
+      expect(problems).toEqual([]);
+      expect(tally.hostKills).toBeGreaterThan(0);
+    },
+    settings.timeoutMs,
+  );
+});
