@@ -117,7 +117,7 @@ describe.runIf(run)('the dashboard page in chromium', () => {
     await page.locator('tr[data-session="build"]').waitFor();
     await expect(page.locator('tr.row').count()).resolves.toBe(6);
     await expect(
-      page.locator('tr[data-session="flaky-agent"] td.num').last().textContent(),
+      page.locator('tr[data-session="flaky-agent"] td[data-col="restarts"]').textContent(),
     ).resolves.toBe('2');
     await expect(page.locator('tr[data-session="broken-env"] .state').textContent()).resolves.toBe(
       'failed',

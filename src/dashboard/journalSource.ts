@@ -36,7 +36,8 @@ export interface JournalSourceOptions {
 export type JournalSessionView = DashboardSessionView & { pending?: true };
 
 function viewOf(summary: SessionSummary, hostAlive: boolean): JournalSessionView {
-  const view = viewOfSummary(summary);
+  const view: JournalSessionView = viewOfSummary(summary);
+  if (summary.resumedFrom !== undefined) view.resumedFrom = summary.resumedFrom;
   const children = Array.isArray(summary.spec?.children)
     ? (summary.spec.children as unknown[]).filter((id): id is string => typeof id === 'string')
     : [];

@@ -36,6 +36,8 @@ export interface SessionRow {
   startedAt?: number;
   endedAt?: number;
   restarts: number;
+  /** A durable session's run: 1, plus one per resume. Absent for a session that is not durable. */
+  attempt?: number;
   /** `metadata.title`, when it is a string. */
   title?: string;
   reason?: string;
@@ -76,6 +78,7 @@ export function toSessionRow(view: DashboardSessionView): SessionRow {
     ...(view.startedAt === undefined ? {} : { startedAt: view.startedAt }),
     ...(view.endedAt === undefined ? {} : { endedAt: view.endedAt }),
     restarts: view.restarts,
+    ...(view.attempt === undefined ? {} : { attempt: view.attempt }),
     ...(typeof title === 'string' ? { title: clip(title) } : {}),
     ...(view.reason === undefined ? {} : { reason: clip(view.reason) }),
   };

@@ -25,12 +25,17 @@
  *   recorded from the moment the first viewer opens that session's page.
  * - Tree: `supervisionTree` of the session actor; statecharts: `toMermaid`
  *   of each machine; journal records: `manager.records(id)`, read back from
- *   its store (the journal file, or the cluster's stream).
+ *   its store (the journal file, or the cluster's stream). While someone
+ *   watches, the `xstate-otp:journal:append` telemetry channel tells which
+ *   session this host just journaled for: a record that changes no row (a
+ *   durable session's checkpoint) still reaches an open page.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { systemNow } from '../ground/clock.js';
 import { OUTCOMES } from '../ground/outcome.js';
 import { toSafeJson } from '../inspect/safeJson.js';
+import { isRecordOfType, type JournalRecord } from '../journal/index.js';
 import type { SessionManager } from '../manager/createSessionManager.js';
 import { processMachine } from '../process/fromProcess.js';
 import { sessionSupervisorKey } from '../registry/index.js';
@@ -42,6 +47,7 @@ import {
   whichChild,
   whichChildren,
 } from '../supervisor/index.js';
+import { type JournalAppendMessage, telemetryChannels } from '../telemetry/index.js';
 import { createChartCache } from './charts.js';
 import { DashboardError } from './dashboardError.js';
 import {
@@ -86,6 +92,25 @@ interface Labelled {
 
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more)`;
+}
+
+/**
+ * The view with `resumedFrom`: the `from` of the session's latest `resumed`
+ * record. A live view does not carry it; the records, read for the detail
+ * anyway, do.
+ */
+function withResumedFrom(
+  row: DashboardSessionView,
+  records: readonly JournalRecord[] | null,
+): DashboardSessionView {
+  if (row.attempt === undefined || row.attempt < 2 || !records) return row;
+  for (let i = records.length - 1; i >= 0; i--) {
+    const record = records[i]!;
+    if (isRecordOfType(record, 'resumed')) {
+      return record.from === undefined ? row : { ...row, resumedFrom: record.from };
+    }
+  }
+  return row;
 }
 
 export function managerSource(
@@ -235,6 +260,22 @@ export function managerSource(
   };
   let inspection: { unsubscribe(): void } | undefined;
 
+  // Records this host journaled for a watched session, once durable. Subscribed only while
+  // someone watches: with a subscriber, every append is timed and published.
+  const onAppend = (message: unknown) => {
+    const { sessionId, hostId: writer } = message as JournalAppendMessage;
+    if (closed || !watchers.has(sessionId)) return;
+    if (hostId !== undefined && writer !== hostId) return;
+    notifyWatchers(sessionId);
+  };
+  let appendsWatched = false;
+  const watchAppends = (on: boolean) => {
+    if (on === appendsWatched) return;
+    appendsWatched = on;
+    if (on) subscribe(telemetryChannels.journalAppend, onAppend);
+    else unsubscribe(telemetryChannels.journalAppend, onAppend);
+  };
+
   const view = (id: string) => manager.getSession(id) as DashboardSessionView | undefined;
   const isRemote = (row: DashboardSessionView) =>
     row.host !== undefined && hostId !== undefined && row.host !== hostId;
@@ -297,7 +338,7 @@ export function managerSource(
       const journal =
         records === null ? null : records.slice(Math.min(since.journal ?? 0, records.length));
       return {
-        view: row,
+        view: withResumedFrom(row, records),
         local: !isRemote(row),
         tree: sessionTree(manager, id),
         statechart: machines.find((machine) => machine.id === 'session')?.statechart ?? null,
@@ -318,6 +359,7 @@ export function managerSource(
       }
       listeners.add(listener);
       inspection ??= manager.root.system.inspect(observe);
+      watchAppends(true);
       return () => {
         const current = watchers.get(id);
         if (!current?.delete(listener) || current.size > 0) return;
@@ -327,6 +369,7 @@ export function managerSource(
         if (watchers.size === 0) {
           inspection?.unsubscribe();
           inspection = undefined;
+          watchAppends(false);
         }
       };
     },
@@ -352,6 +395,7 @@ export function managerSource(
       registryWatch();
       inspection?.unsubscribe();
       inspection = undefined;
+      watchAppends(false);
       watchers.clear();
       changeListeners.clear();
     },

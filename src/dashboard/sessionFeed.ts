@@ -19,12 +19,15 @@
  * with a marker (`shorten.ts`; the page fetches a cut one whole from
  * `GET /api/sessions/:id`), and the full detail carries the last
  * `JOURNAL_WINDOW` journal records (`journalTotal` says how many there
- * are); a message still larger than the client's `maxQueuedBytes` (less
+ * are); a `checkpoint` record comes without its snapshot (`streamRecord`:
+ * a durable session writes one per state change, and a snapshot holds the
+ * machine's whole context), keeping only the machine's state `value`; a message still larger than the client's `maxQueuedBytes` (less
  * the socket's 16 KiB high-water mark) leaves out its oldest records,
  * events or lines until it fits (`fitMessage`). A client that fell behind is sent the full detail again once it
  * catches up (see `SseStream`).
  */
 import type { ServerResponse } from 'node:http';
+import { isRecordOfType, type JournalRecord } from '../journal/index.js';
 import { shortenStrings } from './shorten.js';
 import type { DashboardSource, DetailCursor, SessionDetail } from './source.js';
 import { SseStream, sseMessage } from './sseStream.js';
@@ -75,6 +78,18 @@ function fitMessage(payload: Record<string, unknown>, budget: number): Buffer {
     message = sseMessage('session', current);
   }
   return message;
+}
+
+/**
+ * A journal record as the stream sends it: a `checkpoint` without its
+ * `snapshot`, but with the snapshot's state `value` (what the page shows of
+ * it); any other record as it is. `GET /api/sessions/:id` has them whole.
+ */
+export function streamRecord(record: JournalRecord): JournalRecord {
+  if (!isRecordOfType(record, 'checkpoint')) return record;
+  const { snapshot, ...rest } = record;
+  const value = (snapshot as { value?: unknown } | null | undefined)?.value;
+  return (value === undefined ? rest : { ...rest, value }) as JournalRecord;
 }
 
 function lastSeq(items: readonly { seq: number }[], fallback: number | undefined) {
@@ -179,8 +194,9 @@ export function openSessionFeed(
     // Cut once, before anything is compared or sent: a huge field costs one walk, not a serialisation per push.
     // Statecharts are drawn from machine definitions, not from what a session
     // holds, and a cut one could not be drawn: they go whole.
+    const journal = found.journal === null ? null : found.journal.map(streamRecord);
     const detail = {
-      ...shortenStrings({ ...found, statechart: null, machines: [] }),
+      ...shortenStrings({ ...found, journal, statechart: null, machines: [] }),
       statechart: found.statechart,
       machines: found.machines,
     };

@@ -19,8 +19,13 @@ import type { SupervisionNode } from '../inspect/supervisionTree.js';
 import type { JournalRecord } from '../journal/index.js';
 import type { SessionView } from '../manager/dashboardStore.js';
 
-/** A session's view, with the host that owns it (cluster mode, and journals that record it). */
-export type DashboardSessionView = SessionView & { host?: string };
+/**
+ * A session's view, with the host that owns it (cluster mode, and journals
+ * that record it). A durable session's `attempt` is its run (1, plus one per
+ * resume); in a detail, `resumedFrom` names the host of the run before the
+ * latest resume (the `from` of its latest `resumed` record), when there was one.
+ */
+export type DashboardSessionView = SessionView & { host?: string; resumedFrom?: string };
 
 /** One machine's statechart and where it is now. */
 export interface MachineChart {

@@ -21,8 +21,9 @@
  *   `terminal`: terminal outcomes are written once, so a second one is a bug
  *   and the first is what callers were told. Last wins for `workspace`.
  * - A durable session (`created.durable`) counts `attempts`: 1, then the
- *   `attempt` of its latest `resumed` record, whose `host` becomes its host
- *   and whose `traceContext` (or none) its `traceContext`.
+ *   `attempt` of its latest `resumed` record, whose `host` becomes its host,
+ *   whose `from` (or none) its `resumedFrom`, and whose `traceContext` (or
+ *   none) its `traceContext`.
  * - `unterminated`: the sessions without a terminal record, same order.
  */
 import {
@@ -50,6 +51,8 @@ export interface SessionSummary {
   durable?: { type: string; input?: unknown; timeoutMs?: number };
   /** A durable session's attempts so far: 1, plus one per `resumed` record. */
   attempts?: number;
+  /** The host of the attempt before the latest resume (that `resumed` record's `from`), when it named one. */
+  resumedFrom?: string;
   /** The W3C trace context of a durable session's latest attempt, when it was traced. */
   traceContext?: Record<string, string>;
 }
@@ -106,6 +109,8 @@ export class JournalFold {
     } else if (isRecordOfType(record, 'resumed')) {
       session.attempts = Math.max(session.attempts ?? 1, record.attempt);
       session.host = record.host;
+      if (record.from === undefined) delete session.resumedFrom;
+      else session.resumedFrom = record.from;
       // The latest attempt's, or none when it was not traced.
       if (record.traceContext === undefined) delete session.traceContext;
       else session.traceContext = record.traceContext;

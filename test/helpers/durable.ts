@@ -10,9 +10,13 @@
  *   `resumed:<count at the last checkpoint>`.
  * - `fragile`: a counter whose `resume` is `'never'`.
  * - `dated`: a machine that puts a Date in its context on TOUCH.
+ *
+ * `resumedOnSecondHost(journal)`: a `counter` session `resumed` that host-a
+ * counted to 3 and handed off, resumed by host-b's manager (attempt 2),
+ * which is returned running.
  */
 import { assign, setup } from 'xstate';
-import { fromProcess } from '../../src/index.js';
+import { createSessionManager, fromProcess, type SessionManager } from '../../src/index.js';
 import type { SessionType } from '../../src/manager/sessionSpec.js';
 
 export const counterMachine = setup({
@@ -70,3 +74,35 @@ export const durableTypes: Record<string, SessionType> = {
     ],
   }),
 };
+
+export async function resumedOnSecondHost(journal: string): Promise<SessionManager> {
+  const first = await createSessionManager({
+    journal,
+    hostId: 'host-a',
+    sessionTypes: durableTypes,
+  });
+  const handedOff = first.createSession({
+    id: 'resumed',
+    type: 'counter',
+    metadata: { title: 'Resumed after a hand-off' },
+  });
+  for (let i = 0; i < 3; i++) await first.send('resumed', 'counter', { type: 'INC' });
+  await first.stop({ handOff: true });
+  // A handed-off session's handle rejects `stopped`: it lives on in the next run.
+  const stopped = await handedOff.done.then(
+    () => undefined,
+    (error: { code?: string }) => error.code,
+  );
+  if (stopped !== 'stopped') throw new Error(`hand-off: done settled with ${stopped}`);
+  const second = await createSessionManager({
+    journal,
+    hostId: 'host-b',
+    sessionTypes: durableTypes,
+  });
+  const view = second.getSession('resumed');
+  if (view?.state !== 'running' || view.attempt !== 2) {
+    await second.stop();
+    throw new Error(`not resumed as attempt 2: ${JSON.stringify(view)}`);
+  }
+  return second;
+}

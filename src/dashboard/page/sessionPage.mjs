@@ -2,6 +2,12 @@
  * One session's page: its view, actions, supervision tree, live statecharts,
  * recent events, process output and journal records, fed by
  * `/api/events?session=<id>` (the full detail first, then what changed).
+ *
+ * A durable session shows its attempt ("2 (resumed from host-a)"). In the
+ * journal, a `resumed` record reads "attempt 2 on host-b, from host-a", and a
+ * run of consecutive `checkpoint` records is one row (how many, and each
+ * child's latest state): a durable session checkpoints on every state
+ * change, which would otherwise push every other record out of view.
  */
 import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
 import { routeHash, sessionPath } from './api.mjs';
@@ -111,6 +117,87 @@ function Events({ events }) {
   </table>`;
 }
 
+/** `2 (resumed from host-a)`: a durable session's run, and where it came from. */
+function attemptText(view) {
+  if (view.attempt < 2) return String(view.attempt);
+  return `${view.attempt} (resumed${view.resumedFrom ? ` from ${view.resumedFrom}` : ''})`;
+}
+
+const valueText = (value) => (typeof value === 'string' ? value : JSON.stringify(value ?? null));
+
+/**
+ * The journal table's rows: one per record, except that consecutive
+ * checkpoints make one row. `index` is the (last) record's place in the
+ * session's journal, as the detail route numbers it.
+ */
+function journalRows(records, first) {
+  const rows = [];
+  records.forEach((record, i) => {
+    const last = rows[rows.length - 1];
+    if (record.type === 'checkpoint' && last?.checkpoints) {
+      last.checkpoints.push(record);
+      last.record = record;
+      last.index = first + i;
+      return;
+    }
+    rows.push({
+      key: first + i,
+      index: first + i,
+      record,
+      ...(record.type === 'checkpoint' ? { checkpoints: [record] } : {}),
+    });
+  });
+  return rows;
+}
+
+/** A run of checkpoints: each child's latest state, and how many it wrote. */
+function checkpointsText(checkpoints) {
+  const byChild = new Map();
+  for (const record of checkpoints) {
+    const child = byChild.get(record.childId) ?? { count: 0 };
+    child.count += 1;
+    child.value = record.value;
+    byChild.set(record.childId, child);
+  }
+  return [...byChild]
+    .map(
+      ([childId, { count, value }]) =>
+        `${childId}: ${valueText(value)}${count > 1 ? ` (${count} checkpoints)` : ''}`,
+    )
+    .join('; ');
+}
+
+function JournalRow({ row, whole }) {
+  const { record, index, checkpoints } = row;
+  if (checkpoints) {
+    const many = checkpoints.length > 1;
+    return html`<tr data-record="checkpoint" data-count=${checkpoints.length}>
+      <td class="time" title=${many ? `from ${clockTime(checkpoints[0].at)}` : ''}>${clockTime(record.at)}</td>
+      <td>${many ? `checkpoint ×${checkpoints.length}` : 'checkpoint'}</td>
+      <td class="data"><${LongText} text=${checkpointsText(checkpoints)} /></td>
+    </tr>`;
+  }
+  const { type, at, sessionId: _, ...rest } = record;
+  if (type === 'resumed') {
+    return html`<tr data-record="resumed">
+      <td class="time">${clockTime(at)}</td>
+      <td>${type}</td>
+      <td class="data">attempt ${rest.attempt} on ${rest.host}${rest.from ? `, from ${rest.from}` : ''}</td>
+    </tr>`;
+  }
+  return html`<tr data-record=${type}>
+    <td class="time">${clockTime(at)}</td>
+    <td>${type}</td>
+    <td class="data"><${LongText}
+      text=${JSON.stringify(rest)}
+      whole=${whole((d) => {
+        const { type: _t, at: _a, sessionId: _s, ...full } = d.journal[index] ?? {};
+        return JSON.stringify(full);
+      })}
+    /></td>
+  </tr>`;
+}
+
 function Journal({ records, total, whole }) {
   if (records === null || records === undefined) {
     return html`<p class="muted">This dashboard's source keeps no journal.</p>`;
@@ -124,20 +211,9 @@ function Journal({ records, total, whole }) {
   }<table class="journal">
     <thead><tr><th>Time</th><th>Record</th><th>Fields</th></tr></thead>
     <tbody>
-      ${records.map((record, i) => {
-        const { type, at, sessionId: _, ...rest } = record;
-        return html`<tr key=${first + i}>
-          <td class="time">${clockTime(at)}</td>
-          <td>${type}</td>
-          <td class="data"><${LongText}
-            text=${JSON.stringify(rest)}
-            whole=${whole((d) => {
-              const { type: _t, at: _a, sessionId: _s, ...full } = d.journal[first + i] ?? {};
-              return JSON.stringify(full);
-            })}
-          /></td>
-        </tr>`;
-      })}
+      ${journalRows(records, first).map(
+        (row) => html`<${JournalRow} key=${row.key} row=${row} whole=${whole} />`,
+      )}
     </tbody>
   </table>`;
 }
@@ -218,6 +294,7 @@ export function SessionPage({ id, api, token, readOnly }) {
       <${Field} name="Created">${new Date(view.createdAt).toLocaleString()}<//>
       <${Field} name=${ended ? 'Ran' : 'Age'}>${duration((view.endedAt ?? now) - view.createdAt)}<//>
       <${Field} name="Restarts">${view.restarts}<//>
+      ${view.attempt === undefined ? null : html`<${Field} name="Attempt">${attemptText(view)}<//>`}
       <${Field} name="Workspace">
         ${
           view.workspace

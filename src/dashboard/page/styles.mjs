@@ -58,7 +58,7 @@ main { padding: 16px 18px; max-width: 1400px; margin: 0 auto; }
 .filters input { width: 240px; }
 .filters .count { margin-left: auto; color: var(--muted); }
 .sessions table { width: 100%; border-collapse: collapse; }
-.sessions tr { display: grid; grid-template-columns: minmax(160px, 2fr) 110px 100px 110px 90px 80px minmax(120px, 3fr); align-items: center; }
+.sessions tr { display: grid; grid-template-columns: minmax(160px, 2fr) 110px 100px 110px 90px 80px 70px minmax(120px, 3fr); align-items: center; }
 .sessions th, .sessions td { padding: 0 10px; text-align: left; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .sessions th { font-weight: 600; color: var(--muted); font-size: 12px; height: 30px; line-height: 30px; }
 .sessions .num { text-align: right; }

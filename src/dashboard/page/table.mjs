@@ -2,6 +2,10 @@
  * The session table: newest first, filtered by state and searched by id or
  * title, virtualised (only the rows in view, plus a margin, are in the
  * DOM), so ten thousand sessions scroll and update as fast as ten.
+ *
+ * "Attempt" is a durable session's run (1, plus one per resume), blank for a
+ * session that is not durable: a resumed one stands out without a column
+ * of ones for everything else.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { routeHash } from './api.mjs';
@@ -32,6 +36,12 @@ export function StateBadge({ state }) {
   return html`<span class=${`state state-${state}`}>${state}</span>`;
 }
 
+function attemptTitle(attempt) {
+  if (attempt === undefined) return 'not durable';
+  if (attempt === 1) return 'durable: first run';
+  return `durable: resumed ${attempt - 1} time${attempt === 2 ? '' : 's'}`;
+}
+
 function Row({ row, index, now, token }) {
   const end = row.endedAt ?? now;
   return html`<tr
@@ -46,7 +56,8 @@ function Row({ row, index, now, token }) {
     <td class="num" title=${isEnded(row.state) ? `ran ${duration(end - row.createdAt)}` : ''}>
       ${duration(now - row.createdAt)}
     </td>
-    <td class="num">${row.restarts}</td>
+    <td class="num" data-col="restarts">${row.restarts}</td>
+    <td class="num" data-col="attempt" title=${attemptTitle(row.attempt)}>${row.attempt ?? ''}</td>
     <td class="title" title=${row.reason ?? ''}>${row.title ?? ''}</td>
   </tr>`;
 }
@@ -133,6 +144,7 @@ export function SessionTable({ list, version, token }) {
             <th>Host</th>
             <th class="num">Age</th>
             <th class="num">Restarts</th>
+            <th class="num" title="a durable session's run: 1, plus one per resume">Attempt</th>
             <th class="title">Title</th>
           </tr>
         </thead>
