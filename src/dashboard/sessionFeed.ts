@@ -85,7 +85,7 @@ function fitMessage(payload: Record<string, unknown>, budget: number): Buffer {
  * `snapshot`, but with the snapshot's state `value` (what the page shows of
  * it); any other record as it is. `GET /api/sessions/:id` has them whole.
  */
-export function streamRecord(record: JournalRecord): JournalRecord {
+function streamRecord(record: JournalRecord): JournalRecord {
   if (!isRecordOfType(record, 'checkpoint')) return record;
   const { snapshot, ...rest } = record;
   const value = (snapshot as { value?: unknown } | null | undefined)?.value;
