@@ -97,9 +97,9 @@ describe.runIf(run)('a resumed session in chromium', () => {
     await manager.send('resumed', 'counter', { type: 'INC' });
     await page.waitForFunction(
       (count) =>
-        Array.from(
-          document.querySelectorAll('table.journal tr[data-record="checkpoint"]'),
-        ).at(-1)?.getAttribute('data-count') === String(count),
+        Array.from(document.querySelectorAll('table.journal tr[data-record="checkpoint"]'))
+          .at(-1)
+          ?.getAttribute('data-count') === String(count),
       before + 1,
     );
     expect(await checkpointRuns()).toHaveLength(2);
