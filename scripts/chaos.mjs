@@ -15,7 +15,8 @@
  * --process-sessions  process sessions per run (default 200; about 450 processes at once)
  * --durable-sessions  durable sessions per run (default 1000, a fifth with a process):
  *                     their host SIGKILLed 3–5 times at seeded instants (while it opens
- *                     and resumes, or mid-checkpoint), their processes killed at random,
+ *                     and resumes, mid-checkpoint, or just after an acknowledged FINISH),
+ *                     their processes killed at random,
  *                     the journal reopened until every session ended (single host;
  *                     CHAOS_DURABLE_STORE=file, the only store implemented)
  * --only              run one of the three tests

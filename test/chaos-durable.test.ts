@@ -1,10 +1,10 @@
 /**
  * Durable chaos: durable sessions on one host (test/fixtures/chaos-durable-host.mjs),
- * the host SIGKILLed at seeded instants (while it opens and resumes, or
- * after a seeded number of acknowledged sends, checkpoints in flight) and
- * the sessions' processes SIGKILLed at random, then the journal reopened by
- * a new host, again and again, until a last host finishes every session
- * still live. `npm run chaos` runs it bigger (`CHAOS_DURABLE_SESSIONS`) and
+ * the host SIGKILLed at seeded instants (while it opens and resumes, after
+ * a seeded number of acknowledged sends with checkpoints in flight, or just
+ * after a FINISH was acknowledged) and the sessions' processes SIGKILLed
+ * at random, then the journal reopened by a new host, again and again,
+ * until a last host finishes every session still live. `npm run chaos` runs it bigger (`CHAOS_DURABLE_SESSIONS`) and
  * with more seeds.
  *
  * Some sessions are `counter`s (one machine child counting INC), some are
@@ -45,8 +45,16 @@ const settings = chaosSettings(
 const store = process.env.CHAOS_DURABLE_STORE ?? 'file';
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
-/** How one host run ends: killed as it opens, killed after `acks` acknowledged sends, or final. */
-type Life = { kill: 'opening' } | { kill: 'acks'; acks: number } | { kill: 'none' };
+/**
+ * How one host run ends: killed as it opens, killed after `acks`
+ * acknowledged sends, killed as soon as a `send(FINISH)` has resolved (its
+ * session's terminal record maybe still on its way to disk), or final.
+ */
+type Life =
+  | { kill: 'opening' }
+  | { kill: 'acks'; acks: number }
+  | { kill: 'finished' }
+  | { kill: 'none' };
 
 interface Plan {
   sessions: { id: string; type: 'counter' | 'agent' }[];
@@ -61,11 +69,12 @@ function planOf(seed: number, size: number): Plan {
     id: `d${i}`,
     type: random.chance(0.2) ? ('agent' as const) : ('counter' as const),
   }));
-  const lives: Life[] = Array.from({ length: random.int(3, 5) }, () =>
-    random.chance(0.25)
-      ? { kill: 'opening' as const }
-      : { kill: 'acks' as const, acks: random.int(1, Math.max(8, size * 2)) },
-  );
+  const lives: Life[] = Array.from({ length: random.int(3, 5) }, (): Life => {
+    const roll = random.next();
+    if (roll < 0.2) return { kill: 'opening' };
+    if (roll < 0.35) return { kill: 'finished' };
+    return { kill: 'acks', acks: random.int(1, Math.max(8, size * 2)) };
+  });
   // The first host creates the sessions: an early kill there is one more resume later.
   lives.push({ kill: 'none' });
   return { sessions, lives, processKillChance: 0.05 };
@@ -220,6 +229,7 @@ async function runChaos(seed: number, size: number): Promise<RunResult> {
         }
         case 'finished':
           session!.finishedBy = host.pid!;
+          if (life.kill === 'finished') kill();
           return;
         case 'idle':
           // Every session ended before the planned kill: this host is done.
