@@ -178,7 +178,9 @@ export type WorkspaceErrorCode =
   | 'branch_exists'
   | 'path_exists'
   | 'permission'
-  | 'aborted';
+  | 'aborted'
+  /** A resumed attempt found something else where its session's workspace was (it is left alone). */
+  | 'workspace_replaced';
 
 /** A session's workspace could not be created or removed; `code` and `message` name the cause. */
 export class WorkspaceError extends OtpError {

@@ -127,7 +127,8 @@ export async function createSessionManager(
     throw error;
   }
 
-  const cancelLocal = (id: string, reason: string) => cancelSession(index, id, reason);
+  const cancelLocal = (id: string, reason: string, handOff?: boolean) =>
+    cancelSession(index, id, reason, handOff);
   const routing = createRouting({ store, index, cancelLocal });
   routing.serveRequests();
   const defaults = { timeoutMs, registry, workspaceRoot, sessionTypes: checked.sessionTypes };

@@ -14,13 +14,22 @@
  * record. Its children are created per their `resume` policy (see
  * `checkpoints.ts`). A session that cannot resume (a child with
  * `resume: 'never'`, a type function or a `resumeInput` that throws) ends
- * `interrupted`, the reason saying why.
+ * `interrupted`, the reason saying why, and its workspace is settled as
+ * reconciliation settles an interrupted session's (`reconcileWorkspaces.ts`).
+ *
+ * Its workspace: when the journal says an earlier attempt created it and
+ * nothing settled it since, and this attempt plans it at the same place,
+ * the attempt reuses it if it is still there (`src/workspace/reuse.ts`). An
+ * unsettled workspace the attempt no longer plans (another root, repo or
+ * kind) is recorded `kept`, and left as it is.
  */
 import { errorMessage } from '../ground/errorMessage.js';
 import type { SessionSummary } from '../journal/index.js';
 import { isRecordOfType } from '../journal/journal.js';
+import { samePlace, toWorkspaceRecord, unsettledPlan } from '../workspace/journalRecord.js';
 import { resumePolicy } from './checkpoints.js';
 import { interrupted } from './reconcile.js';
+import { settleWorkspaces } from './reconcileWorkspaces.js';
 import type { Recorder } from './recorder.js';
 import { type SessionDeps, startSession } from './sessionLifecycle.js';
 import { type CheckedSessionSpec, checkSessionSpec, type SpecDefaults } from './sessionSpec.js';
@@ -37,7 +46,9 @@ export async function resumeSessions(
 ): Promise<void> {
   const { store, index, now } = session;
   const ends: Promise<void>[] = [];
+  const givenUp: SessionSummary[] = [];
   const giveUp = (summary: SessionSummary, why: string) => {
+    givenUp.push(summary);
     const reason = `the host stopped before the session ended, and it cannot resume: ${why}`;
     const record = interrupted(summary, store.hostId, now(), reason);
     index.addKnown({
@@ -91,6 +102,18 @@ export async function resumeSessions(
     for (const record of records[i]!) {
       if (isRecordOfType(record, 'checkpoint')) checkpoints.set(record.childId, record.snapshot);
     }
+    const previous = unsettledPlan(summary.workspace);
+    const reuseWorkspace =
+      previous !== undefined &&
+      checked.workspace !== undefined &&
+      samePlace(previous, checked.workspace);
+    if (previous && !reuseWorkspace) {
+      // Settled here, before this attempt's own workspace records, so that nothing removes it later.
+      const error = `left alone: the attempt resumed on ${store.hostId} plans its workspace ${checked.workspace ? `at ${checked.workspace.path}` : 'no more'}`;
+      recorder
+        .raw(toWorkspaceRecord({ status: 'kept', workspace: previous, error }, now()))
+        .catch(() => {});
+    }
     try {
       startSession(checked, session, {
         createdAt: summary.createdAt,
@@ -99,10 +122,17 @@ export async function resumeSessions(
         from: summary.host,
         checkpoints,
         ...(summary.traceContext === undefined ? {} : { traceContext: summary.traceContext }),
+        reuseWorkspace,
       });
     } catch (error) {
-      giveUp(summary, errorMessage(error));
+      // A workspace just recorded as left alone stays so.
+      const { workspace: _, ...unplaced } = summary;
+      giveUp(previous && !reuseWorkspace ? unplaced : summary, errorMessage(error));
     }
   });
   await Promise.all(ends);
+  // As reconciliation does for an interrupted session: only a workspace of this host is here.
+  const local = givenUp.filter((summary) => store.singleWriter || summary.host === store.hostId);
+  const workspaces = await settleWorkspaces(local, () => 'interrupted', recorder.raw, now);
+  for (const [id, workspace] of workspaces) index.change(id, { workspace });
 }

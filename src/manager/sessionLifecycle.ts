@@ -67,6 +67,12 @@ export interface ResumeState {
   checkpoints: ReadonlyMap<string, unknown>;
   /** The W3C trace context of the attempt before, when it was traced (its span, to link to). */
   traceContext?: TraceCarrier;
+  /**
+   * The journal says an attempt before created the session's workspace (at
+   * the place this attempt plans it) and nothing settled it: this attempt
+   * reuses it if it is still there.
+   */
+  reuseWorkspace?: boolean;
 }
 
 export interface SessionDeps {
@@ -106,7 +112,6 @@ export function startSession(
   const createdAt = resume?.createdAt ?? now();
   const attempt = resume?.attempt ?? 1;
   const done = deferred<TerminalRecord>();
-  let handedOff = false;
 
   // Published first, so that the trace context a subscriber gives the
   // attempt (its span's) is journaled with it: the next attempt links to it.
@@ -170,6 +175,7 @@ export function startSession(
           plan: workspacePlan,
           record: workspaceRecorder(id, index, recorder),
           beforeRelease: () => processes.sweepSession(id),
+          reuse: resume?.reuseWorkspace,
         },
         supervisor: {
           ...checked.supervisor,
@@ -220,8 +226,8 @@ export function startSession(
           // Its last state goes to disk first; then it stops, and nothing more is written.
           await checkpoints.durable().catch(() => {});
           checkpoints.freeze();
-          handedOff = true;
-          ref.send({ type: 'session.cancel', reason: 'handed off' });
+          // A hand-off: the session goes past releasing its workspace, which its next attempt reuses.
+          ref.send({ type: 'session.cancel', reason: 'handed off', handOff: true });
           await done.promise.catch(() => {});
         },
       },
@@ -244,7 +250,9 @@ export function startSession(
   const finish = (output: SessionOutput, children?: SessionView['children']) => {
     if (index.live(id) !== handle) return;
     checkpoints?.freeze();
-    if (handedOff) {
+    const fenced = index.isFenced(id);
+    // Decided by the hand-off itself: a session that was ending anyway records its end.
+    if (output.handedOff && !fenced) {
       // Released for the next run to resume: no terminal record; its processes die here.
       publishSessionEnd(
         { ...neverRan(id, createdAt, 'handed off', output.endedAt), outcome: 'interrupted' },
@@ -271,7 +279,6 @@ export function startSession(
       host: store.hostId,
       ...definedFields({ metadata, attempts: durable && attempt }),
     };
-    const fenced = index.isFenced(id);
     publishSessionEnd(
       fenced ? { ...record, outcome: 'interrupted' } : record,
       store.hostId,
@@ -373,16 +380,18 @@ function neverRan(
 
 /**
  * Asks a session of this host to end `cancelled`; its `done`, or undefined
- * when no such session runs here.
+ * when no such session runs here. `handOff`: it stops to go on elsewhere (a
+ * fenced host's copy), so it leaves its workspace as it is.
  */
 export function cancelSession(
   index: SessionIndex,
   id: string,
   reason: string,
+  handOff = false,
 ): Promise<TerminalRecord> | undefined {
   const handle = index.live(id);
   if (!handle) return undefined;
-  handle.ref.send({ type: 'session.cancel', reason });
+  handle.ref.send({ type: 'session.cancel', reason, ...(handOff ? { handOff } : {}) });
   return handle.done;
 }
 
@@ -409,8 +418,9 @@ function workspaceRecorder(id: string, index: SessionIndex, recorder: Recorder):
     switch (event.status) {
       case 'ready':
         index.change(id, { workspace: location });
-        // Not journaled: `creating` already is, and the end will be.
-        return Promise.resolve();
+        // A new one is not journaled (`creating` already is, and the end will
+        // be); one a resumed attempt took over is, to say which attempt did.
+        return event.reused ? recorder.workspace(event) : Promise.resolve();
       case 'kept':
       case 'removed':
         index.change(id, { workspace: { ...location, kept: event.status === 'kept' } });

@@ -51,13 +51,13 @@ export interface SessionSpec {
 
 /**
  * What a session type's function returns: the session's children and
- * supervision options. A durable session's id, metadata and input come from
- * `createSession`; `timeoutMs` here is the type's default.
+ * supervision options, and its workspace if it wants one (built from the
+ * input like the rest, so every attempt plans the same workspace; give
+ * `repo` as an absolute path, since a relative one resolves against the
+ * cwd of the host that runs the attempt). A durable session's id, metadata
+ * and input come from `createSession`; `timeoutMs` here is the type's default.
  */
-export type SessionTypeSpec = Omit<
-  SessionSpec,
-  'id' | 'type' | 'input' | 'metadata' | 'workspace'
-> & {
+export type SessionTypeSpec = Omit<SessionSpec, 'id' | 'type' | 'input' | 'metadata'> & {
   children: ChildSpec[];
 };
 
@@ -107,7 +107,10 @@ export function expandSessionType(
     throw invalid(`${where}: type must be a non-empty string; got ${shown(type)}.`);
   }
   if (spec.workspace !== undefined) {
-    throw invalid(`${where}: durable sessions (with a "type") do not take a workspace yet.`);
+    // Every attempt rebuilds the session from its type and input alone.
+    throw invalid(
+      `${where}: a durable session's workspace comes from its type: return "workspace" from the type's function, not from createSession.`,
+    );
   }
   if (spec.children !== undefined) {
     throw invalid(
@@ -137,11 +140,6 @@ export function expandSessionType(
   }
   if (typeof built !== 'object' || built === null || !Array.isArray(built.children)) {
     throw invalid(`${where}: session type ${shown(type)} must return { children: [...] }.`);
-  }
-  if ((built as SessionSpec).workspace !== undefined) {
-    throw invalid(
-      `${where}: session type ${shown(type)} asks for a workspace; durable sessions do not take one yet.`,
-    );
   }
   for (const child of built.children) {
     const resume = (child as ChildSpec | undefined)?.resume;

@@ -2,7 +2,9 @@
  * What the store reports, applied to this host: sessions it learns about
  * (another host's, or ended elsewhere) join the index, and sessions this
  * host lost (its lease, in cluster mode) are fenced: their processes are
- * killed and their actors cancelled, and nothing more is written for them.
+ * killed and their actors cancelled as a hand-off (their workspaces left as
+ * they are, for whoever owns the session now), and nothing more is written
+ * for them.
  *
  * ```ts
  * const unwatch = followStore(store, { index, processes, cancelLocal, resume });
@@ -22,7 +24,8 @@ export function followStore(
   deps: {
     index: SessionIndex;
     processes: ProcessSweeper;
-    cancelLocal(id: string, reason: string): unknown;
+    /** `handOff`: the session goes on elsewhere; it leaves its workspace as it is. */
+    cancelLocal(id: string, reason: string, handOff: boolean): unknown;
     /** Resumes durable sessions this host took over (`resume.ts`). */
     resume(summaries: SessionSummary[]): Promise<void>;
   },
@@ -52,7 +55,8 @@ export function followStore(
     for (const id of ids) {
       if (!index.fence(id)) continue;
       void processes.sweepSession(id);
-      cancelLocal(id, `fenced: ${event.reason}`);
+      // Its new owner decides its end, and its workspace's (a resumed attempt reuses it).
+      cancelLocal(id, `fenced: ${event.reason}`, true);
     }
   });
 }

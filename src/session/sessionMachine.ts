@@ -33,6 +33,13 @@
  * - `finalizing`, for a session with a workspace, releases it per its keep
  *   policy; then (or straight from `stopping` without one) the session goes
  *   to the final state of the outcome decided.
+ * - A hand-off (`session.cancel` with `handOff: true`: `stop({ handOff: true })`
+ *   of a durable session, or a host fenced out of a session it no longer
+ *   owns) ends `cancelled` like any cancel, but goes past `finalizing`: the
+ *   session is not over, and its next attempt works in the same workspace.
+ *   The output says `handedOff: true`. Only the cancel that decides the
+ *   outcome can make it a hand-off: a session already ending for another
+ *   reason ends as decided, and releases its workspace.
  *
  * The lifecycle a view shows is read from the tags `starting`, `running` and
  * `stopping`, never from the shape of the state value. The final states are
@@ -69,6 +76,8 @@ export interface SessionContext extends SupervisorContext {
   decided: Decided | undefined;
   /** Set once the workspace exists; what `finalizing` releases. */
   workspace: WorkspaceLocation | undefined;
+  /** The outcome was decided by a hand-off: the workspace is left for the next attempt. */
+  handedOff: boolean;
 }
 
 function describeError(error: unknown): string {
@@ -90,7 +99,7 @@ const toOutcome = [
   { target: '#session.failed' },
 ] as const;
 
-/** The same, once the last child is stopped (from `stopping`, for a session without a workspace). */
+/** The same, once the last child is stopped (from `stopping`, with no workspace to release). */
 const toOutcomeOnceStopped = [
   { guard: and(['stopJobDone', 'decidedCompleted']), target: '#session.completed' },
   { guard: and(['stopJobDone', 'decidedCancelled']), target: '#session.cancelled' },
@@ -116,7 +125,9 @@ const machine = setup({
     hasDeadline: ({ context }) => context.session.timeoutMs !== undefined,
     asksForClaim: ({ context }) => context.session.claim !== undefined,
     asksForWorkspace: ({ context }) => context.session.workspace !== undefined,
-    hasWorkspace: ({ context }) => context.workspace !== undefined,
+    // A hand-off leaves the workspace to the session's next attempt.
+    releasesWorkspace: ({ context }) => context.workspace !== undefined && !context.handedOff,
+    handedOff: ({ context }) => context.handedOff,
     decided: ({ context }) => context.decided !== undefined,
     decidedCompleted: ({ context }) => context.decided?.outcome === 'completed',
     decidedCancelled: ({ context }) => context.decided?.outcome === 'cancelled',
@@ -125,14 +136,19 @@ const machine = setup({
   },
   actions: {
     ...forSetup(supervisionActions),
-    decideCancelled: assign({
-      decided: ({ context, event }) =>
-        context.decided ?? {
-          outcome: 'cancelled' as const,
-          reason:
-            'reason' in event && typeof event.reason === 'string' ? event.reason : 'cancelled',
-        },
-    }),
+    // Only the cancel that decides the outcome can make the end a hand-off.
+    decideCancelled: assign(({ context, event }) =>
+      context.decided
+        ? {}
+        : {
+            decided: {
+              outcome: 'cancelled' as const,
+              reason:
+                'reason' in event && typeof event.reason === 'string' ? event.reason : 'cancelled',
+            },
+            handedOff: 'handOff' in event && event.handOff === true,
+          },
+    ),
     decideFailedWith: assign({
       decided: ({ context, event }) =>
         context.decided ?? {
@@ -199,6 +215,7 @@ const machine = setup({
       session,
       decided: undefined,
       workspace: undefined,
+      handedOff: false,
     };
   },
   // Registered as the session's supervisor from the start (XState runs the
@@ -243,6 +260,8 @@ const machine = setup({
           },
           on: {
             'workspace.created': [
+              // Handed off meanwhile: the next attempt works in it; nothing to release.
+              { guard: 'handedOff', target: '#session.cancelled', actions: 'recordWorkspace' },
               // Created before the abandon request arrived: release it like any other.
               { guard: 'decided', target: '#session.finalizing', actions: 'recordWorkspace' },
               { target: '#session.running', actions: 'recordWorkspace' },
@@ -310,7 +329,7 @@ const machine = setup({
       entry: ['decideShutdown', 'beginEnding'],
       on: endingHandlers,
       ...stopSequence('#session.stopping', [
-        { guard: and(['stopJobDone', 'hasWorkspace']), target: '#session.finalizing' },
+        { guard: and(['stopJobDone', 'releasesWorkspace']), target: '#session.finalizing' },
         ...toOutcomeOnceStopped,
       ]),
     },
@@ -341,6 +360,7 @@ const machine = setup({
   output: ({ context, self }) => ({
     outcome: context.decided?.outcome ?? 'failed',
     ...definedFields({ reason: context.decided?.reason }),
+    ...(context.handedOff ? { handedOff: true as const } : {}),
     restarts: context.totalRestarts,
     endedAt: systemNow(self),
   }),

@@ -30,6 +30,11 @@ export interface SessionInput {
         record: WorkspaceRecorder;
         /** Awaited before the workspace is released: the manager kills stray processes still in it. */
         beforeRelease?: () => Promise<void>;
+        /**
+         * A resumed attempt whose previous attempt's journal says it created
+         * this workspace: it is reused if it is still there (`reuseWorkspace`).
+         */
+        reuse?: boolean | undefined;
       }
     | undefined;
 }
@@ -38,13 +43,24 @@ export interface SessionInput {
 export interface SessionOutput {
   outcome: Exclude<Outcome, 'interrupted'>;
   reason?: string;
+  /**
+   * Ended by a hand-off (`session.cancel` with `handOff: true`): the session
+   * goes on in another attempt, so its workspace was not released and no
+   * terminal record is due.
+   */
+  handedOff?: true;
   restarts: number;
   endedAt: number;
 }
 
 export type SessionEvent =
   | SupervisorEvent
-  | { type: 'session.cancel'; reason?: string }
+  | {
+      type: 'session.cancel';
+      reason?: string;
+      /** Stopped to go on in another attempt: the workspace stays (see `SessionOutput.handedOff`). */
+      handOff?: boolean;
+    }
   | { type: 'session.deadline' }
   | { type: 'session.fail'; reason: string }
   | { type: `xstate.done.actor.${string}`; output?: unknown }

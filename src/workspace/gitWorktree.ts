@@ -7,6 +7,7 @@
  * const commit = await checkGitWorktree(target, 'main'); // typed failure before anything changes
  * await addGitWorktree(target, commit);  // git -C /src/app worktree add -b xstate-otp/fix-42 /tmp/ws/fix-42 <commit>
  * await removeGitWorktree(target);       // worktree remove --force, rm -rf, worktree prune, branch -D
+ * await worktreeProblem(target);         // undefined while target.path is still that worktree
  * ```
  *
  * Each step either succeeds or leaves nothing behind: `addGitWorktree` undoes
@@ -15,6 +16,8 @@
  * `baseRef` is resolved to a commit first and passed after
  * `--end-of-options`, so no ref can be read as an option.
  */
+import { realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { errorMessage } from '../ground/errorMessage.js';
 import { WorkspaceError } from '../ground/errors.js';
 import { claimDirectory, removeDirectory } from './directory.js';
@@ -164,4 +167,44 @@ export function removeGitWorktree(target: GitWorktreeTarget): Promise<void> {
 export async function pruneWorktrees(repo: string): Promise<void> {
   const pruned = await withRepoLock(repo, () => git(repo, ['worktree', 'prune']));
   if (!pruned.ok) throw classify(pruned, `git worktree prune in ${repo} failed`);
+}
+
+/** The real path of `path` (resolved against `base`), or `undefined` when it does not resolve. */
+async function realPathOf(base: string, path: string): Promise<string | undefined> {
+  try {
+    return await realpath(resolve(base, path));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `target.path` is still the worktree `addGitWorktree` made: the top
+ * of a working tree of `target.repo` (same git common directory), with
+ * `target.branch` checked out. Returns what is wrong, or `undefined`. Reads
+ * only: a resumed attempt asks before it works in what it finds there.
+ */
+export async function worktreeProblem(target: GitWorktreeTarget): Promise<string | undefined> {
+  const path = await realPathOf(target.path, '.');
+  if (path === undefined) return `${target.path} cannot be resolved`;
+  const top = await git(path, ['rev-parse', '--show-toplevel']);
+  if (!top.ok) return `${target.path} is not a git working tree (${gitMessage(top)})`;
+  if ((await realPathOf(path, top.stdout.trim())) !== path) {
+    return `${target.path} lies inside another working tree (${top.stdout.trim()})`;
+  }
+  const [own, repo] = await Promise.all([
+    git(path, ['rev-parse', '--git-common-dir']),
+    git(target.repo, ['rev-parse', '--git-common-dir']),
+  ]);
+  const ownCommon = own.ok ? await realPathOf(path, own.stdout.trim()) : undefined;
+  const repoCommon = repo.ok ? await realPathOf(target.repo, repo.stdout.trim()) : undefined;
+  if (ownCommon === undefined || ownCommon !== repoCommon) {
+    return `${target.path} is not a worktree of ${target.repo}`;
+  }
+  const head = await git(path, ['symbolic-ref', '--quiet', 'HEAD']);
+  if (!head.ok || head.stdout.trim() !== `refs/heads/${target.branch}`) {
+    const on = head.ok ? head.stdout.trim().replace(/^refs\/heads\//, '') : 'a detached HEAD';
+    return `${target.path} is on ${on}, not on branch ${target.branch}`;
+  }
+  return undefined;
 }

@@ -22,8 +22,15 @@ export {
   type GitWorktreeTarget,
   pruneWorktrees,
   removeGitWorktree,
+  worktreeProblem,
 } from './gitWorktree.js';
-export { planFromRecord, toWorkspaceRecord, workspaceStatusOf } from './journalRecord.js';
+export {
+  planFromRecord,
+  samePlace,
+  toWorkspaceRecord,
+  unsettledPlan,
+  workspaceStatusOf,
+} from './journalRecord.js';
 export {
   type CreateWorkspaceOptions,
   createWorkspace,
@@ -41,6 +48,7 @@ export {
   workspacePath,
 } from './paths.js';
 export { DEFAULT_KEEP_POLICY, KEEP_POLICIES, keepsWorkspace } from './policy.js';
+export { reuseWorkspace } from './reuse.js';
 export { type CheckedWorkspaceSpec, checkWorkspaceSpec, planWorkspace } from './spec.js';
 export { createTempDir, removeTempDir } from './tempDir.js';
 export type {

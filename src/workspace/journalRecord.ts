@@ -6,6 +6,8 @@
  * // { type: 'workspace', sessionId: 'a', at, status: 'creating', kind: 'git-worktree',
  * //   path: '/tmp/ws/a', root: '/tmp/ws', keep: 'on_failure', repo, baseRef, branch, commit? }
  * const restored = planFromRecord(summary.workspace); // undefined unless it is one of ours, intact
+ * const left = unsettledPlan(summary.workspace);       // the same, and only if nothing settled it
+ * samePlace(left!, plan);                              // same kind, path (and repo, branch)
  * ```
  *
  * A session's last workspace record says where its workspace stands
@@ -47,6 +49,7 @@ export function toWorkspaceRecord(event: WorkspaceEvent, at: number): JournalWor
       : {}),
     ...definedFields({ commit: event.commit }),
     ...definedFields({ error: event.error }),
+    ...definedFields({ reused: event.reused }),
   };
 }
 
@@ -73,4 +76,27 @@ export function planFromRecord(record: JournalWorkspaceRecord): WorkspacePlan | 
   if (typeof repo !== 'string' || !isAbsolute(repo)) return undefined;
   if (typeof baseRef !== 'string' || branch !== workspaceBranch(sessionId)) return undefined;
   return { ...base, kind, repo, baseRef, branch };
+}
+
+/**
+ * The workspace a session's journal says it created and nothing has settled
+ * since (its last workspace record is `creating` or `ready`, not `kept`,
+ * `removed` or `rolled_back`), when the record is intact.
+ */
+export function unsettledPlan(
+  record: JournalWorkspaceRecord | undefined,
+): WorkspacePlan | undefined {
+  if (record === undefined) return undefined;
+  const status = workspaceStatusOf(record);
+  if (status !== 'creating' && status !== 'ready') return undefined;
+  return planFromRecord(record);
+}
+
+/** Whether two plans name the same workspace: kind, root, path, and a worktree's repo and branch. */
+export function samePlace(a: WorkspacePlan, b: WorkspacePlan): boolean {
+  if (a.kind !== b.kind || a.root !== b.root || a.path !== b.path) return false;
+  return (
+    a.kind === 'temp-dir' ||
+    (b.kind === 'git-worktree' && a.repo === b.repo && a.branch === b.branch)
+  );
 }

@@ -51,9 +51,10 @@ export type WorkspacePlan =
 
 /**
  * What happened to a workspace, in order: `creating` (about to touch the
- * disk; journaled first so that a crash cannot forget it), `ready`, then
- * `kept` or `removed` at the end. `rolled_back`: creation failed or was
- * abandoned, and what it had made is gone.
+ * disk; journaled first so that a crash cannot forget it), `ready` (also
+ * when a resumed attempt took it over: `reused`), then `kept` or `removed`
+ * at the end. `rolled_back`: creation failed or was abandoned, and what it
+ * had made is gone.
  */
 export type WorkspaceStatus = 'creating' | 'ready' | 'kept' | 'removed' | 'rolled_back';
 
@@ -64,6 +65,8 @@ export interface WorkspaceEvent {
   commit?: string;
   /** Why a removal failed (the workspace was then kept), or why creation failed. */
   error?: string;
+  /** `ready` without creating anything: a resumed attempt took over its previous attempt's workspace. */
+  reused?: true;
 }
 
 /**
