@@ -9,6 +9,11 @@
  *   a resumed attempt the process is started with `resumeInput`:
  *   `resumed:<count at the last checkpoint>`.
  * - `fragile`: a counter whose `resume` is `'never'`.
+ * - `workspace`: the counter in a workspace: a git worktree of the input's
+ *   `repo`, else a temp dir, kept per its `keep`. With a `log`, a process
+ *   child `cli` (started afresh on every attempt) appends its pid and its
+ *   cwd to that file, then sleeps. `never: true` makes the counter's
+ *   `resume` `'never'`.
  * - `dated`: a machine that puts a Date in its context on TOUCH.
  *
  * `resumedOnSecondHost(journal)`: a `counter` session `resumed` that host-a
@@ -18,6 +23,7 @@
 import { assign, setup } from 'xstate';
 import { createSessionManager, fromProcess, type SessionManager } from '../../src/index.js';
 import type { SessionType } from '../../src/manager/sessionSpec.js';
+import type { KeepPolicy } from '../../src/workspace/types.js';
 
 export const counterMachine = setup({
   types: {
@@ -49,7 +55,32 @@ const counterChild = {
 
 const cliScript = 'printf "%s %s\\n" "$1" "$$" >> "$2"; exec sleep 600';
 
+const whereScript = 'printf "%s %s\\n" "$$" "$PWD" >> "$1"; exec sleep 600';
+
+export interface WorkspaceTypeInput {
+  repo?: string;
+  keep?: KeepPolicy;
+  log?: string;
+  never?: boolean;
+}
+
 export const durableTypes: Record<string, SessionType> = {
+  workspace: ({ repo, keep = 'on_failure', log, never }: WorkspaceTypeInput) => ({
+    autoShutdown: 'any_significant',
+    workspace: repo ? { kind: 'git-worktree', repo, keep } : { kind: 'temp-dir', keep },
+    children: [
+      never ? { ...counterChild, resume: 'never' } : counterChild,
+      ...(log
+        ? [
+            {
+              id: 'cli',
+              logic: fromProcess(),
+              input: { command: 'sh', args: ['-c', whereScript, 'sh', log] },
+            },
+          ]
+        : []),
+    ],
+  }),
   counter: () => ({ autoShutdown: 'any_significant', children: [counterChild] }),
   fragile: () => ({
     autoShutdown: 'any_significant',
