@@ -4,9 +4,12 @@
  * or paused owner left (a takeover with a higher epoch), within
  * `leaseMs` + 1 s and from the last acknowledged event; one without the type
  * leaves it to a host that has it, or ends it `interrupted` when none does;
- * a paused owner that comes back appends nothing, checkpoints included; a
+ * a paused owner that comes back appends nothing, checkpoints included, and
+ * leaves the workspace to the survivor that resumed the session in it; a
  * hand-off is resumed by a live host at once.
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createSessionManager, type SessionManager } from '../src/index.js';
 import { natsCluster } from '../src/nats/index.js';
@@ -15,6 +18,7 @@ import { durableTypes } from './helpers/durable.js';
 import { type DurableHost, startDurableHost } from './helpers/durable-host.js';
 import { natsSuite, type SingleNats, startNatsServer } from './helpers/nats-server.js';
 import { rawRecords, uniquePrefix } from './helpers/nats-stores.js';
+import { gitSync, linkedWorktrees, makeRepo, tempDir } from './helpers/workspaces.js';
 
 const LEASE_MS = 1000;
 
@@ -68,11 +72,18 @@ natsSuite('durable sessions in cluster mode', () => {
   const managers: SessionManager[] = [];
   const hosts: DurableHost[] = [];
 
-  const open = async (hostId: string, prefix: string, withTypes: boolean, leaseMs = LEASE_MS) => {
+  const open = async (
+    hostId: string,
+    prefix: string,
+    withTypes: boolean,
+    leaseMs = LEASE_MS,
+    workspaceRoot?: string,
+  ) => {
     const manager = await createSessionManager({
       hostId,
       cluster: natsCluster({ servers: server.url, prefix, leaseMs, timeoutMs: 3000 }),
       ...(withTypes ? { sessionTypes: durableTypes } : {}),
+      ...(workspaceRoot ? { workspaceRoot } : {}),
     });
     managers.push(manager);
     return manager;
@@ -271,5 +282,46 @@ natsSuite('durable sessions in cluster mode', () => {
     for (const records of terminals) {
       expect(records).toMatchObject([{ outcome: 'completed', attempts: 2, host: 'survivor' }]);
     }
+  });
+
+  it('owner SIGSTOPped, then SIGCONT: the survivor on the same machine resumes the session in its worktree; the fenced owner leaves it alone', async () => {
+    const prefix = uniquePrefix();
+    const root = tempDir('root');
+    const repo = makeRepo();
+    const path = join(root, 'w1');
+    const owner = await startDurableHost({
+      cluster: { servers: server.url, prefix, leaseMs: LEASE_MS },
+      hostId: 'owner',
+      type: 'workspace',
+      sessions: ['w1'],
+      input: { repo, keep: 'never' },
+      workspaceRoot: root,
+      seed: 5,
+    });
+    hosts.push(owner);
+    const survivor = await open('survivor', prefix, true, LEASE_MS, root);
+    await owner.untilAcks(3);
+    writeFileSync(join(path, 'work.txt'), 'the owner’s');
+    gitSync(path, ['add', 'work.txt']);
+    gitSync(path, ['commit', '-q', '-m', 'the owner’s commit']);
+    owner.child.kill('SIGSTOP');
+    await whenAll(survivor, ['w1'], resumedOn('survivor', 2));
+    expect(survivor.getSession('w1')!.workspace).toEqual({ path, branch: 'xstate-otp/w1' });
+
+    owner.child.kill('SIGCONT');
+    // Fenced: its copy stops as a hand-off would, without releasing the workspace.
+    await owner.untilNote((note) => note === 'ended w1 fenced');
+    expect(readFileSync(join(path, 'work.txt'), 'utf8')).toBe('the owner’s');
+    expect(linkedWorktrees(repo)).toEqual([{ path, branch: 'xstate-otp/w1', prunable: false }]);
+
+    const [terminals] = await finishAll(survivor, ['w1']);
+    expect(terminals).toMatchObject([{ outcome: 'completed', attempts: 2, host: 'survivor' }]);
+    // The real end releases it, once: keep 'never'.
+    expect(existsSync(path)).toBe(false);
+    expect(linkedWorktrees(repo)).toEqual([]);
+    const statuses = (await survivor.records('w1'))
+      .filter((r) => r.type === 'workspace')
+      .map((r) => `${String(r.status)}${r.reused ? '(reused)' : ''}`);
+    expect(statuses).toEqual(['creating', 'ready(reused)', 'removed']);
   });
 });
