@@ -50,6 +50,7 @@ const ended = (manager: SessionManager, id: string) =>
 const workspaceStatuses = (records: readonly JournalRecord[], id: string) =>
   records
     .filter((r) => r.type === 'workspace' && r.sessionId === id)
+    .map((r) => r as { status?: unknown; reused?: unknown })
     .map((r) => `${String(r.status)}${r.reused ? '(reused)' : ''}`);
 
 /** Writes a file in the workspace; in a worktree, commits it on the session's branch too. */
@@ -154,7 +155,9 @@ describe('a resumed durable session works in the workspace its first attempt cre
     expect(workspaceStatuses(records, 't1')).toEqual(['creating', 'ready(reused)', 'removed']);
     expect(workspaceStatuses(records, 'g1')).toEqual(['creating', 'ready(reused)', 'removed']);
     expect(
-      records.filter((r) => r.type === 'terminal').map((r) => [r.sessionId, r.outcome]),
+      records
+        .filter((r) => r.type === 'terminal')
+        .map((r) => [r.sessionId, (r as { outcome?: unknown }).outcome]),
     ).toEqual([
       ['t1', 'completed'],
       ['g1', 'completed'],
@@ -254,8 +257,8 @@ describe('a resumed durable session works in the workspace its first attempt cre
     expect(again!.cwd).toBe(path);
     expect(gitSync(path, ['log', '-1', '--format=%s'])).toBe('before the kill');
     expect(
-      (manager.getChild('k1', 'counter')!.getSnapshot() as { context: { count: number } })
-        .context.count,
+      (manager.getChild('k1', 'counter')!.getSnapshot() as { context: { count: number } }).context
+        .count,
     ).toBe(2);
     await manager.send('k1', 'counter', { type: 'FINISH' });
     expect(await ended(manager, 'k1')).toMatchObject({
@@ -264,9 +267,7 @@ describe('a resumed durable session works in the workspace its first attempt cre
     });
     await manager.stop();
     await waitForPidsGone([again!.pid]);
-    expect(linkedWorktrees(repo)).toEqual([
-      { path, branch: 'xstate-otp/k1', prunable: false },
-    ]);
+    expect(linkedWorktrees(repo)).toEqual([{ path, branch: 'xstate-otp/k1', prunable: false }]);
   });
 });
 

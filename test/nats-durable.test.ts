@@ -321,6 +321,7 @@ natsSuite('durable sessions in cluster mode', () => {
     expect(linkedWorktrees(repo)).toEqual([]);
     const statuses = (await survivor.records('w1'))
       .filter((r) => r.type === 'workspace')
+      .map((r) => r as { status?: unknown; reused?: unknown })
       .map((r) => `${String(r.status)}${r.reused ? '(reused)' : ''}`);
     expect(statuses).toEqual(['creating', 'ready(reused)', 'removed']);
   });
