@@ -47,8 +47,8 @@ const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 /**
  * How one host run ends: killed as it opens, killed after `acks`
- * acknowledged sends, killed as soon as a `send(FINISH)` has resolved (its
- * session's terminal record maybe still on its way to disk), or final.
+ * acknowledged sends, killed as soon as a `send(FINISH)` has resolved (the
+ * session's terminal record must be on disk by then), or final.
  */
 type Life =
   | { kill: 'opening' }
@@ -289,18 +289,15 @@ async function runChaos(seed: number, size: number): Promise<RunResult> {
       if (own.indexOf(terminal) !== own.length - 1) {
         found.push(`${id}: records after its terminal record`);
       }
-      // `send` resolves once the state the event left the *child* in is
-      // durable; an event that ends the child (FINISH) leaves no state to
-      // checkpoint, and the session's end is durable only with its terminal
-      // record, a moment later. A host killed in between resumes the session
-      // at its last count. Counted, not failed: what such a send promises is
-      // for the durable-sessions contract to settle.
+      // An acknowledged FINISH ended the session: `send` resolved once its
+      // terminal record was durable, so no later attempt may run it again.
       const { finishedBy } = acks.get(id)!;
       if (
         finishedBy !== undefined &&
         own.some((r) => r.type === 'resumed' && resumedAfter(r, finishedBy))
       ) {
         tally.finishesResumed++;
+        found.push(`${id}: resumed after a send(FINISH) to it was acknowledged`);
       }
       const checkpoints = own.filter(
         (r) => r.type === 'checkpoint' && (r as { childId?: string }).childId === 'counter',

@@ -221,7 +221,14 @@ export function startSession(
     done: done.promise,
     ...(checkpoints && {
       durable: {
-        checkpointed: () => checkpoints.durable(),
+        checkpointed: async () => {
+          await checkpoints.durable();
+          // An event that ended the session (a significant child reached its
+          // final state) leaves no child state to checkpoint: its effect is
+          // the session's end, durable only with the terminal record.
+          const snapshot = ref.getSnapshot();
+          if (snapshot.status !== 'active' || snapshot.hasTag('stopping')) await done.promise;
+        },
         handOff: async () => {
           // Its last state goes to disk first; then it stops, and nothing more is written.
           await checkpoints.durable().catch(() => {});
