@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClusterError, SessionError } from '../src/ground/errors.js';
+import { monotonicNowMs } from '../src/ground/monotonic.js';
 import { isPidAlive } from '../src/testing/processes.js';
 import { natsSuite, type SingleNats, startNatsServer } from './helpers/nats-server.js';
 import {
@@ -273,10 +274,28 @@ natsSuite('cluster store', () => {
     await a.store.append({ type: 'note', sessionId: 'k1', at: Date.now() });
   });
 
-  it('every host of a prefix must use the same leaseMs; it bounds a paused host, whose processes die once it is stopped for longer', async () => {
+  it('every host of a prefix must use the same leaseMs; a store tells its lease deadline (for the watchdog) once open and again at each renewal', async () => {
     const prefix = uniquePrefix();
+    const openedAt = monotonicNowMs();
     const a = await stores.open(server.url, 'host-a', { prefix, leaseMs: 1000 });
-    expect(a.store.pausedHostBoundMs).toBe(1000);
+    const deadlines: number[] = [];
+    let renewed = () => {};
+    const moved = new Promise<void>((resolve) => {
+      renewed = resolve;
+    });
+    const unsubscribe = a.store.onLeaseDeadline!((ms) => {
+      deadlines.push(ms);
+      if (deadlines.length > 1) renewed();
+    });
+    // The latest at once: the join's send time + leaseMs, on the monotonic clock (rounded down).
+    expect(deadlines).toHaveLength(1);
+    expect(deadlines[0]).toBeGreaterThanOrEqual(Math.floor(openedAt) + 1000 - 1);
+    expect(deadlines[0]).toBeLessThanOrEqual(monotonicNowMs() + 1000);
+    // The next renewal (every leaseMs / 5) moves it.
+    await moved;
+    expect(deadlines[1]).toBeGreaterThan(deadlines[0]!);
+    expect(deadlines[1]).toBeLessThanOrEqual(monotonicNowMs() + 1000);
+    unsubscribe();
     const error = await rejection(stores.open(server.url, 'host-b', { prefix, leaseMs: 2000 }));
     expect(error).toBeInstanceOf(SessionError);
     expect(error.code).toBe('invalid_option');

@@ -3,20 +3,27 @@
  * process sessions (each a shell with a `setsid` daemon and a plain child,
  * over two session managers) dies by SIGKILL, SIGTERM or an uncaught
  * exception, and every one of its processes is gone within 1 s of the kill,
- * its watchdog soon after. A host stopped (SIGSTOP) for longer than its
- * pause bound (a cluster host's leaseMs) loses its processes while stopped,
- * each time it is stopped; one without a bound keeps them. The bounds are
- * deadlines on the outcome (polling `/proc`), not sleeps.
+ * its watchdog soon after. A host with a lease (as a cluster host has) that
+ * is stopped (SIGSTOP) loses its processes once its lease deadline has
+ * passed, while it is still stopped, not before, each time it is stopped;
+ * one whose deadline keeps moving keeps them, and so does one without a
+ * lease. The bounds are deadlines on the outcome (polling `/proc`), not
+ * sleeps.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { monotonicNowMs } from '../src/ground/monotonic.js';
 import { createMemoryJournal } from '../src/journal/index.js';
 import { journalStore } from '../src/manager/journalStore.js';
 import { createProcessSweeper } from '../src/manager/processes.js';
-import { boundHostPause, hostPauseBoundMs, hostWatchdogPid } from '../src/process/hostWatchdog.js';
+import {
+  holdLeaseDeadline,
+  hostLeaseDeadlineMs,
+  hostWatchdogPid,
+} from '../src/process/hostWatchdog.js';
 import { HOST_MARKER_ENV, treeMembers, WATCHDOG_MARKER_ENV } from '../src/process/markers.js';
 import { hasProcfs, readRunState } from '../src/process/procfs.js';
 import { isPidAlive, waitForPidsGone } from '../src/testing/processes.js';
@@ -30,10 +37,18 @@ const SESSIONS = 50;
 const LAST_PROCESS_GONE_MS = 1000;
 /** The watchdog gives up on a process stuck in the kernel after 2 s, then exits. */
 const WATCHDOG_GONE_MS = 3000;
-/** The pause bound of the paused-host tests (a cluster host's leaseMs, short). */
-const PAUSE_BOUND_MS = 300;
-/** The watchdog looks at a bounded host every quarter of its bound (50-250 ms). */
-const PAUSE_POLL_MS = 75;
+/** The lease of the paused-host tests (a cluster host's leaseMs, short). */
+const LEASE_MS = 500;
+/** Past the deadline, the watchdog looks at a running host again every 50 ms. */
+const PAST_DEADLINE_POLL_MS = 50;
+/**
+ * The widest bracket around a kill that tells whether it came after the
+ * deadline (the looks are back to back near the deadline; a wider one means
+ * the test worker was descheduled then, and the round is looked at again).
+ */
+const BRACKET_MS = 25;
+/** Pauses of the first paused-host test: until one bracket is narrow, at least two. */
+const MAX_PAUSES = 5;
 
 interface Tree {
   root: number;
@@ -54,6 +69,8 @@ interface Host extends Batch {
   output: () => string;
   /** Asks the host for another batch of sessions (`after: 'wait'` only). */
   more: () => Promise<Batch>;
+  /** Renews the host's lease (`leaseMs` only): resolves with its new deadline (monotonic ms). */
+  renew: () => Promise<number>;
 }
 
 function startHost(config: {
@@ -61,7 +78,7 @@ function startHost(config: {
   managers?: number;
   after?: string;
   shell?: string;
-  pauseBoundMs?: number;
+  leaseMs?: number;
 }) {
   const child = spawn(
     process.execPath,
@@ -84,6 +101,7 @@ function startHost(config: {
   // Each batch is a `watchdog:` line then a `pids:` line.
   const batches: Batch[] = [];
   const waiting: Array<(batch: Batch) => void> = [];
+  const deadlineWaiting: Array<(deadline: number) => void> = [];
   let watchdogPid = Number.NaN;
   let pending = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -93,6 +111,9 @@ function startHost(config: {
     for (const line of lines) {
       // `undefined` when the host has no watchdog (a regression): NaN, checked by expectRunning.
       if (line.startsWith('watchdog:')) watchdogPid = Number(line.slice('watchdog:'.length));
+      if (line.startsWith('deadline:')) {
+        deadlineWaiting.shift()?.(Number(line.slice('deadline:'.length)));
+      }
       if (!line.startsWith('pids:')) continue;
       const trees = JSON.parse(line.slice('pids:'.length)) as Tree[];
       const pids = trees.flatMap((tree) => [tree.root, tree.child, tree.daemon]);
@@ -123,6 +144,12 @@ function startHost(config: {
         child.stdin!.write('more\n');
         return nextBatch();
       },
+      renew: () =>
+        new Promise<number>((resolve, reject) => {
+          deadlineWaiting.push(resolve);
+          child.stdin!.write('renew\n');
+          void exited.then(() => reject(new Error(`host exited early: ${stderr}`)));
+        }),
     }),
   );
 }
@@ -189,21 +216,67 @@ async function pause(host: Host): Promise<number> {
   return sentAt;
 }
 
+interface KillBracket {
+  /** When the last look that found every process alive began (monotonic ms). */
+  lastAliveAt: number;
+  /** When the first look that found one gone ended: the kill began in between. */
+  firstGoneAt: number;
+  /** When the first look that found none alive ended. */
+  allGoneAt: number;
+}
+
 /**
- * The batch's processes are killed while the host stays stopped, no sooner
- * than the bound after the pause; resolves with how long after the bound.
+ * Looks at the batch until all of it is gone, back to back (no timer) from
+ * `denseFrom` on, and brackets the kill: it began after `lastAliveAt` and by
+ * `firstGoneAt`.
  */
-async function expectSweptWhileStopped(host: Host, batch: Batch, stoppedAt: number) {
-  await waitForPidsGone(batch.pids, {
-    timeoutMs: PAUSE_BOUND_MS + LAST_PROCESS_GONE_MS,
-    intervalMs: 5,
+async function bracketKill(
+  batch: Batch,
+  { denseFrom, timeoutMs }: { denseFrom: number; timeoutMs: number },
+): Promise<KillBracket> {
+  const giveUpAt = monotonicNowMs() + timeoutMs;
+  let lastAliveAt = Number.NaN;
+  let firstGoneAt = Number.NaN;
+  for (;;) {
+    const at = monotonicNowMs();
+    const alive = batch.pids.filter(isPidAlive).length;
+    const end = monotonicNowMs();
+    if (alive === batch.pids.length) lastAliveAt = at;
+    else if (Number.isNaN(firstGoneAt)) firstGoneAt = end;
+    if (alive === 0) return { lastAliveAt, firstGoneAt, allGoneAt: end };
+    if (at > giveUpAt) throw new Error(`${alive} processes still alive after ${timeoutMs} ms`);
+    if (at < denseFrom) await sleepMs(1);
+    else await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * The batch's processes are killed while the host stays stopped, all of them
+ * within a second of the lease deadline, and not before it: whenever the
+ * bracket around the kill is narrow (`conclusive`), it ends after the
+ * deadline. Resolves with the bracket relative to the deadline.
+ */
+async function expectSweptAtDeadline(host: Host, batch: Batch, deadline: number) {
+  const bracket = await bracketKill(batch, {
+    denseFrom: deadline - 2 * BRACKET_MS,
+    timeoutMs: deadline - monotonicNowMs() + LAST_PROCESS_GONE_MS,
   });
-  const afterBound = performance.now() - stoppedAt - PAUSE_BOUND_MS;
-  expect(afterBound).toBeGreaterThanOrEqual(0);
+  const relative = {
+    lastAliveAt: bracket.lastAliveAt - deadline,
+    firstGoneAt: bracket.firstGoneAt - deadline,
+    allGoneAt: bracket.allGoneAt - deadline,
+  };
+  const conclusive = bracket.firstGoneAt - bracket.lastAliveAt <= BRACKET_MS;
+  if (conclusive) expect(relative.firstGoneAt).toBeGreaterThan(0);
+  expect(relative.allGoneAt).toBeGreaterThan(0);
+  expect(relative.allGoneAt).toBeLessThanOrEqual(LAST_PROCESS_GONE_MS);
   expect(readRunState(host.child.pid!)?.stopped).toBe(true);
   expect(isPidAlive(host.watchdog)).toBe(true);
-  return afterBound;
+  return { ...relative, conclusive };
 }
+
+const shown = (bracket: { lastAliveAt: number; firstGoneAt: number; allGoneAt: number }) =>
+  `killed in (${bracket.lastAliveAt.toFixed(1)}, ${bracket.firstGoneAt.toFixed(1)}] ms, all gone ${bracket.allGoneAt.toFixed(1)} ms`;
 
 describe.runIf(hasProcfs)('the host watchdog', () => {
   it(`host SIGKILLed with ${SESSIONS} process sessions (setsid daemons included) over two managers: all gone within 1 s`, async () => {
@@ -233,7 +306,7 @@ describe.runIf(hasProcfs)('the host watchdog', () => {
     await expectGoneInTime(host, exitedAt);
   });
 
-  it('a stopped host (SIGSTOP) without a pause bound keeps its processes; killed, they go', async () => {
+  it('a stopped host (SIGSTOP) without a lease keeps its processes; killed, they go', async () => {
     const host = await startHost({ sessions: 5 });
     host.child.kill('SIGSTOP');
     // A bounded look for a non-event: the pipe stays open, nothing is killed.
@@ -247,25 +320,30 @@ describe.runIf(hasProcfs)('the host watchdog', () => {
     await expectGoneInTime(host, killedAt);
   });
 
-  it(`a host stopped for longer than its pause bound (${PAUSE_BOUND_MS} ms) loses its processes (setsid daemons included) while stopped; continued, it runs on, and a second pause kills its new ones`, async () => {
-    const host = await startHost({ sessions: 5, pauseBoundMs: PAUSE_BOUND_MS });
-    expect(host.pids.filter((pid) => !isPidAlive(pid))).toEqual([]);
-    await daemonsDetached(host);
+  it(`a host stopped within its lease (${LEASE_MS} ms) loses its processes (setsid daemons included) once its lease deadline has passed, while stopped, not before; continued, it renews and runs on, and each new pause is swept at the new deadline`, async () => {
+    const host = await startHost({ sessions: 5, leaseMs: LEASE_MS });
     await watchdogReady(host);
-    const first = await expectSweptWhileStopped(host, host, await pause(host));
-
-    // Continued: the host runs on (it starts new sessions) with the same watchdog.
-    host.child.kill('SIGCONT');
-    const again = await host.more();
-    expect(again.watchdog).toBe(host.watchdog);
-    expect(again.pids.filter((pid) => !isPidAlive(pid))).toEqual([]);
-    await daemonsDetached(again);
-
-    // However soon it is stopped again, that is another pause, swept in turn.
-    const second = await expectSweptWhileStopped(host, again, await pause(host));
-    console.log(
-      `paused host: processes gone ${first.toFixed(0)} ms, then ${second.toFixed(0)} ms after the ${PAUSE_BOUND_MS} ms bound (poll ${PAUSE_POLL_MS} ms)`,
-    );
+    const rounds: Array<Awaited<ReturnType<typeof expectSweptAtDeadline>>> = [];
+    let batch: Batch = host;
+    while (
+      rounds.length < 2 ||
+      (!rounds.some((round) => round.conclusive) && rounds.length < MAX_PAUSES)
+    ) {
+      if (rounds.length > 0) {
+        // Continued: the host runs on (it starts new sessions) with the same watchdog.
+        host.child.kill('SIGCONT');
+        batch = await host.more();
+        expect(batch.watchdog).toBe(host.watchdog);
+      }
+      expect(batch.pids.filter((pid) => !isPidAlive(pid))).toEqual([]);
+      await daemonsDetached(batch);
+      // Renewed, then stopped well before the deadline: it cannot renew again.
+      const deadline = await host.renew();
+      await pause(host);
+      rounds.push(await expectSweptAtDeadline(host, batch, deadline));
+    }
+    console.log(`paused host, relative to its lease deadline: ${rounds.map(shown).join('; ')}`);
+    expect(rounds.some((round) => round.conclusive)).toBe(true);
 
     // Killed while stopped: the watchdog's last sweep, and its exit.
     host.child.kill('SIGKILL');
@@ -273,24 +351,65 @@ describe.runIf(hasProcfs)('the host watchdog', () => {
     await waitForPidsGone([host.watchdog], { timeoutMs: WATCHDOG_GONE_MS });
   });
 
-  it('without a pause bound, a stopped host keeps its processes well past the bound of a host stopped beside it', async () => {
-    const bounded = await startHost({ sessions: 3, pauseBoundMs: PAUSE_BOUND_MS });
-    const bare = await startHost({ sessions: 3 });
-    await Promise.all([bounded, bare].map(watchdogReady));
-    const stoppedAt = await pause(bare);
-    await expectSweptWhileStopped(bounded, bounded, await pause(bounded));
-    // The bound has passed for both; a bounded look for a non-event, three polls more.
+  it('a host whose lease deadline keeps moving keeps its processes: running past several deadlines, then stopped for less than what was left of its lease', async () => {
+    const host = await startHost({ sessions: 3, leaseMs: LEASE_MS });
+    await watchdogReady(host);
+    const first = await host.renew();
+    // Renewed every half lease, until well past the first deadline: bounded looks for a non-event.
+    let deadline = first;
+    while (monotonicNowMs() < first + LEASE_MS) {
+      await expect(waitForPidsGone([host.pids[0]!], { timeoutMs: LEASE_MS / 2 })).rejects.toThrow(
+        'still alive',
+      );
+      const renewed = await host.renew();
+      expect(renewed).toBeGreaterThan(deadline);
+      deadline = renewed;
+    }
+    expect(host.pids.filter((pid) => !isPidAlive(pid))).toEqual([]);
+
+    // Stopped for a third of the lease, continued and renewed: the old deadline passes harmlessly.
+    const leaseEnd = await host.renew();
+    await pause(host);
+    await expect(waitForPidsGone([host.pids[0]!], { timeoutMs: LEASE_MS / 3 })).rejects.toThrow(
+      'still alive',
+    );
+    const continuedAt = monotonicNowMs();
+    host.child.kill('SIGCONT');
+    expect(continuedAt).toBeLessThan(leaseEnd);
+    await host.renew();
     await expect(
-      waitForPidsGone([bare.pids[0]!], { timeoutMs: 3 * PAUSE_POLL_MS }),
+      waitForPidsGone([host.pids[0]!], {
+        timeoutMs: leaseEnd - monotonicNowMs() + 3 * PAST_DEADLINE_POLL_MS,
+      }),
     ).rejects.toThrow('still alive');
-    expect(performance.now() - stoppedAt).toBeGreaterThan(PAUSE_BOUND_MS + 3 * PAUSE_POLL_MS);
+    expect(monotonicNowMs()).toBeGreaterThan(leaseEnd);
+    expect(host.pids.filter((pid) => !isPidAlive(pid))).toEqual([]);
+    expect(isPidAlive(host.watchdog)).toBe(true);
+    const killedAt = performance.now();
+    host.child.kill('SIGKILL');
+    await expectGoneInTime(host, killedAt);
+  });
+
+  it('without a lease, a stopped host keeps its processes well past the deadline of a host stopped beside it', async () => {
+    const leased = await startHost({ sessions: 3, leaseMs: LEASE_MS });
+    const bare = await startHost({ sessions: 3 });
+    await Promise.all([leased, bare].map(watchdogReady));
+    const deadline = await leased.renew();
+    await pause(bare);
+    await pause(leased);
+    await expectSweptAtDeadline(leased, leased, deadline);
+    // The deadline has passed for both; a bounded look for a non-event, three polls more.
+    await expect(
+      waitForPidsGone([bare.pids[0]!], { timeoutMs: 3 * PAST_DEADLINE_POLL_MS }),
+    ).rejects.toThrow('still alive');
+    expect(monotonicNowMs()).toBeGreaterThan(deadline + 3 * PAST_DEADLINE_POLL_MS);
     expect(bare.pids.filter((pid) => !isPidAlive(pid))).toEqual([]);
     expect(readRunState(bare.child.pid!)?.stopped).toBe(true);
     expect(isPidAlive(bare.watchdog)).toBe(true);
     const killedAt = performance.now();
-    for (const host of [bare, bounded]) host.child.kill('SIGKILL');
+    for (const host of [bare, leased]) host.child.kill('SIGKILL');
     await expectGoneInTime(bare, killedAt);
-    await waitForPidsGone([bounded.watchdog], { timeoutMs: WATCHDOG_GONE_MS });
+    await waitForPidsGone([leased.watchdog], { timeoutMs: WATCHDOG_GONE_MS });
   });
 
   it('a process that scrubbed its environment and lost its parent dies with its process group', async () => {
@@ -333,34 +452,61 @@ describe.runIf(hasProcfs)('the host watchdog', () => {
   });
 });
 
-describe('pause bounds', () => {
-  it('the smallest bound asked for applies until released; a cluster manager asks from its first process to its stop', async () => {
-    expect(hostPauseBoundMs()).toBeUndefined();
-    const ten = boundHostPause(10_000);
-    const three = boundHostPause(3000);
-    expect(hostPauseBoundMs()).toBe(3000);
-    three();
-    three(); // idempotent
-    expect(hostPauseBoundMs()).toBe(10_000);
-    expect(() => boundHostPause(0)).toThrow(
-      expect.objectContaining({ code: 'invalid_pause_bound' }),
-    );
+describe('lease deadlines', () => {
+  it("the earliest deadline held applies until released; a manager forwards its store's from its first process to its stop", async () => {
+    expect(hostLeaseDeadlineMs()).toBeUndefined();
+    const late = holdLeaseDeadline();
+    const early = holdLeaseDeadline();
+    expect(hostLeaseDeadlineMs()).toBeUndefined(); // none set yet
+    late.set(50_000.7);
+    early.set(20_000);
+    expect(hostLeaseDeadlineMs()).toBe(20_000);
+    early.set(Number.NaN); // ignored
+    early.set(-1); // ignored
+    expect(hostLeaseDeadlineMs()).toBe(20_000);
+    early.release();
+    early.release(); // idempotent
+    early.set(1000); // released: ignored
+    expect(hostLeaseDeadlineMs()).toBe(50_000);
 
-    // Single host: nothing takes a session over, so no bound (a cluster store's is its leaseMs).
+    // Single host: nothing takes a session over, so no lease deadline.
     const opened = await journalStore(createMemoryJournal()).open({ hostId: 'h', now: Date.now });
-    expect(opened.store.pausedHostBoundMs).toBeUndefined();
+    expect(opened.store.onLeaseDeadline).toBeUndefined();
     await opened.store.close();
-    const cluster = createProcessSweeper({ scope: 's1', pausedHostBoundMs: 2000 });
     const single = createProcessSweeper(opened.store);
     single.environmentOf('a').onProcessStart?.();
-    expect(hostPauseBoundMs()).toBe(10_000);
+    expect(hostLeaseDeadlineMs()).toBe(50_000);
+
+    // A cluster store: its latest deadline at once, then each renewal's.
+    const listeners = new Set<(ms: number) => void>();
+    let latest = 30_000;
+    const store = {
+      scope: 's1',
+      onLeaseDeadline: (listener: (ms: number) => void) => {
+        listeners.add(listener);
+        listener(latest);
+        return () => listeners.delete(listener);
+      },
+    };
+    const renew = (ms: number) => {
+      latest = ms;
+      for (const listener of listeners) listener(ms);
+    };
+    const cluster = createProcessSweeper(store);
+    expect(listeners.size).toBe(0); // no process yet: nothing to kill
     cluster.environmentOf('b').onProcessStart?.();
     cluster.environmentOf('c').onProcessStart?.();
-    expect(hostPauseBoundMs()).toBe(2000);
+    expect(listeners.size).toBe(1);
+    expect(hostLeaseDeadlineMs()).toBe(30_000);
+    renew(40_000);
+    expect(hostLeaseDeadlineMs()).toBe(40_000);
+    renew(60_000);
+    expect(hostLeaseDeadlineMs()).toBe(50_000);
     cluster.close();
-    expect(hostPauseBoundMs()).toBe(10_000);
-    ten();
-    expect(hostPauseBoundMs()).toBeUndefined();
+    expect(listeners.size).toBe(0);
+    expect(hostLeaseDeadlineMs()).toBe(50_000);
+    late.release();
+    expect(hostLeaseDeadlineMs()).toBeUndefined();
   });
 
   it.runIf(hasProcfs)(

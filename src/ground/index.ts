@@ -22,6 +22,7 @@ export * from './environment.js';
 export * from './errorMessage.js';
 export * from './errors.js';
 export * from './limits.js';
+export * from './monotonic.js';
 export * from './nodeVersion.js';
 export * from './outcome.js';
 export * from './sessionId.js';

@@ -3,7 +3,7 @@
  * what a session or a dead host left behind.
  *
  * ```ts
- * const processes = createProcessSweeper(store);             // its scope and pause bound
+ * const processes = createProcessSweeper(store);             // its scope and lease deadlines
  * const environment = processes.environmentOf('fix-bug-42'); // handed down to fromProcess
  * await processes.sweepSession('fix-bug-42');                 // when that session ends
  * await processes.sweepLeftovers();                           // at startup
@@ -16,12 +16,17 @@
  * when their session ids coincide. Only sessions that started a process pay
  * for a `/proc` scan when they end.
  *
- * A cluster store's `pausedHostBoundMs` (its lease) becomes the host
- * watchdog's pause bound from the manager's first process on, until `close`:
- * a host stopped for longer has its processes killed while it is stopped.
+ * A cluster store's lease deadlines (`onLeaseDeadline`) go on to the host
+ * watchdog from the manager's first process on, until `close`: a host still
+ * stopped once its lease deadline has passed has its processes killed.
  */
 import type { ChildEnvironment } from '../ground/environment.js';
-import { boundHostPause, sweepScopeProcesses, sweepSessionProcesses } from '../process/index.js';
+import {
+  holdLeaseDeadline,
+  type LeaseDeadline,
+  sweepScopeProcesses,
+  sweepSessionProcesses,
+} from '../process/index.js';
 import type { SessionStore } from './store.js';
 
 export interface ProcessSweeper {
@@ -34,28 +39,32 @@ export interface ProcessSweeper {
    * yet, so whatever carries the scope was left by an earlier run).
    */
   sweepLeftovers(): Promise<void>;
-  /** The manager stopped: its pause bound no longer applies. */
+  /** The manager stopped: its lease deadline no longer applies. */
   close(): void;
 }
 
 export function createProcessSweeper(
-  store: Pick<SessionStore, 'scope' | 'pausedHostBoundMs'>,
+  store: Pick<SessionStore, 'scope' | 'onLeaseDeadline'>,
 ): ProcessSweeper {
   const { scope } = store;
   const started = new Set<string>();
-  const boundMs = pauseBound(store.pausedHostBoundMs);
-  let releaseBound: (() => void) | undefined;
+  let deadline: { held: LeaseDeadline; unsubscribe: () => void } | undefined;
   let closed = false;
+  const forwardDeadlines = () => {
+    if (!store.onLeaseDeadline || deadline || closed) return;
+    const held = holdLeaseDeadline();
+    // The store tells its latest deadline at once, then each renewal's.
+    const unsubscribe = store.onLeaseDeadline((ms) => held.set(ms));
+    deadline = { held, unsubscribe };
+  };
   return {
     environmentOf: (sessionId) => ({
       sessionId,
       scope,
       onProcessStart: () => {
         started.add(sessionId);
-        // Set on the first process: a manager that starts none bounds nothing.
-        if (boundMs !== undefined && !releaseBound && !closed) {
-          releaseBound = boundHostPause(boundMs);
-        }
+        // From the first process on: a manager that starts none has nothing to kill.
+        forwardDeadlines();
       },
     }),
     sweepSession: async (sessionId) => {
@@ -67,13 +76,9 @@ export function createProcessSweeper(
     },
     close: () => {
       closed = true;
-      releaseBound?.();
-      releaseBound = undefined;
+      deadline?.unsubscribe();
+      deadline?.held.release();
+      deadline = undefined;
     },
   };
-}
-
-/** A store's bound as whole ms; none unless it is a positive number. */
-function pauseBound(ms: number | undefined): number | undefined {
-  return ms !== undefined && Number.isFinite(ms) && ms > 0 ? Math.ceil(ms) : undefined;
 }

@@ -114,13 +114,15 @@ export interface SessionStore {
    */
   readonly scope: string;
   /**
-   * Cluster mode: this host's `leaseMs`. A host stopped (SIGSTOP) for longer
-   * than this has lost its sessions (a survivor may resume them; continued,
-   * the host fences them itself), so its processes are killed while it is
-   * still stopped, by its watchdog. Absent (single host: nothing takes a
-   * session over): a stopped host's processes live on with it.
+   * Cluster mode: subscribes to this host's lease deadline, in ms on the
+   * machine's monotonic clock (`ground/monotonic.ts`): the latest at once,
+   * then one at each renewal that lands. Past it, this host has lost its
+   * sessions (a survivor may resume them; running, the host fences them
+   * itself), so a host still stopped (SIGSTOP) then has its processes killed
+   * by its watchdog. Returns the unsubscribe function. Absent (single host:
+   * nothing takes a session over): a stopped host's processes live on with it.
    */
-  readonly pausedHostBoundMs?: number;
+  onLeaseDeadline?(listener: (deadlineMs: number) => void): () => void;
   /**
    * True when this manager is the store's only writer (a locked journal):
    * the manager's own index decides claims synchronously, and `claim` only

@@ -8,6 +8,7 @@
  * const lease = hostLease(link, 'worker-1', timing, 10_000, { onLost: (reason) => fenceEverything(reason) });
  * const joined = await lease.join({ takeOver: true }); // { incarnation, previous }: a new incarnation each join
  * lease.held();            // false once the local deadline has passed
+ * lease.onDeadline((ms) => tellWatchdog(ms)); // that deadline, on the monotonic clock, at each renewal
  * await lease.markReconciled();
  * await lease.release();   // KV delete: other hosts' watches see it at once
  * ```
@@ -26,12 +27,20 @@
  * it was sent and keeps it `ttlMs` > `leaseMs`, so this host stops before
  * any other may take over (clock rates aside; see options.ts).
  *
+ * `onDeadline` tells that deadline to whoever must act on it outside this
+ * process: the host watchdog, which kills the host's processes if the host is
+ * stopped (SIGSTOP) past it, before any survivor may resume its sessions. It
+ * is in ms on the machine's monotonic clock (`ground/monotonic.ts`), which
+ * another process can compare with its own; `performance.now()`, which the
+ * timers here use, has an origin per process.
+ *
  * `reconciled` in the lease value tells other hosts that this incarnation
  * has settled what its previous incarnation owned; until then, those
  * sessions are left to it. `sessionTypes` tells them which durable sessions
  * it can resume.
  */
 import { nanoid } from 'nanoid';
+import { monotonicFromPerformanceMs } from '../ground/monotonic.js';
 import { publishClusterLease } from '../telemetry/index.js';
 import type { ClusterLink } from './connection.js';
 import { hostKey } from './names.js';
@@ -76,6 +85,12 @@ export interface HostLease {
   held(): boolean;
   markReconciled(): Promise<void>;
   release(): Promise<void>;
+  /**
+   * Calls `listener` with the local deadline (monotonic ms: the last
+   * successful renewal's send time + `leaseMs`) at once if there is one, and
+   * again each time a renewal moves it. Returns the unsubscribe function.
+   */
+  onDeadline(listener: (deadlineMs: number) => void): () => void;
 }
 
 export interface LeaseEvents {
@@ -124,6 +139,9 @@ export function hostLease(
   let renewal = 0;
   let reconciled = false;
   let lastRenewSentAt = 0;
+  /** The local deadline on the monotonic clock, once a write landed, and who wants it. */
+  let deadline: number | undefined;
+  const deadlineListeners = new Set<(deadlineMs: number) => void>();
   /** Send times of recent renewals by number, to date one found landed late. */
   const sentAt = new Map<number, number>();
   let renewTimer: NodeJS.Timeout | undefined;
@@ -153,9 +171,17 @@ export function hostLease(
     events.onLost(reason);
   };
 
+  /** A write of the lease sent at `sent` (performance.now()) landed. */
+  const renewedAt = (sent: number) => {
+    lastRenewSentAt = sent;
+    // Rounded down: a deadline told early errs on the safe side.
+    deadline = Math.floor(monotonicFromPerformanceMs(sent + timing.leaseMs));
+    for (const listener of deadlineListeners) listener(deadline);
+  };
+
   const confirmed = (sent: number) => {
     if (sent <= lastRenewSentAt) return;
-    lastRenewSentAt = sent;
+    renewedAt(sent);
     clearTimeout(deadlineTimer);
     deadlineTimer = setTimeout(checkDeadline, timing.leaseMs);
   };
@@ -258,7 +284,7 @@ export function hostLease(
         msgID: `${incarnation}:lease:${renewal}:${attempts++}`,
         budgetMs: timeoutMs,
       });
-      lastRenewSentAt = sent;
+      renewedAt(sent);
       return ack.seq;
     } catch (error) {
       if (isWrongLastSequence(error)) return undefined;
@@ -309,6 +335,14 @@ export function hostLease(
         // Already expired or taken: nothing of ours to release.
       });
       publishClusterLease(hostId, 'released', incarnation, timing.leaseMs);
+    },
+    onDeadline(listener) {
+      const own = (deadlineMs: number) => listener(deadlineMs);
+      deadlineListeners.add(own);
+      if (deadline !== undefined) listener(deadline);
+      return () => {
+        deadlineListeners.delete(own);
+      };
     },
   };
 }

@@ -217,7 +217,7 @@ function clusterStore(parts: StoreParts, life: StoreLifecycle): SessionStore {
     hostId,
     scope: clusterScope(options.prefix, hostId),
     singleWriter: false,
-    pausedHostBoundMs: options.lease.leaseMs,
+    onLeaseDeadline: (listener) => parts.lease.onDeadline(listener),
     claim: (sessionId, claim) =>
       surfaced(`claim session ${shown(sessionId)}`, () => {
         checkSessionId(sessionId);

@@ -16,8 +16,9 @@
  * watchGroup(pid); unwatchGroup(pid); // the process groups the host leads
  * hostWatchdogPid();                  // its pid (diagnostics, tests)
  *
- * const release = boundHostPause(10_000); // cluster mode: this host's leaseMs
- * release();                              // that manager stopped
+ * const lease = holdLeaseDeadline(); // cluster mode: one per manager
+ * lease.set(2_293_190);               // at each renewal: its deadline, monotonic ms
+ * lease.release();                    // that manager stopped
  * ```
  *
  * It costs one idle Node process per host (whatever the number of managers,
@@ -25,16 +26,18 @@
  * the child and its pipe are unref'd.
  *
  * A stopped host (SIGSTOP) keeps the pipe open. In cluster mode that is not
- * enough: once the host has been stopped for longer than its lease, a
- * survivor may resume its sessions, and the stopped host's processes (an
- * agent CLI) would work on alongside the new ones. So a session manager on a
- * cluster store sets a pause bound (its `leaseMs`): the watchdog then polls
- * the host's state in `/proc` (a quarter of the bound, 50-250 ms) and kills
- * the host's processes once it has been stopped for longer than the bound,
- * and goes on watching (the host may be continued; it fences itself then).
- * The smallest bound of the host's managers applies; without one (single
- * host: nothing takes over) a stopped host's processes live on with it, and
- * the watchdog has no timer at all. Should the watchdog be killed while
+ * enough: once the host's lease has lapsed, a survivor may resume its
+ * sessions, and the stopped host's processes (an agent CLI) would work on
+ * alongside the new ones. So a session manager on a cluster store tells the
+ * watchdog its lease deadline at each renewal (`d<ms>`, on the machine's
+ * monotonic clock, which the watchdog reads too: `ground/monotonic.ts`). It
+ * is the deadline by which the host fences itself, earlier than any
+ * survivor's takeover. Once it has passed, the watchdog kills the host's
+ * processes if the host is stopped (it cannot renew then), and goes on
+ * watching (the host may be continued; it fences itself then). The earliest
+ * deadline of the host's managers applies; without one (single host:
+ * nothing takes over) a stopped host's processes live on with it, and the
+ * watchdog has no timer at all. Should the watchdog be killed while
  * the host lives, it is started again, at most once a second; should it fail
  * (its program missing from a bundle, say), the host warns once
  * (`XSTATE_OTP_WATCHDOG`) and runs without. On Windows there is none (no
@@ -45,7 +48,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { OtpError } from '../ground/errors.js';
 import { WATCHDOG_MARKER_ENV } from './markers.js';
 
 export { HOST_MARKER_ENV } from './markers.js';
@@ -68,10 +70,10 @@ let unavailable = process.platform === 'win32';
 let warned = false;
 /** Process groups the host leads (each tree's root), told to every watchdog. */
 const groups = new Set<number>();
-/** The pause bounds asked for (one per manager that asked), in ms. */
-const pauseBounds = new Set<{ ms: number }>();
-/** The bound the running watchdog was told (0: none). */
-let toldPauseBound = 0;
+/** Each cluster manager's latest lease deadline (monotonic ms; undefined: none yet). */
+const leaseDeadlines = new Set<{ ms: number | undefined }>();
+/** The deadline the running watchdog was told (0: none). */
+let toldDeadline = 0;
 
 /** Starts this host's watchdog unless it runs (or cannot run). Call before a spawn. */
 export function ensureHostWatchdog(): void {
@@ -100,39 +102,49 @@ export function unwatchGroup(pgid: number): void {
   if (groups.delete(pgid)) tell(`-${pgid}`);
 }
 
+export interface LeaseDeadline {
+  /** The lease's new deadline, in ms on the monotonic clock (`monotonicNowMs()`). */
+  set(deadlineMs: number): void;
+  /** The manager stopped: its deadline no longer applies. Idempotent. */
+  release(): void;
+}
+
 /**
- * Kill this host's processes should it stay stopped (SIGSTOP) for longer than
- * `ms`. The smallest bound asked for applies, until its release. The watchdog
- * is told now if it runs, and every watchdog started later is told too.
- * `ms` must be a positive integer; on Windows this does nothing.
+ * One cluster manager's lease deadline, for the watchdog: should this host
+ * be stopped (SIGSTOP) past it, its processes are killed. The earliest
+ * deadline of all held applies. The watchdog is told each change now if it
+ * runs, and every watchdog started later is told the latest. On Windows this
+ * does nothing.
  */
-export function boundHostPause(ms: number): () => void {
-  if (!Number.isInteger(ms) || ms <= 0) {
-    throw new OtpError(
-      'invalid_pause_bound',
-      `A pause bound is a positive integer of ms, not ${String(ms)}.`,
-    );
-  }
-  const bound = { ms };
-  pauseBounds.add(bound);
-  tellPauseBound();
-  return () => {
-    if (pauseBounds.delete(bound)) tellPauseBound();
+export function holdLeaseDeadline(): LeaseDeadline {
+  const held: { ms: number | undefined } = { ms: undefined };
+  leaseDeadlines.add(held);
+  return {
+    set(deadlineMs) {
+      if (!leaseDeadlines.has(held) || !Number.isFinite(deadlineMs) || deadlineMs <= 0) return;
+      held.ms = Math.floor(deadlineMs);
+      tellDeadline();
+    },
+    release() {
+      if (leaseDeadlines.delete(held)) tellDeadline();
+    },
   };
 }
 
-/** The pause bound in force (the smallest asked for), or `undefined` without one. */
-export function hostPauseBoundMs(): number | undefined {
-  let smallest: number | undefined;
-  for (const { ms } of pauseBounds) smallest = Math.min(ms, smallest ?? ms);
-  return smallest;
+/** The lease deadline in force (the earliest held), or `undefined` without one. */
+export function hostLeaseDeadlineMs(): number | undefined {
+  let earliest: number | undefined;
+  for (const { ms } of leaseDeadlines) {
+    if (ms !== undefined) earliest = Math.min(ms, earliest ?? ms);
+  }
+  return earliest;
 }
 
-function tellPauseBound(): void {
-  const ms = hostPauseBoundMs() ?? 0;
-  if (ms === toldPauseBound) return;
-  toldPauseBound = ms;
-  tell(`p${ms}`);
+function tellDeadline(): void {
+  const ms = hostLeaseDeadlineMs() ?? 0;
+  if (ms === toldDeadline) return;
+  toldDeadline = ms;
+  tell(`d${ms}`);
 }
 
 /** The running watchdog's pid, if there is one. */
@@ -194,8 +206,8 @@ function start(): void {
     }
   });
   for (const pgid of groups) tell(`+${pgid}`);
-  toldPauseBound = hostPauseBoundMs() ?? 0;
-  if (toldPauseBound > 0) tell(`p${toldPauseBound}`);
+  toldDeadline = hostLeaseDeadlineMs() ?? 0;
+  if (toldDeadline > 0) tell(`d${toldDeadline}`);
 }
 
 function warn(why: string): void {

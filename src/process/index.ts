@@ -20,7 +20,7 @@ export {
   processMachine,
 } from './fromProcess.js';
 export { liveProcessTreeCount, processTreesGone, trackProcessTree } from './hostExit.js';
-export { boundHostPause, hostPauseBoundMs } from './hostWatchdog.js';
+export { holdLeaseDeadline, hostLeaseDeadlineMs, type LeaseDeadline } from './hostWatchdog.js';
 export {
   type EnvMarker,
   type MarkerMatch,

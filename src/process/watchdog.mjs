@@ -7,7 +7,7 @@
  *
  * The host holds the only write end of the pipe on the watchdog's stdin, and
  * tells it, one line each, the process groups it leads (`+<pgid>`), those
- * that are gone (`-<pgid>`), and its pause bound (`p<ms>`; `p0`: none). The
+ * that are gone (`-<pgid>`), and its lease deadline (`d<ms>`; `d0`: none). The
  * kernel closes the pipe when the host dies, however it dies (SIGKILL, the
  * OOM killer, a crash, a normal exit). Then the watchdog SIGKILLs:
  *
@@ -22,19 +22,23 @@
  * and exits. It SIGKILLs at once: a dead host cannot wait out a grace, and
  * its processes must be gone within a second.
  *
- * A stopped host (SIGSTOP) keeps the pipe open. Without a pause bound (one
- * host on its own journal: nothing takes its sessions over) its processes
- * live on with it. With one (cluster mode: the host's `leaseMs`), the
- * watchdog reads the host's state in `/proc/<pid>/stat` every quarter of the
- * bound (50-250 ms), and once it has seen the host stopped (`T` or `t`)
- * continuously for longer than the bound, it runs the same sweep without
- * exiting: the host has lost its lease, a survivor may be running its
- * sessions, and two copies of a session's agent must not work at once. The
- * host itself is left stopped; continued, it fences itself. The watchdog
- * sweeps again only after the host has run and been stopped anew. Without
- * `/proc` (macOS) there is no such sweep.
+ * A stopped host (SIGSTOP) keeps the pipe open. Without a lease deadline
+ * (one host on its own journal: nothing takes its sessions over) its
+ * processes live on with it. In cluster mode the host tells its lease
+ * deadline at each renewal that lands: in ms on the machine's monotonic clock
+ * (`process.hrtime`, CLOCK_MONOTONIC on Linux: the host's clock too, see
+ * `ground/monotonic.ts`), the moment by which the host fences itself, before
+ * any survivor may take its sessions over. A stopped host cannot renew. So
+ * once the deadline has passed (a timer at the deadline, then a read every
+ * 50 ms until a new one comes), the watchdog reads the host's state in
+ * `/proc/<pid>/stat`, and if it is stopped (`T` or `t`), runs the same sweep
+ * without exiting: two copies of a session's agent must not work at once.
+ * The host itself is left stopped; continued, it fences itself by the same
+ * deadline. The watchdog sweeps again only after the host has run and been
+ * stopped anew. While the host renews, the watchdog only moves its timer.
+ * Without `/proc` (macOS) there is no such sweep.
  *
- *   p10000        (the host's lease is 10 s)
+ *   d2293190      (the host's lease lapses at 2 293 190 ms, monotonic)
  *   +4242         (it leads process group 4242)
  *   -4242         (that group is gone)
  *
@@ -73,9 +77,11 @@ const hostMarker = { name: markers.HOST_MARKER_ENV, value: hostValue };
 const SIGKILL_PATIENCE_MS = 2000;
 const FIRST_POLL_MS = 2;
 const MAX_POLL_MS = 50;
-// How often a host is looked at while a pause bound is set.
-const MIN_PAUSE_POLL_MS = 50;
-const MAX_PAUSE_POLL_MS = 250;
+// How often a host past its lease deadline, still running, is looked at
+// again (it may be stopped next; a running host fences itself).
+const PAST_DEADLINE_POLL_MS = 50;
+// Node clamps longer timeouts to 1 ms.
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 const groups = new Set();
 let pending = '';
@@ -83,15 +89,15 @@ let dying = false;
 // The host started this watchdog, so it is the parent (captured now: once the
 // host dies, this process is re-parented, and the pipe has closed anyway).
 const hostPid = process.ppid;
-/** The pause bound (`p<ms>`; 0: none). */
-let pauseBoundMs = 0;
-let pollTimer;
-/** When a poll first saw the host stopped, in this pause; undefined while it runs. */
-let stoppedSince;
-/** The host's context switches then: they move only if it runs. */
-let stoppedSwitches;
-/** This pause was swept: the next sweep waits until the host has run again. */
-let sweptThisPause = false;
+/** The host's lease deadline (`d<ms>`, monotonic ms; 0: none). */
+let leaseDeadline = 0;
+/** Until the deadline, then every PAST_DEADLINE_POLL_MS until a new one. */
+let deadlineTimer;
+/** The host's context switches at the last sweep: they move only if it runs. */
+let sweptSwitches;
+
+/** The machine's monotonic clock in ms, as the host reads it (`monotonicNowMs`). */
+const monotonicNowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 process.stdin.setEncoding('latin1');
 process.stdin.on('data', (chunk) => {
@@ -99,8 +105,8 @@ process.stdin.on('data', (chunk) => {
   pending = lines.pop() ?? '';
   for (const line of lines) {
     const value = Number(line.slice(1));
-    if (line[0] === 'p') {
-      if (Number.isInteger(value) && value >= 0) setPauseBound(value);
+    if (line[0] === 'd') {
+      if (Number.isInteger(value) && value >= 0) setLeaseDeadline(value);
       continue;
     }
     if (!Number.isInteger(value) || value <= 1) continue;
@@ -117,48 +123,45 @@ process.title = 'xstate-otp-watchdog';
 async function onHostGone() {
   if (dying) return;
   dying = true;
-  setPauseBound(0);
+  setLeaseDeadline(0);
   await killHostProcesses();
   process.exit(0);
 }
 
-function setPauseBound(ms) {
-  pauseBoundMs = ms;
-  clearInterval(pollTimer);
-  pollTimer = undefined;
-  stoppedSince = undefined;
+function setLeaseDeadline(ms) {
+  leaseDeadline = ms;
+  clearTimeout(deadlineTimer);
+  deadlineTimer = undefined;
   if (ms === 0 || dying) return;
-  // A quarter of the bound, within 50-250 ms: one small `/proc` read a poll.
-  const pollMs = Math.min(MAX_PAUSE_POLL_MS, Math.max(MIN_PAUSE_POLL_MS, Math.round(ms / 4)));
-  pollTimer = setInterval(pollHost, pollMs);
-  // The pipe keeps this process alive; the timer must not once the pipe closes.
-  pollTimer.unref();
+  atDeadline();
 }
 
-function pollHost() {
+/** Waits for the deadline; past it, sweeps a stopped host, or looks again soon. */
+function atDeadline() {
+  const left = leaseDeadline - monotonicNowMs();
+  // A timer may fire up to a ms early by this clock: strictly after, always.
+  if (left >= 0) return wake(Math.min(MAX_TIMEOUT_MS, Math.floor(left) + 1));
+  wake(PAST_DEADLINE_POLL_MS);
   const state = procfs.readRunState(hostPid);
-  if (!state?.stopped) {
-    stoppedSince = undefined;
-    return;
-  }
-  const now = performance.now();
-  // Continued and stopped again between two polls: the same state, but it
-  // ran (its context switches moved), so this is another pause.
-  if (stoppedSince === undefined || state.switches !== stoppedSwitches) {
-    stoppedSince = now;
-    stoppedSwitches = state.switches;
-    sweptThisPause = false;
-  }
-  if (sweptThisPause || now - stoppedSince < pauseBoundMs) return;
-  // Stopped for longer than the bound: its lease is lost, a survivor may run
-  // its sessions. Its processes go now; the host itself is left alone (it
-  // fences itself when continued) and so is this watchdog.
-  sweptThisPause = true;
+  if (!state?.stopped) return;
+  // Continued and stopped again since the last sweep: it ran (its context
+  // switches moved), so this is another pause, swept in turn.
+  if (state.switches === sweptSwitches) return;
+  // Stopped past its deadline: its lease is lost, a survivor may soon run its
+  // sessions. Its processes go now; the host itself is left alone (it fences
+  // itself when continued) and so is this watchdog.
+  sweptSwitches = state.switches;
   // Should the host be continued meanwhile, what it starts then is its own.
   void killHostProcesses(() => {
     const now = procfs.readRunState(hostPid);
-    return now?.stopped === true && now.switches === stoppedSwitches;
+    return now?.stopped === true && now.switches === state.switches;
   });
+}
+
+function wake(ms) {
+  deadlineTimer = setTimeout(atDeadline, ms);
+  // The pipe keeps this process alive; the timer must not once the pipe closes.
+  deadlineTimer.unref();
 }
 
 /**
@@ -166,7 +169,7 @@ function pollHost() {
  * marker (and their descendants), looking again until none is left, or
  * SIGKILL_PATIENCE_MS has passed, or `goOn` says to stop. The host itself
  * carries no marker of its own: it is never among them. One sweep for both
- * cases: the host died, or it has been stopped for longer than its bound.
+ * cases: the host died, or it is stopped past its lease deadline.
  */
 async function killHostProcesses(goOn = () => true) {
   for (const pgid of groups) {
