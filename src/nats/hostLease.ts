@@ -8,7 +8,7 @@
  * const lease = hostLease(link, 'worker-1', timing, 10_000, { onLost: (reason) => fenceEverything(reason) });
  * const joined = await lease.join({ takeOver: true }); // { incarnation, previous }: a new incarnation each join
  * lease.held();            // false once the local deadline has passed
- * lease.onDeadline((ms) => tellWatchdog(ms)); // that deadline, on the monotonic clock, at each renewal
+ * const unsubscribe = lease.onDeadline((ms) => console.log(ms)); // that deadline (monotonic), at each renewal
  * await lease.markReconciled();
  * await lease.release();   // KV delete: other hosts' watches see it at once
  * ```

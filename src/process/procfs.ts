@@ -236,8 +236,8 @@ const SWITCHES = /^(?:non)?voluntary_ctxt_switches:\s*(\d+)/gm;
  * Whether `pid` is stopped, and how often it has been scheduled; `undefined`
  * when it is gone, and always without `/proc`. The state is the field after
  * the *last* `)` of `/proc/<pid>/stat`: the command name before it may hold
- * spaces and parentheses. The host watchdog polls its host with this while a
- * pause bound is set (`hostWatchdog.ts`).
+ * spaces and parentheses. The host watchdog reads its host with this once a
+ * lease deadline has passed (`watchdog.mjs`).
  */
 export function readRunState(pid: number): RunState | undefined {
   if (!hasProcfs) return undefined;
