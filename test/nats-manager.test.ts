@@ -205,7 +205,10 @@ natsSuite('session managers in cluster mode', () => {
     paused.signal('SIGSTOP');
     const record = await asker.terminateSession('held', 'from asker');
     expect(record).toMatchObject({ sessionId: 'held', outcome: 'interrupted', host: 'paused' });
-    // Fenced when it wakes, the paused host kills what its session left running.
+    // Its watchdog killed them at its lease deadline, ttlMs - leaseMs before any survivor
+    // could take the session over: gone by now, while the host is still stopped.
+    expect(pids.filter(isPidAlive)).toEqual([]);
+    // Fenced when it wakes, the paused host kills whatever its session left running.
     paused.signal('SIGCONT');
     await waitForPidsGone(pids);
   });
