@@ -17,8 +17,10 @@
  *                     their host SIGKILLed 3–5 times at seeded instants (while it opens
  *                     and resumes, mid-checkpoint, or just after an acknowledged FINISH),
  *                     their processes killed at random,
- *                     the journal reopened until every session ended (single host;
- *                     CHAOS_DURABLE_STORE=file, the only store implemented)
+ *                     the journal reopened until every session ended; then the same on a
+ *                     2-host cluster (a nats-server started by the test), both hosts
+ *                     killed and replaced side by side while survivors resume what the
+ *                     dead left (CHAOS_DURABLE_STORE=file or nats runs one of the two)
  * --only              run one of the three tests
  * --cluster           instead: the NATS fault tests (test/nats-elections.test.ts and
  *                     test/nats-rolling-restart.test.ts) on a real 3-node nats-server

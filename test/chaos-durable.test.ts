@@ -23,17 +23,25 @@
  * acknowledged count, again up to such sends; no torn or locked journal;
  * and every pid seen (hosts, their watchdogs, the processes) gone.
  *
- * `CHAOS_DURABLE_STORE` picks the store: `file` (the only one implemented
- * here; the cluster variant will add `nats`).
+ * Two stores: the file journal (one host at a time), and a 2-host cluster
+ * on a real nats-server, where two hosts run side by side, each killed at
+ * its own seeded instants and followed by a new host; a survivor resumes a
+ * dead host's sessions (the lease is `CLUSTER_LEASE_MS`). A session whose
+ * host died between its claim and its `created` record may end
+ * `interrupted` (nothing of it was ever acknowledged). `CHAOS_DURABLE_STORE`
+ * runs one of them (`file` or `nats`; default both).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JournalRecord } from '../src/index.js';
-import { findMarkedProcesses, SCOPE_MARKER_ENV } from '../src/testing/index.js';
+import { clusterScope, natsCluster } from '../src/nats/natsCluster.js';
+import { findMarkedProcesses, isPidAlive, SCOPE_MARKER_ENV } from '../src/testing/index.js';
 import { chaosJournal, chaosSettings, createRandom, oneTerminalEach } from './helpers/chaos.js';
 import { watchdogOf } from './helpers/host-kill.js';
+import { natsSuite, type SingleNats, startNatsServer } from './helpers/nats-server.js';
+import { uniquePrefix } from './helpers/nats-stores.js';
 import { checkPidsAfterEach, trackPids } from './helpers/processes.js';
 
 checkPidsAfterEach();
@@ -42,7 +50,11 @@ const settings = chaosSettings(
   { seed: 20_261_206, sessions: 24, timeoutMs: 60_000 },
   'CHAOS_DURABLE_SESSIONS',
 );
-const store = process.env.CHAOS_DURABLE_STORE ?? 'file';
+const stores = (process.env.CHAOS_DURABLE_STORE ?? 'file,nats').split(',');
+/** Long enough that a host stalled by a loaded machine does not fence itself. */
+const CLUSTER_LEASE_MS = 2000;
+
+type Store = 'file' | 'nats';
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 /**
@@ -58,33 +70,35 @@ type Life =
 
 interface Plan {
   sessions: { id: string; type: 'counter' | 'agent' }[];
-  lives: Life[];
+  /** Hosts side by side (one on a file journal), each a sequence of lives. */
+  slots: Life[][];
   /** Chance that an acknowledged send is followed by the kill of a process of the sessions. */
   processKillChance: number;
 }
 
-function planOf(seed: number, size: number): Plan {
+function planOf(seed: number, size: number, store: Store): Plan {
   const random = createRandom(seed);
   const sessions = Array.from({ length: size }, (_, i) => ({
     id: `d${i}`,
     type: random.chance(0.2) ? ('agent' as const) : ('counter' as const),
   }));
-  const lives: Life[] = Array.from({ length: random.int(3, 5) }, (): Life => {
-    const roll = random.next();
-    if (roll < 0.2) return { kill: 'opening' };
-    if (roll < 0.35) return { kill: 'finished' };
-    return { kill: 'acks', acks: random.int(1, Math.max(8, size * 2)) };
-  });
-  // The first host creates the sessions: an early kill there is one more resume later.
-  lives.push({ kill: 'none' });
-  return { sessions, lives, processKillChance: 0.05 };
+  const lives = (count: number) =>
+    Array.from({ length: count }, (): Life => {
+      const roll = random.next();
+      if (roll < 0.2) return { kill: 'opening' };
+      if (roll < 0.35) return { kill: 'finished' };
+      return { kill: 'acks', acks: random.int(1, Math.max(8, size * 2)) };
+    });
+  // The first hosts create the sessions: an early kill there is one more resume later.
+  const slots = store === 'file' ? [lives(random.int(3, 5))] : [lives(2), lives(random.int(2, 3))];
+  return { sessions, slots, processKillChance: 0.05 };
 }
 
 /** What the test knows of one session's acknowledged count. */
 interface Acks {
   acked: number;
-  /** A send printed and not acknowledged yet, in the current host. */
-  inFlight: boolean;
+  /** The host (its pid) that printed a send not acknowledged yet. */
+  inFlight: number | undefined;
   /** The host (its pid) whose `send(FINISH)` to this session resolved. */
   finishedBy?: number;
   /** Sends of killed hosts never acknowledged: each may or may not have taken effect. */
@@ -100,51 +114,103 @@ interface RunResult {
     hostKills: number;
     /** Sessions resumed after a `send(FINISH)` to them had resolved (see the note in the test). */
     finishesResumed: number;
+    /** `resumed` records: attempts after the first. */
+    resumes: number;
   };
 }
 
-async function runChaos(seed: number, size: number): Promise<RunResult> {
-  if (store !== 'file') {
-    throw new Error(
-      `CHAOS_DURABLE_STORE=${store}: only "file" is implemented (the cluster variant comes with cluster resume)`,
-    );
-  }
-  const plan = planOf(seed, size);
-  const random = createRandom(seed ^ 0x5eed);
+/** Where the hosts keep their sessions: a journal file, or a cluster on a nats-server. */
+interface Target {
+  store: Store;
+  /** The hosts' storage options (fixture config). */
+  config: Record<string, unknown>;
+  /** Every record, and what is wrong with the storage itself. */
+  readBack(
+    sessionIds: readonly string[],
+  ): Promise<{ records: JournalRecord[]; problems: string[] }>;
+  /** Processes the hosts `hostIds` left. */
+  leftovers(hostIds: readonly string[]): number[];
+  remove(): void;
+}
+
+function fileTarget(): Target {
   const disk = chaosJournal('chaos-durable');
+  return {
+    store: 'file',
+    config: { store: 'file', journal: disk.journal.path },
+    readBack: () => disk.readBack(),
+    leftovers: () => findMarkedProcesses({ name: SCOPE_MARKER_ENV, value: disk.journal.scope }),
+    remove: () => disk.remove(),
+  };
+}
+
+function natsTarget(servers: string): Target {
+  const prefix = uniquePrefix();
+  return {
+    store: 'nats',
+    config: { store: 'nats', servers, prefix, leaseMs: CLUSTER_LEASE_MS },
+    async readBack(sessionIds) {
+      const options = { servers, prefix, leaseMs: CLUSTER_LEASE_MS, timeoutMs: 10_000 };
+      const { store } = await natsCluster(options).open({
+        hostId: 'auditor',
+        now: () => Date.now(),
+      });
+      const problems: string[] = [];
+      try {
+        const records = (await Promise.all(sessionIds.map((id) => store.records(id)))).flat();
+        for (const id of sessionIds) {
+          const owner = await store.locate(id);
+          if (owner) problems.push(`${id}: still owned by ${owner.hostId} after its end`);
+        }
+        return { records, problems };
+      } finally {
+        await store.close();
+      }
+    },
+    leftovers: (hostIds) =>
+      hostIds.flatMap((hostId) =>
+        findMarkedProcesses({ name: SCOPE_MARKER_ENV, value: clusterScope(prefix, hostId) }),
+      ),
+    remove: () => {},
+  };
+}
+
+async function runChaos(seed: number, size: number, target: Target): Promise<RunResult> {
+  const plan = planOf(seed, size, target.store);
+  const random = createRandom(seed ^ 0x5eed);
   const problems: string[] = [];
   const acks = new Map<string, Acks>(
-    plan.sessions.map(({ id }) => [id, { acked: 0, inFlight: false, unacked: 0 }]),
+    plan.sessions.map(({ id }) => [id, { acked: 0, inFlight: undefined, unacked: 0 }]),
   );
-  /** Each host's pid, in the order they ran. */
+  /** Each host's pid, in the order they started. */
   const hostPids: number[] = [];
-  const tally = { acks: 0, processKills: 0, hostKills: 0, finishesResumed: 0 };
+  const tally = { acks: 0, processKills: 0, hostKills: 0, finishesResumed: 0, resumes: 0 };
+  let hosts = 0;
 
   try {
-    for (const [n, life] of plan.lives.entries()) {
-      await runHost(n, life);
-    }
-    const { records, problems: diskProblems } = await disk.readBack();
-    problems.push(...diskProblems);
-    problems.push(
-      ...oneTerminalEach(
-        records,
-        plan.sessions.map((s) => s.id),
-      ),
+    // Side by side, each slot one host after another; then a last host finishes what is left.
+    await Promise.all(
+      plan.slots.map(async (lives) => {
+        for (const life of lives) await runHost(hosts++, life);
+      }),
     );
+    await runHost(hosts++, { kill: 'none' });
+    const ids = plan.sessions.map((s) => s.id);
+    const { records, problems: storeProblems } = await target.readBack(ids);
+    problems.push(...storeProblems);
+    problems.push(...oneTerminalEach(records, ids));
     problems.push(...checkRecords(records));
-    const left = findMarkedProcesses({ name: SCOPE_MARKER_ENV, value: disk.journal.scope });
-    if (left.length > 0) problems.push(`processes of the journal's scope left: ${left.join(', ')}`);
+    const left = target.leftovers(hostPids.map((pid) => `host-${pid}`));
+    if (left.length > 0) problems.push(`processes of the hosts' scopes left: ${left.join(', ')}`);
   } finally {
-    disk.remove();
+    target.remove();
   }
   return { problems, tally };
 
   /** One host run, to its planned end. */
   async function runHost(n: number, life: Life): Promise<void> {
     const config = {
-      journal: disk.journal.path,
-      store,
+      ...target.config,
       sessions: plan.sessions,
       seed: (seed + n * 7919) >>> 0,
       workers: 8,
@@ -187,6 +253,10 @@ async function runChaos(seed: number, size: number): Promise<RunResult> {
       // Lines printed before the kill landed still count: a `send` may have taken effect.
       const [word, id, value] = line.split(' ');
       const session = id === undefined ? undefined : acks.get(id);
+      if (['send', 'refused', 'acked', 'finished'].includes(word!) && session === undefined) {
+        problems.push(`host ${n}: a line about no session of the plan: ${line}`);
+        return;
+      }
       switch (word) {
         case 'opening':
           if (life.kill === 'opening') kill();
@@ -201,7 +271,12 @@ async function runChaos(seed: number, size: number): Promise<RunResult> {
           trackPids([Number(id)]);
           return;
         case 'send':
-          session!.inFlight = true;
+          session!.inFlight = host.pid!;
+          return;
+        case 'refused':
+          // Rejected (the session moved on): it may or may not have taken effect.
+          if (session!.inFlight === host.pid) session!.unacked++;
+          session!.inFlight = undefined;
           return;
         case 'acked': {
           const count = Number(value);
@@ -211,7 +286,7 @@ async function runChaos(seed: number, size: number): Promise<RunResult> {
               `${id}: acknowledged count ${count} after ${last} (with ${unacked} unacknowledged send(s) of killed hosts): host ${n}`,
             );
           }
-          Object.assign(session!, { acked: count, inFlight: false, unacked: 0 });
+          Object.assign(session!, { acked: count, inFlight: undefined, unacked: 0 });
           tally.acks++;
           acked++;
           if (!killed && processes.size > 0 && random.chance(plan.processKillChance)) {
@@ -247,8 +322,9 @@ async function runChaos(seed: number, size: number): Promise<RunResult> {
       problems.push(`host ${n} exited on its own before its planned kill (${code ?? signal})`);
     }
     for (const session of acks.values()) {
-      if (session.inFlight) session.unacked++;
-      session.inFlight = false;
+      if (session.inFlight !== host.pid) continue;
+      session.unacked++;
+      session.inFlight = undefined;
     }
   }
 
@@ -273,12 +349,19 @@ async function runChaos(seed: number, size: number): Promise<RunResult> {
         | (JournalRecord & { outcome: string; attempts?: number; reason?: string })
         | undefined;
       if (!terminal) continue; // oneTerminalEach names it
-      if (terminal.outcome !== 'completed') {
+      // Its host died between the claim and the `created` record: nothing was acknowledged.
+      const neverCreated =
+        terminal.outcome === 'interrupted' &&
+        (terminal.reason ?? '').includes('before its created record') &&
+        acks.get(id)!.acked === 0 &&
+        acks.get(id)!.finishedBy === undefined;
+      if (terminal.outcome !== 'completed' && !neverCreated) {
         found.push(`${id}: ended ${terminal.outcome} (${terminal.reason ?? 'no reason'})`);
       }
       const resumed = own
         .filter((r) => r.type === 'resumed')
         .map((r) => (r as JournalRecord & { attempt: number }).attempt);
+      tally.resumes += resumed.length;
       const expected = resumed.map((_, i) => i + 2);
       if (JSON.stringify(resumed) !== JSON.stringify(expected)) {
         found.push(`${id}: resumed attempts ${JSON.stringify(resumed)}`);
@@ -317,19 +400,45 @@ async function runChaos(seed: number, size: number): Promise<RunResult> {
   }
 }
 
-describe('durable chaos', () => {
+function reportAndCheck(store: Store, { problems, tally }: RunResult): void {
+  if (settings.report) {
+    console.log(
+      `seed ${settings.seed}: durable ${settings.sessions} sessions (${store}), ${tally.hostKills} host kills, ${tally.processKills} process kills, ${tally.acks} acks, ${tally.resumes} resumes, ${tally.finishesResumed} sessions resumed after an acknowledged FINISH, ${problems.length} problems`,
+    );
+  }
+  expect(problems).toEqual([]);
+  expect(tally.hostKills).toBeGreaterThan(0);
+}
+
+describe.runIf(stores.includes('file'))('durable chaos, file journal', () => {
   test(
     `seed ${settings.seed}: ${settings.sessions} durable sessions, hosts and processes killed, reopened until every session ended`,
     async () => {
-      const { problems, tally } = await runChaos(settings.seed, settings.sessions);
-      if (settings.report) {
-        console.log(
-          `seed ${settings.seed}: durable ${settings.sessions} sessions, ${tally.hostKills} host kills, ${tally.processKills} process kills, ${tally.acks} acks, ${tally.finishesResumed} sessions resumed after an acknowledged FINISH, ${problems.length} problems`,
-        );
-      }
-      expect(problems).toEqual([]);
-      expect(tally.hostKills).toBeGreaterThan(0);
+      reportAndCheck('file', await runChaos(settings.seed, settings.sessions, fileTarget()));
     },
     settings.timeoutMs,
+  );
+});
+
+const natsStore = stores.includes('nats') ? natsSuite : describe.skip;
+natsStore('durable chaos, 2-host cluster', () => {
+  let server: SingleNats;
+  beforeAll(async () => {
+    server = await startNatsServer();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+    if (server) expect(isPidAlive(server.pid)).toBe(false);
+  });
+
+  test(
+    `seed ${settings.seed}: ${settings.sessions} durable sessions, two hosts side by side killed and replaced, survivors resume`,
+    async () => {
+      reportAndCheck(
+        'nats',
+        await runChaos(settings.seed, settings.sessions, natsTarget(server.url)),
+      );
+    },
+    settings.timeoutMs * 2,
   );
 });
