@@ -329,9 +329,13 @@ async function runChaos(seed: number, size: number, target: Target): Promise<Run
   }
 
   /** A `resumed` record written by a host started after the host `pid`. */
-  function resumedAfter(record: JournalRecord, pid: number): boolean {
-    const by = Number(String((record as { host?: string }).host ?? '').replace('host-', ''));
-    return hostPids.indexOf(by) > hostPids.indexOf(pid);
+  /**
+   * A `resumed` record taking the session from the host `pid`: that host's
+   * run of it did not end durably. (Start order would not do: hosts run
+   * side by side in the cluster.)
+   */
+  function resumedFrom(record: JournalRecord, pid: number): boolean {
+    return (record as { from?: string }).from === `host-${pid}`;
   }
 
   /** Terminal records, attempts, and each session's last checkpoint against its acks. */
@@ -377,7 +381,7 @@ async function runChaos(seed: number, size: number, target: Target): Promise<Run
       const { finishedBy } = acks.get(id)!;
       if (
         finishedBy !== undefined &&
-        own.some((r) => r.type === 'resumed' && resumedAfter(r, finishedBy))
+        own.some((r) => r.type === 'resumed' && resumedFrom(r, finishedBy))
       ) {
         tally.finishesResumed++;
         found.push(`${id}: resumed after a send(FINISH) to it was acknowledged`);

@@ -150,10 +150,14 @@ export function startSession(
   // Several hosts: the claim is decided by the store, before anything starts.
   // A resumed session is this host's already (the store took it over).
   const claimed = { createdAt, ...definedFields({ type: durable?.type }) };
+  // A durable session runs once its `created` record is stored: until then
+  // no survivor could resume it (its type and input are in that record).
   const claim =
     store.singleWriter || resume
       ? undefined
-      : () => store.claim(id, claimed).then(() => void created().catch(() => {}));
+      : durable
+        ? () => store.claim(id, claimed).then(created)
+        : () => store.claim(id, claimed).then(() => void created().catch(() => {}));
   if (store.singleWriter && !resume) store.claim(id, claimed).catch(() => {});
   if (claim === undefined) created().catch(() => {});
 
