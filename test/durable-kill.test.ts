@@ -109,6 +109,11 @@ describe('durable sessions across kill -9', () => {
     const [firstLine] = (await readFile(log, 'utf8')).trim().split('\n');
     const oldPid = Number(firstLine!.split(' ')[1]);
     expect(firstLine!.startsWith('fresh ')).toBe(true);
+    // Its host gone, the journal shows it as the next run will find it: running, to be resumed.
+    const listed = await runCli(['sessions', '--journal', path, '--json'], { cwd: tmpdir() });
+    expect(JSON.parse(listed.stdout)).toMatchObject([
+      { id: 'a1', state: 'running', pending: true, attempt: 1 },
+    ]);
 
     const manager = await createSessionManager({ journal: path, sessionTypes: durableTypes });
     // Gone before anything was restarted (its own watchdog, or this run's sweep).

@@ -13,7 +13,8 @@
  * holds the lock (`state` from its records: `starting` or `running`);
  * otherwise its host is gone and the next manager to open the journal will
  * record it as `interrupted`, which is what the row says, flagged
- * `pending: true`. Journal errors become `CliError`s with CLI advice.
+ * `pending: true`; a durable one it resumes instead, so its row keeps its
+ * last state (`running*`). Journal errors become `CliError`s with CLI advice.
  */
 import { JournalError } from '../ground/errors.js';
 import { readJournal, replayJournal } from '../journal/index.js';
@@ -22,7 +23,7 @@ import { journalFailure } from './journalErrors.js';
 
 /** A session as the journal tells it: the dashboard's view without live children. */
 export type SessionRow = Omit<SessionView, 'children' | 'workspace'> & {
-  /** No terminal record yet and no live host: the next open records it `interrupted`. */
+  /** No terminal record yet and no live host: the next open records it `interrupted` (or resumes it, when durable). */
   pending?: true;
 };
 
@@ -47,7 +48,8 @@ export async function readJournalSnapshot(path: string): Promise<JournalSnapshot
   const sessions = replayJournal(reading.records).sessions.map((summary): SessionRow => {
     const { children: _children, workspace: _workspace, ...view } = viewOfSummary(summary);
     if (summary.terminal || holder) return view;
-    return { ...view, state: 'interrupted', pending: true };
+    // A durable one is resumed by the next run (with its type): it keeps its state.
+    return { ...view, state: summary.durable ? view.state : 'interrupted', pending: true };
   });
   return { path: reading.path, sessions, holder, tornBytes: reading.torn?.bytes ?? 0 };
 }

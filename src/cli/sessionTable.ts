@@ -15,7 +15,8 @@
  *
  * `ATTEMPTS` (shown when some session is durable) counts a durable session's
  * runs: 1, plus one per resume. `DURATION` is created → ended, or created → now for a session still
- * running. A row still waiting for its terminal record reads `interrupted*`.
+ * running. A row still waiting for its terminal record reads `interrupted*`
+ * (a durable one its last state, `running*`: the next run resumes it).
  */
 import { cutAtWord, formatDuration, formatTimestamp, oneLine, shortReason } from './format.js';
 import type { SessionRow } from './journalSnapshot.js';

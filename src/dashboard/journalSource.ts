@@ -43,10 +43,13 @@ function viewOf(summary: SessionSummary, hostAlive: boolean): JournalSessionView
     : [];
   return {
     ...view,
-    // No outcome and no live host: the next manager to open the journal records it interrupted.
+    // No outcome and no live host: the next manager to open the journal records
+    // it interrupted, or resumes it when it is durable (then it keeps its state).
     ...(summary.terminal || hostAlive
       ? {}
-      : { state: 'interrupted' as const, pending: true as const }),
+      : summary.durable
+        ? { pending: true as const }
+        : { state: 'interrupted' as const, pending: true as const }),
     // What the journal knows of the children: their ids, not their state.
     children: children.map((id) => ({ id, status: 'stopped' as const })),
   };
