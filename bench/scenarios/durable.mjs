@@ -39,37 +39,17 @@ import { copyFile, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFileJournal, createSessionManager } from '../lib/library.mjs';
-import { pingChild } from '../lib/machines.mjs';
+import { pingChild, durableTypes as sessionTypes } from '../lib/machines.mjs';
 import { median, microseconds, quick, settledHeap, size } from '../lib/measure.mjs';
+import { observedJournal } from '../lib/observedJournal.mjs';
 import { row } from '../lib/report.mjs';
 
 const PING = { type: 'ping' };
-const sessionTypes = { ping: () => ({ children: [{ id: 'work', logic: pingChild }] }) };
 /** A fresh spec per session, as the type function builds one per session. */
 const plainSpec = () => ({ children: [{ id: 'work', logic: pingChild }] });
 
 /** A file journal that can also wait until none of its appends is in flight. */
-function observed(path) {
-  const journal = createFileJournal(path);
-  const inFlight = new Set();
-  return {
-    path: journal.path,
-    stats: journal.stats,
-    open: () => journal.open(),
-    close: () => journal.close(),
-    readSession: (id) => journal.readSession(id),
-    append(record) {
-      const appended = journal.append(record);
-      inFlight.add(appended);
-      const settle = () => inFlight.delete(appended);
-      appended.then(settle, settle);
-      return appended;
-    },
-    async idle() {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-    },
-  };
-}
+const observed = (path) => observedJournal(createFileJournal(path));
 
 /** A naive writer: one `appendFile` + `fdatasync` per record, nothing shared. */
 async function naiveWriter(path) {

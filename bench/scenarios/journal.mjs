@@ -23,32 +23,11 @@ import { createFileJournal, createSessionManager } from '../lib/library.mjs';
 import { finishingChild, sessionSpec } from '../lib/machines.mjs';
 import { median, quick } from '../lib/measure.mjs';
 import { createNaiveJournal } from '../lib/naiveJournal.mjs';
+import { observedJournal } from '../lib/observedJournal.mjs';
 import { row } from '../lib/report.mjs';
 
 const COMPLETIONS = 1000;
 const ROUNDS = quick ? 2 : 5;
-
-/** Wraps a journal to wait until no append is in flight. */
-function observed(journal) {
-  const inFlight = new Set();
-  return {
-    path: journal.path,
-    /** The file journal's counters (undefined for the naive one). */
-    stats: journal.stats,
-    open: () => journal.open(),
-    close: () => journal.close(),
-    append(record) {
-      const appended = journal.append(record);
-      inFlight.add(appended);
-      const settle = () => inFlight.delete(appended);
-      appended.then(settle, settle);
-      return appended;
-    },
-    async idle() {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-    },
-  };
-}
 
 /** Records/s for 1,000 sessions completing together on `journal`. */
 async function completions(journal) {
@@ -98,12 +77,12 @@ export async function run() {
     const fsyncs = [];
     // Warm-up rounds, not counted: the first thousand sessions run unoptimised code.
     for (let round = 0; round < 2; round++) {
-      await completions(observed(createFileJournal(file(`w${round}.jsonl`))));
+      await completions(observedJournal(createFileJournal(file(`w${round}.jsonl`))));
       await appends(createFileJournal(file(`wa${round}.jsonl`)));
     }
     for (let round = 0; round < ROUNDS; round++) {
-      const naive = await completions(observed(createNaiveJournal(file(`n${round}.jsonl`))));
-      const ours = await completions(observed(createFileJournal(file(`o${round}.jsonl`))));
+      const naive = await completions(observedJournal(createNaiveJournal(file(`n${round}.jsonl`))));
+      const ours = await completions(observedJournal(createFileJournal(file(`o${round}.jsonl`))));
       rates.naive.push(naive.rate);
       rates.ours.push(ours.rate);
       fsyncs.push(ours.syncs);
