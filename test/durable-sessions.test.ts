@@ -4,6 +4,7 @@
  * resume. The kill -9 cases are in durable-kill.test.ts.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { createMachine } from 'xstate';
 import {
   createMemoryJournal,
   createSessionManager,
@@ -143,6 +144,34 @@ describe('hand-off and resume', () => {
     await second.stop();
     const terminals = ofType(journal.records(), 'terminal').filter((r) => r.sessionId === 'h1');
     expect(terminals).toMatchObject([{ outcome: 'completed', attempts: 2 }]);
+  });
+
+  it('a child that had finished stays finished: an acknowledged FINISH of a non-significant child survives the resume', async () => {
+    const idle = createMachine({ id: 'idle', initial: 'idle', states: { idle: {} } });
+    const sessionTypes = {
+      pair: () => ({
+        children: [
+          { id: 'counter', logic: counterMachine, restart: 'transient' as const },
+          { id: 'main', logic: idle },
+        ],
+      }),
+    };
+    const journal = createMemoryJournal();
+    const first = await createSessionManager({ journal, sessionTypes });
+    first.createSession({ id: 'p1', type: 'pair' });
+    await first.send('p1', 'counter', { type: 'INC' });
+    await first.send('p1', 'counter', { type: 'FINISH' });
+    expect(first.getSession('p1')!.children).toContainEqual({ id: 'counter', status: 'stopped' });
+    await first.stop({ handOff: true });
+
+    const second = await createSessionManager({ journal, sessionTypes });
+    expect(second.getSession('p1')).toMatchObject({ state: 'running', attempt: 2, restarts: 0 });
+    expect(second.getSession('p1')!.children).toEqual([
+      { id: 'counter', status: 'stopped' },
+      expect.objectContaining({ id: 'main', status: 'running' }),
+    ]);
+    expect(second.getChild('p1', 'counter')).toBeUndefined();
+    await second.stop();
   });
 
   it("resume: 'never' ends the session interrupted, saying why", async () => {

@@ -136,8 +136,12 @@ class SessionCheckpoints implements Checkpointer {
    */
   take(slot: ChildSlot, snapshot: Snapshot<unknown>): void {
     if (this.frozen) return;
-    // Only a live child's state is worth restoring; a stopped one starts afresh.
-    if (snapshot?.status !== 'active') return;
+    // A live child's state is restored; so is a finished one's end: XState's
+    // `start()` of an actor restored `done` runs its update at once, which
+    // reports it done to its parent, and the supervisor treats that as the
+    // normal exit it was (a transient or temporary child stays stopped). A
+    // child that crashed or was stopped starts afresh.
+    if (snapshot?.status !== 'active' && snapshot?.status !== 'done') return;
     if (slot.taken === undefined) this.dirty.push(slot);
     slot.taken = snapshot;
     if (this.flushing === undefined) {

@@ -311,8 +311,8 @@ export function startSession(
     });
     // Anything still carrying the session's marker escaped its process tree
     // (a setsid daemon): it dies before the outcome is final.
-    processes
-      .sweepSession(id)
+    // Checkpoints taken before the end go out first: the terminal record is the session's last.
+    Promise.all([processes.sweepSession(id), checkpoints?.durable().catch(() => {})])
       .then(() => recorder.terminal(record))
       .then(() => store.release(id))
       .then(
