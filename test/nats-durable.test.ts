@@ -11,48 +11,19 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { createSessionManager, type SessionManager } from '../src/index.js';
+import { createSessionManager, type SessionManager, type SessionView } from '../src/index.js';
 import { natsCluster } from '../src/nats/index.js';
 import { isPidAlive } from '../src/testing/processes.js';
 import { durableTypes } from './helpers/durable.js';
 import { type DurableHost, startDurableHost } from './helpers/durable-host.js';
 import { natsSuite, type SingleNats, startNatsServer } from './helpers/nats-server.js';
 import { rawRecords, uniquePrefix } from './helpers/nats-stores.js';
+import { viewsWhen } from './helpers/views.js';
 import { gitSync, linkedWorktrees, makeRepo, tempDir } from './helpers/workspaces.js';
 
 const LEASE_MS = 1000;
 
-type SessionState = ReturnType<SessionManager['getSession']>;
-
-/**
- * Resolves with the time (performance.now()) at which every one of `ids`
- * satisfies `predicate` on `manager` (dashboard-driven); rejects after
- * `timeoutMs`, a failure bound, not a delay.
- */
-function whenAll(
-  manager: SessionManager,
-  ids: readonly string[],
-  predicate: (view: SessionState) => boolean,
-  timeoutMs = 10_000,
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (!ids.every((id) => predicate(manager.getSession(id)))) return;
-      clearTimeout(timer);
-      subscription.unsubscribe();
-      resolve(performance.now());
-    };
-    const timer = setTimeout(() => {
-      subscription.unsubscribe();
-      const states = ids.map((id) => [id, manager.getSession(id)?.state]);
-      reject(new Error(`${manager.hostId}: not met in ${timeoutMs} ms: ${JSON.stringify(states)}`));
-    }, timeoutMs);
-    const subscription = manager.dashboard.subscribe(check);
-    check();
-  });
-}
-
-const resumedOn = (host: string, attempt: number) => (view: SessionState) =>
+const resumedOn = (host: string, attempt: number) => (view: SessionView | undefined) =>
   view?.state === 'running' && view.host === host && view.attempt === attempt;
 
 const countOf = (manager: SessionManager, id: string) =>
@@ -61,7 +32,7 @@ const countOf = (manager: SessionManager, id: string) =>
 /** Ends every session with FINISH and resolves their terminal records as journaled. */
 async function finishAll(manager: SessionManager, ids: readonly string[]) {
   for (const id of ids) await manager.send(id, 'counter', { type: 'FINISH' });
-  await whenAll(manager, ids, (view) => view?.outcome !== undefined);
+  await viewsWhen(manager, ids, (view) => view?.outcome !== undefined);
   return Promise.all(
     ids.map(async (id) => (await manager.records(id)).filter((r) => r.type === 'terminal')),
   );
@@ -127,8 +98,8 @@ natsSuite('durable sessions in cluster mode', () => {
     const resumedSomewhere = (id: string) =>
       [one, two].filter((m) => resumedOn(m.hostId, 2)(m.getSession(id))).length === 1;
     const resumedAt = await Promise.race([
-      whenAll(one, ids, (view) => view !== undefined && resumedSomewhere(view.id)),
-      whenAll(two, ids, (view) => view !== undefined && resumedSomewhere(view.id)),
+      viewsWhen(one, ids, (view) => view !== undefined && resumedSomewhere(view.id)),
+      viewsWhen(two, ids, (view) => view !== undefined && resumedSomewhere(view.id)),
     ]);
     expect(resumedAt - killedAt).toBeLessThanOrEqual(LEASE_MS + 1000);
     for (const id of ids) {
@@ -175,7 +146,7 @@ natsSuite('durable sessions in cluster mode', () => {
     const heir = await open('heir', prefix, true);
     await owner.untilAcks(10);
     await owner.kill();
-    await whenAll(heir, ids, resumedOn('heir', 2));
+    await viewsWhen(heir, ids, resumedOn('heir', 2));
     for (const id of ids) {
       expect(heir.getSession(id)?.outcome).toBeUndefined();
       const records = await heir.records(id);
@@ -185,7 +156,7 @@ natsSuite('durable sessions in cluster mode', () => {
 
     // The heir hands off; the only live host left has no "counter" type.
     await heir.stop({ handOff: true });
-    await whenAll(bystander, ids, (view) => view?.outcome === 'interrupted');
+    await viewsWhen(bystander, ids, (view) => view?.outcome === 'interrupted');
     for (const id of ids) {
       const terminals = (await bystander.records(id)).filter((r) => r.type === 'terminal');
       expect(terminals).toHaveLength(1);
@@ -201,7 +172,7 @@ natsSuite('durable sessions in cluster mode', () => {
     const leaving = await open('leaving', prefix, true, longLease);
     const staying = await open('staying', prefix, true, longLease);
     for (const id of ids) leaving.createSession({ id, type: 'counter' });
-    await whenAll(leaving, ids, (view) => view?.state === 'running');
+    await viewsWhen(leaving, ids, (view) => view?.state === 'running');
     const acked = new Map<string, number>();
     let total = 0;
     let stoppedAt = 0;
@@ -223,7 +194,7 @@ natsSuite('durable sessions in cluster mode', () => {
       }),
     );
     await stopped;
-    const resumedAt = await whenAll(staying, ids, resumedOn('staying', 2));
+    const resumedAt = await viewsWhen(staying, ids, resumedOn('staying', 2));
     expect(resumedAt - stoppedAt).toBeLessThan(longLease);
     for (const id of ids) expect(countOf(staying, id)).toBeGreaterThanOrEqual(acked.get(id) ?? 0);
     const terminals = await finishAll(staying, ids);
@@ -242,7 +213,7 @@ natsSuite('durable sessions in cluster mode', () => {
     await store.claim('g1', { createdAt: Date.now(), type: 'counter' });
     // Gone before `created`: the lease deleted, the claim left behind.
     await store.close();
-    await whenAll(survivor, ['g1'], (view) => view?.outcome === 'interrupted');
+    await viewsWhen(survivor, ['g1'], (view) => view?.outcome === 'interrupted');
     const terminals = (await survivor.records('g1')).filter((r) => r.type === 'terminal');
     expect(terminals).toHaveLength(1);
     expect((terminals[0] as { reason: string }).reason).toContain('before its created record');
@@ -257,7 +228,7 @@ natsSuite('durable sessions in cluster mode', () => {
     await owner.untilAcks(15);
     const stoppedAt = performance.now();
     owner.child.kill('SIGSTOP');
-    const resumedAt = await whenAll(survivor, ids, resumedOn('survivor', 2));
+    const resumedAt = await viewsWhen(survivor, ids, resumedOn('survivor', 2));
     expect(resumedAt - stoppedAt).toBeLessThanOrEqual(LEASE_MS + 1000);
     const acked = new Map(owner.acked);
     for (const id of ids) expect(countOf(survivor, id)).toBeGreaterThanOrEqual(acked.get(id) ?? 0);
@@ -305,7 +276,7 @@ natsSuite('durable sessions in cluster mode', () => {
     gitSync(path, ['add', 'work.txt']);
     gitSync(path, ['commit', '-q', '-m', 'the owner’s commit']);
     owner.child.kill('SIGSTOP');
-    await whenAll(survivor, ['w1'], resumedOn('survivor', 2));
+    await viewsWhen(survivor, ['w1'], resumedOn('survivor', 2));
     expect(survivor.getSession('w1')!.workspace).toEqual({ path, branch: 'xstate-otp/w1' });
 
     owner.child.kill('SIGCONT');

@@ -5,12 +5,7 @@
  * survivor and its processes killed by its next run.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import {
-  createMemoryJournal,
-  createSessionManager,
-  type SessionManager,
-  type SessionView,
-} from '../src/index.js';
+import { createMemoryJournal, createSessionManager, type SessionManager } from '../src/index.js';
 import { clusterScope, natsCluster } from '../src/nats/index.js';
 import { findMarkedProcesses, SCOPE_MARKER_ENV } from '../src/process/index.js';
 import { isPidAlive, killPids, waitForPidsGone } from '../src/testing/processes.js';
@@ -18,39 +13,13 @@ import { killHostAndWatchdog } from './helpers/host-kill.js';
 import { type ClusterHost, startClusterHost } from './helpers/nats-host.js';
 import { natsSuite, type SingleNats, startNatsServer } from './helpers/nats-server.js';
 import { rawRecords, TEST_LEASE_MS, uniquePrefix } from './helpers/nats-stores.js';
+import { viewWhen } from './helpers/views.js';
 import { agentSessionSpec, trappingWorker } from './helpers/workers.js';
 
 /** The lease where failover time is measured. */
 const LEASE_MS = 1000;
 
 const agentSession = (id: string) => agentSessionSpec(id, { helper: true });
-
-/** Resolves once `id`'s view on `manager` satisfies `predicate` (dashboard-driven); rejects after `timeoutMs`. */
-function viewWhen(
-  manager: SessionManager,
-  id: string,
-  predicate: (view: SessionView | undefined) => boolean,
-  timeoutMs = 5000,
-): Promise<SessionView | undefined> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const view = manager.getSession(id);
-      if (!predicate(view)) return false;
-      clearTimeout(timer);
-      subscription?.unsubscribe();
-      resolve(view);
-      return true;
-    };
-    const timer = setTimeout(() => {
-      subscription.unsubscribe();
-      reject(new Error(`session ${id} on ${manager.hostId}: condition not met in ${timeoutMs} ms`));
-    }, timeoutMs);
-    const subscription = manager.dashboard.subscribe(() => {
-      check();
-    });
-    check();
-  });
-}
 
 /** The error of a refused createSession, whether it throws at once or rejects its `done`. */
 async function refusal(

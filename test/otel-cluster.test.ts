@@ -6,7 +6,7 @@
  */
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { createSessionManager, type SessionManager, type SessionView } from '../src/index.js';
+import { createSessionManager, type SessionManager } from '../src/index.js';
 import { natsCluster } from '../src/nats/index.js';
 import { instrumentOpenTelemetry } from '../src/otel/index.js';
 import { isPidAlive, killPids, waitForPidsGone } from '../src/testing/processes.js';
@@ -15,33 +15,10 @@ import { natsSuite, type SingleNats, startNatsServer } from './helpers/nats-serv
 import { uniquePrefix } from './helpers/nats-stores.js';
 import { startOtel } from './helpers/otel.js';
 import { recordTelemetry } from './helpers/telemetry.js';
+import { viewWhen } from './helpers/views.js';
 import { agentSessionSpec } from './helpers/workers.js';
 
 const LEASE_MS = 1000;
-
-/** Resolves once `id`'s view on `manager` satisfies `predicate`; rejects after `timeoutMs`. */
-function viewWhen(
-  manager: SessionManager,
-  id: string,
-  predicate: (view: SessionView | undefined) => boolean,
-  timeoutMs = 5000,
-): Promise<SessionView | undefined> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const view = manager.getSession(id);
-      if (!predicate(view)) return;
-      clearTimeout(timer);
-      subscription.unsubscribe();
-      resolve(view);
-    };
-    const timer = setTimeout(() => {
-      subscription.unsubscribe();
-      reject(new Error(`session ${id} on ${manager.hostId}: condition not met in ${timeoutMs} ms`));
-    }, timeoutMs);
-    const subscription = manager.dashboard.subscribe(check);
-    check();
-  });
-}
 
 natsSuite('OpenTelemetry across hosts', () => {
   let server: SingleNats;
