@@ -10,12 +10,26 @@
  *   await cluster.stop();
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { benchEnv } from './leaks.mjs';
+
+/** The nats-server binary: on PATH, or where Debian and a manual install put it; undefined when none. */
+export function natsServerPath() {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/bin'];
+  for (const dir of dirs.filter(Boolean)) {
+    try {
+      accessSync(join(dir, 'nats-server'), constants.X_OK);
+      return join(dir, 'nats-server');
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {

@@ -17,33 +17,19 @@
  * Needs nats-server (PATH, /usr/sbin or /usr/local/bin). About 15 s a run;
  * 5 runs per role (2 with --quick).
  */
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { createMachine } from 'xstate';
 import { createSessionManager, loadNats } from '../lib/library.mjs';
 import { median, quick } from '../lib/measure.mjs';
-import { startCluster } from '../lib/natsNodes.mjs';
+import { natsServerPath, startCluster } from '../lib/natsNodes.mjs';
 import { row } from '../lib/report.mjs';
 
 const LEASE_MS = 20_000;
 const TIMEOUT_MS = 15_000;
 const RUNS = quick ? 2 : 5;
 const ROLES = ['journal', 'owners', 'meta'];
-
-function natsServerPath() {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/bin'];
-  for (const dir of dirs.filter(Boolean)) {
-    try {
-      accessSync(join(dir, 'nats-server'), constants.X_OK);
-      return join(dir, 'nats-server');
-    } catch {
-      // Not here.
-    }
-  }
-  return undefined;
-}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -22,10 +22,9 @@
  * install nats-server`). Without one, every row fails with that message.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchEnv } from '../lib/leaks.mjs';
 import { createFileJournal, createSessionManager, loadNats } from '../lib/library.mjs';
@@ -37,6 +36,7 @@ import {
   sessionSpec,
 } from '../lib/machines.mjs';
 import { median, quick } from '../lib/measure.mjs';
+import { natsServerPath } from '../lib/natsNodes.mjs';
 import { row } from '../lib/report.mjs';
 
 const LEASE_MS = 1000;
@@ -45,19 +45,6 @@ const BATCH = 1000;
 const ROUNDS = quick ? 2 : 4;
 const FAILOVER_SESSIONS = 20;
 const DURABLE_SESSIONS = 100;
-
-function natsServerPath() {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/bin'];
-  for (const dir of dirs.filter(Boolean)) {
-    try {
-      accessSync(join(dir, 'nats-server'), constants.X_OK);
-      return join(dir, 'nats-server');
-    } catch {
-      // Not here.
-    }
-  }
-  return undefined;
-}
 
 /** A JetStream server on a random loopback port; resolves once it is ready. */
 function startServer(binary, storeDir) {
