@@ -127,7 +127,7 @@ export function instrumentOpenTelemetry(options: OpenTelemetryOptions = {}): () 
     unit: 's',
   });
   const failoverDuration = meter.createHistogram('xstate_otp.cluster.failover.duration', {
-    description: "Taking over a dead host's session, until its terminal record is durable.",
+    description: "Taking over a dead host's session, until it is ended or taken to resume.",
     unit: 's',
   });
 

@@ -157,7 +157,10 @@ export interface ClusterLeaseMessage {
   reason?: string;
 }
 
-/** `xstate-otp:cluster:failover`: this host ended another host's orphaned session (`interrupted`). */
+/**
+ * `xstate-otp:cluster:failover`: this host took over another host's orphaned
+ * session: ended it `interrupted`, or (durable) took it to resume here.
+ */
 export interface ClusterFailoverMessage {
   sessionId: string;
   /** The survivor that took the session over. */
@@ -165,7 +168,7 @@ export interface ClusterFailoverMessage {
   /** The host that owned it. */
   fromHostId: string;
   reason: string;
-  /** From the start of the takeover to the terminal record being durable. */
+  /** From the start of the takeover to its record being durable (the terminal, or the `owner` record of a resume). */
   durationMs: number;
 }
 
