@@ -146,20 +146,26 @@ export function startSession(
             traceContext: durable && traceContext,
           }),
         });
-  // One writer (a locked journal): the index has already decided the claim.
-  // Several hosts: the claim is decided by the store, before anything starts.
-  // A resumed session is this host's already (the store took it over).
   const claimed = { createdAt, ...definedFields({ type: durable?.type }) };
-  // A durable session runs once its `created` record is stored: until then
-  // no survivor could resume it (its type and input are in that record).
-  const claim =
-    store.singleWriter || resume
-      ? undefined
-      : durable
-        ? () => store.claim(id, claimed).then(created)
-        : () => store.claim(id, claimed).then(() => void created().catch(() => {}));
-  if (store.singleWriter && !resume) store.claim(id, claimed).catch(() => {});
-  if (claim === undefined) created().catch(() => {});
+  /** Several hosts: the store decides the claim before anything starts (see below). */
+  let claim: (() => Promise<void>) | undefined;
+  if (resume) {
+    // This host's already: the store took it over.
+    created().catch(() => {});
+  } else if (store.singleWriter) {
+    // One writer (a locked journal): the index has already decided the claim.
+    store.claim(id, claimed).catch(() => {});
+    created().catch(() => {});
+  } else {
+    claim = async () => {
+      await store.claim(id, claimed);
+      const recorded = created();
+      // A durable session runs once `created` is stored: until then no
+      // survivor could resume it (its type and input are in that record).
+      if (durable) await recorded;
+      else recorded.catch(() => {});
+    };
+  }
 
   let ref: AnyActorRef;
   try {
